@@ -1,0 +1,46 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bestContiguous, cheapestSlots, prefixSums } from '../../src/planner/windows.ts';
+
+describe('bestContiguous', () => {
+  it('finds the lowest window and prefers the earliest on ties', () => {
+    const p = prefixSums([5, 1, 1, 5, 1, 1, 9]);
+    expect(bestContiguous(p, 0, 7, 2)).toEqual({ start: 1, total: 2 });
+    expect(bestContiguous(p, 3, 7, 2)).toEqual({ start: 4, total: 2 });
+  });
+
+  it('skips windows with missing values and returns null when nothing fits', () => {
+    const p = prefixSums([1, Number.NaN, 1, 2, 3]);
+    expect(bestContiguous(p, 0, 5, 2)).toEqual({ start: 2, total: 3 });
+    expect(bestContiguous(p, 0, 2, 2)).toBeNull();
+    expect(bestContiguous(p, 0, 5, 6)).toBeNull();
+  });
+
+  it('agrees with a naive scan (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 10 }),
+        (values, k) => {
+          const got = bestContiguous(prefixSums(values), 0, values.length, k);
+          let best: number | null = null;
+          for (let s = 0; s + k <= values.length; s++) {
+            const sum = values.slice(s, s + k).reduce((a, b) => a + b, 0);
+            if (best === null || sum < best) best = sum;
+          }
+          expect(got?.total ?? null).toBe(best);
+        },
+      ),
+    );
+  });
+});
+
+describe('cheapestSlots', () => {
+  it('returns the k lowest slots in time order', () => {
+    expect(Array.from(cheapestSlots([4, 1, 3, 0, 2], 0, 5, 3) ?? [])).toEqual([1, 3, 4]);
+  });
+  it('respects the allowed range and missing values', () => {
+    expect(Array.from(cheapestSlots([0, Number.NaN, 3, 1], 1, 4, 2) ?? [])).toEqual([2, 3]);
+    expect(cheapestSlots([0, Number.NaN, 3], 1, 3, 2)).toBeNull();
+  });
+});
