@@ -67,10 +67,373 @@ export function cheapestSlots(
 ): Int32Array | null {
   const lo = Math.max(0, from);
   const hi = Math.min(to, scores.length);
-  const idx: number[] = [];
-  for (let i = lo; i < hi; i++) if (Number.isFinite(scores[i])) idx.push(i);
-  if (idx.length < k) return null;
-  idx.sort((a, b) => scores[a] - scores[b] || a - b);
-  const chosen = Int32Array.from(idx.slice(0, k));
-  return chosen.sort();
+  const idx = new Int32Array(Math.max(0, hi - lo));
+  let n = 0;
+  for (let i = lo; i < hi; i++) if (Number.isFinite(scores[i])) idx[n++] = i;
+  if (n < k) return null;
+  // partial selection: only the k smallest need finding, not a full sort (O(n) on average)
+  selectSmallest(scores, idx, n, k);
+  return idx.slice(0, k).sort();
+}
+
+/** Reorders idx[0, n) so its first k entries are the k lowest-scoring (ties: lower index), by quickselect. */
+function selectSmallest(scores: ArrayLike<number>, idx: Int32Array, n: number, k: number): void {
+  const before = (a: number, b: number) => scores[a] < scores[b] || (scores[a] === scores[b] && a < b);
+  let left = 0;
+  let right = n - 1;
+  while (right > left && k > left && k <= right) {
+    // median of three as pivot
+    const mid = (left + right) >>> 1;
+    let a = idx[left];
+    let b = idx[mid];
+    let c = idx[right];
+    if (before(b, a)) [a, b] = [b, a];
+    if (before(c, b)) {
+      [b, c] = [c, b];
+      if (before(b, a)) [a, b] = [b, a];
+    }
+    const pivot = b;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (before(idx[i], pivot)) i++;
+      while (before(pivot, idx[j])) j--;
+      if (i <= j) {
+        const t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // now idx[left..j] <= pivot <= idx[i..right]
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return;
+  }
+}
+
+/** Shape rules for an interruptible load: each maximal run of chosen slots is at least `minPieceSlots` long, at most `maxPieces` runs. */
+export interface PieceOptions {
+  minPieceSlots?: number;
+  maxPieces?: number;
+}
+
+export interface SlotChoice {
+  /** chosen slot indices in time order */
+  slots: Int32Array;
+  total: number;
+}
+
+/** Above this many dynamic-programme states (positions x slots x pieces) the search refuses rather than exhaust memory. */
+const MAX_DP_STATES = 200_000_000;
+
+/**
+ * The `k` allowed slots within [from, to) with the lowest total, made of at most `maxPieces` maximal runs
+ * each at least `minPieceSlots` long. Exact. Without shape rules this is `cheapestSlots`; with them, a
+ * dynamic programme over (position, slots used, pieces used) with two states (outside a run / inside a run
+ * already long enough): a new run takes its first `minPieceSlots` slots at once, which keeps it
+ * O(n * k * pieces). The pieces dimension is dropped when `maxPieces` cannot bind (>= k / minPieceSlots).
+ * Null when no choice fits.
+ */
+export function bestInterruptible(
+  scores: ArrayLike<number>,
+  from: number,
+  to: number,
+  k: number,
+  options: PieceOptions = {},
+): SlotChoice | null {
+  const m = options.minPieceSlots ?? 1;
+  const maxPieces = options.maxPieces ?? Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(k) || k < 0) throw new RangeError(`slot count must be a whole number >= 0, got ${k}`);
+  if (!Number.isInteger(m) || m < 1)
+    throw new RangeError(`minPieceSlots must be a whole number >= 1, got ${options.minPieceSlots}`);
+  if (!(maxPieces >= 1) || (Number.isFinite(maxPieces) && !Number.isInteger(maxPieces)))
+    throw new RangeError(`maxPieces must be a whole number >= 1, got ${options.maxPieces}`);
+  const lo = Math.max(0, from);
+  const hi = Math.min(to, scores.length);
+  if (k === 0) return { slots: new Int32Array(0), total: 0 };
+  if (hi - lo < k || m > k) return null;
+  // pieces that can actually be used: each takes at least m slots
+  const pieces = Math.min(maxPieces, Math.floor(k / m));
+  if (pieces === 1) {
+    const c = bestContiguous(prefixSums(sliceRange(scores, lo, hi)), 0, hi - lo, k);
+    return c ? { slots: rangeSlots(lo + c.start, k), total: c.total } : null;
+  }
+  const cheapest = cheapestSlots(scores, lo, hi, k);
+  if (!cheapest) return null;
+  // the unconstrained optimum is also the constrained one when it already has a fitting shape
+  if (fitsPieces(cheapest, m, maxPieces)) return { slots: cheapest, total: sumAt(scores, cheapest) };
+  return piecesProgramme(scores, lo, hi, k, m, pieces, maxPieces < Math.floor(k / m));
+}
+
+/** Whether maximal runs of the sorted `slots` number at most `maxPieces` and are each at least `m` long. */
+export function fitsPieces(slots: ArrayLike<number>, m: number, maxPieces: number): boolean {
+  let runs = 0;
+  let len = 0;
+  for (let i = 0; i < slots.length; i++) {
+    if (i > 0 && slots[i] === slots[i - 1] + 1) len++;
+    else {
+      if (i > 0 && len < m) return false;
+      runs++;
+      len = 1;
+    }
+  }
+  return (slots.length === 0 || len >= m) && runs <= maxPieces;
+}
+
+function piecesProgramme(
+  scores: ArrayLike<number>,
+  lo: number,
+  hi: number,
+  k: number,
+  m: number,
+  pieces: number,
+  trackPieces: boolean,
+): SlotChoice | null {
+  const n = hi - lo;
+  const pd = trackPieces ? pieces + 1 : 1;
+  const layer = (k + 1) * pd;
+  if (n * layer > MAX_DP_STATES)
+    throw new RangeError(
+      `interruptible search too large (${n} slots x ${k} needed x ${pd} pieces); shorten the window or relax the piece rules`,
+    );
+  const local = sliceRange(scores, lo, hi);
+  const pre = prefixSums(local);
+  const INF = Number.POSITIVE_INFINITY;
+  // OUT layers for the last m+1 positions (a run start reaches back m positions); slot 0 of the ring is position -1
+  const ring = m + 1;
+  const out = new Float64Array(ring * layer).fill(INF);
+  let inPrev = new Float64Array(layer).fill(INF);
+  let inCur = new Float64Array(layer).fill(INF);
+  // base: before the first slot, nothing chosen, outside a run
+  const ringAt = (t: number) => ((t + 1) % ring) * layer;
+  out[ringAt(-1)] = 0;
+  // bit 1: IN state came from a run start; bit 2: OUT state came from IN
+  const dec = new Uint8Array(n * layer);
+  for (let t = 0; t < n; t++) {
+    const v = local[t];
+    const finite = Number.isFinite(v);
+    const oPrev = ringAt(t - 1);
+    const oCur = ringAt(t);
+    const canStart = t - m + 1 >= 0 && pre.missing[t + 1] === pre.missing[t - m + 1];
+    const startCost = canStart ? pre.sum[t + 1] - pre.sum[t - m + 1] : 0;
+    const oBack = ringAt(t - m);
+    const jMin = Math.max(0, k - (n - 1 - t));
+    const jMax = Math.min(k, t + 1);
+    inCur.fill(INF);
+    out.fill(INF, oCur, oCur + layer);
+    const dBase = t * layer;
+    for (let j = jMin; j <= jMax; j++) {
+      for (let p = 0; p < pd; p++) {
+        const idx = j * pd + p;
+        // OUT: slot t not chosen
+        const a = out[oPrev + idx];
+        const b = inPrev[idx];
+        if (b < a) {
+          out[oCur + idx] = b;
+          dec[dBase + idx] |= 2;
+        } else out[oCur + idx] = a;
+        // IN: slot t chosen, in a run already >= m long
+        let best = INF;
+        if (finite && j >= 1) best = inPrev[(j - 1) * pd + p] + v;
+        if (canStart && j >= m && (!trackPieces || p >= 1)) {
+          const s = out[oBack + (j - m) * pd + (trackPieces ? p - 1 : 0)] + startCost;
+          if (s < best) {
+            best = s;
+            dec[dBase + idx] |= 1;
+          }
+        }
+        inCur[idx] = best;
+      }
+    }
+    const tmp = inPrev;
+    inPrev = inCur;
+    inCur = tmp;
+  }
+  // best final state with k slots
+  const oLast = ringAt(n - 1);
+  let bestTotal = INF;
+  let bestP = -1;
+  let bestIn = false;
+  for (let p = 0; p < pd; p++) {
+    const idx = k * pd + p;
+    if (out[oLast + idx] < bestTotal) {
+      bestTotal = out[oLast + idx];
+      bestP = p;
+      bestIn = false;
+    }
+    if (inPrev[idx] < bestTotal) {
+      bestTotal = inPrev[idx];
+      bestP = p;
+      bestIn = true;
+    }
+  }
+  if (bestP < 0) return null;
+  const slots = new Int32Array(k);
+  let w = k;
+  let t = n - 1;
+  let j = k;
+  let p = bestP;
+  let inRun = bestIn;
+  while (j > 0 && t >= 0) {
+    const d = dec[t * layer + j * pd + p];
+    if (inRun) {
+      if (d & 1) {
+        for (let q = t; q > t - m; q--) slots[--w] = lo + q;
+        j -= m;
+        if (trackPieces) p--;
+        t -= m;
+        inRun = false;
+      } else {
+        slots[--w] = lo + t;
+        j--;
+        t--;
+      }
+    } else {
+      inRun = (d & 2) !== 0;
+      t--;
+    }
+  }
+  return { slots, total: sumAt(scores, slots) };
+}
+
+export interface CappedContiguousChoice extends ContiguousChoice {
+  /** sum of the capped series over the window */
+  capTotal: number;
+}
+
+/**
+ * The `k` consecutive slots within [from, to) with the lowest primary total among those whose capped total
+ * (e.g. summed carbon intensity) is at most `cap`. Exact, O(to - from). Ties go to the earliest start.
+ * Null when no complete window meets the cap.
+ */
+export function bestContiguousUnderCap(
+  primaryPrefix: Prefix,
+  capPrefix: Prefix,
+  from: number,
+  to: number,
+  k: number,
+  cap: number,
+): CappedContiguousChoice | null {
+  const n = Math.min(primaryPrefix.sum.length, capPrefix.sum.length) - 1;
+  const lo = Math.max(0, from);
+  const hi = Math.min(to, n) - k;
+  const limit = cap + capTolerance(cap);
+  let best = -1;
+  let bestTotal = Number.POSITIVE_INFINITY;
+  let bestCap = 0;
+  for (let s = lo; s <= hi; s++) {
+    if (primaryPrefix.missing[s + k] !== primaryPrefix.missing[s]) continue;
+    if (capPrefix.missing[s + k] !== capPrefix.missing[s]) continue;
+    const c = capPrefix.sum[s + k] - capPrefix.sum[s];
+    if (c > limit) continue;
+    const t = primaryPrefix.sum[s + k] - primaryPrefix.sum[s];
+    if (t < bestTotal) {
+      bestTotal = t;
+      best = s;
+      bestCap = c;
+    }
+  }
+  return best < 0 ? null : { start: best, total: bestTotal, capTotal: bestCap };
+}
+
+export interface CappedSlotChoice extends SlotChoice {
+  capTotal: number;
+}
+
+/**
+ * Interruptible version of `bestContiguousUnderCap`: the `k` slots (with the piece rules) of lowest primary
+ * total whose capped total is at most `cap`. A Lagrangian heuristic, not exact: it minimises
+ * `(1 - w) * primary + w * capped` (each scaled by its mean) and bisects `w` for the smallest weight whose
+ * choice meets the cap, keeping the cheapest feasible choice seen. Exact when the unconstrained optimum
+ * already meets the cap, and it returns null exactly when even the lowest capped total exceeds the cap.
+ */
+export function bestInterruptibleUnderCap(
+  primary: ArrayLike<number>,
+  capped: ArrayLike<number>,
+  from: number,
+  to: number,
+  k: number,
+  cap: number,
+  options: PieceOptions = {},
+  iterations = 30,
+): CappedSlotChoice | null {
+  const lo = Math.max(0, from);
+  const hi = Math.min(to, primary.length, capped.length);
+  if (hi - lo < k) return null;
+  const n = hi - lo;
+  // a slot is usable only when both series have a value there
+  const pri = new Float64Array(n);
+  const cp = new Float64Array(n);
+  let priScale = 0;
+  let capScale = 0;
+  for (let i = 0; i < n; i++) {
+    const a = primary[lo + i];
+    const b = capped[lo + i];
+    const ok = Number.isFinite(a) && Number.isFinite(b);
+    pri[i] = ok ? a : Number.NaN;
+    cp[i] = ok ? b : Number.NaN;
+    if (ok) {
+      priScale += Math.abs(a);
+      capScale += Math.abs(b);
+    }
+  }
+  const limit = cap + capTolerance(cap);
+  const shift = (c: SlotChoice): CappedSlotChoice => {
+    const slots = c.slots.map((s) => s + lo);
+    return { slots, total: sumAt(primary, slots), capTotal: sumAt(capped, slots) };
+  };
+  const first = bestInterruptible(pri, 0, n, k, options);
+  if (!first) return null;
+  const firstCap = sumAt(cp, first.slots);
+  if (firstCap <= limit) return shift(first);
+  const greenest = bestInterruptible(cp, 0, n, k, options);
+  if (!greenest || sumAt(cp, greenest.slots) > limit) return null;
+  let best = greenest;
+  let bestTotal = sumAt(pri, greenest.slots);
+  const pa = priScale > 0 ? n / priScale : 1;
+  const ca = capScale > 0 ? n / capScale : 1;
+  const mixed = new Float64Array(n);
+  let wLo = 0;
+  let wHi = 1;
+  for (let it = 0; it < iterations; it++) {
+    const w = (wLo + wHi) / 2;
+    for (let i = 0; i < n; i++) mixed[i] = (1 - w) * pa * pri[i] + w * ca * cp[i];
+    const c = bestInterruptible(mixed, 0, n, k, options);
+    if (!c) break;
+    if (sumAt(cp, c.slots) <= limit) {
+      wHi = w;
+      const t = sumAt(pri, c.slots);
+      if (t < bestTotal) {
+        bestTotal = t;
+        best = c;
+      }
+    } else wLo = w;
+  }
+  return shift(best);
+}
+
+/** Allows for rounding in summed intensities: a cap is met when within a relative 1e-12. */
+function capTolerance(cap: number): number {
+  return 1e-12 * Math.max(1, Math.abs(cap));
+}
+
+function sliceRange(scores: ArrayLike<number>, lo: number, hi: number): Float64Array {
+  const out = new Float64Array(hi - lo);
+  for (let i = lo; i < hi; i++) out[i - lo] = scores[i];
+  return out;
+}
+
+function rangeSlots(start: number, k: number): Int32Array {
+  const out = new Int32Array(k);
+  for (let i = 0; i < k; i++) out[i] = start + i;
+  return out;
+}
+
+/** Sum of `values` at the given slots, in slot order. */
+export function sumAt(values: ArrayLike<number>, slots: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < slots.length; i++) s += values[slots[i]];
+  return s;
 }

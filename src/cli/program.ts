@@ -1,0 +1,76 @@
+/**
+ * The `gridshift` command: global options, subcommands, and the mapping of failures to exit codes.
+ * `runCli(argv, io)` runs it in-process (tests use it); src/cli/main.ts runs it for the real process.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { type CliIO, createCli } from './context.ts';
+import { errorText, EXIT, exitCodeFor } from './errors.ts';
+import { estimateCommand } from './estimate.ts';
+import { planCommand } from './plan.ts';
+import { signalsCommand } from './signals.ts';
+import { zonesCommand } from './zones.ts';
+
+function packageVersion(): string {
+  try {
+    // the same relative path from src/cli and dist/cli
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    return String(pkg.version);
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function buildProgram(io: CliIO): Command {
+  const cli = createCli(io);
+  const program = new Command('gridshift')
+    .description('Run flexible electrical loads when the grid is cleanest and cheapest, and prove what it saved.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option('--json', 'print machine-readable JSON instead of text')
+    .option('--config <path>', 'configuration file (default: GRIDSHIFT_CONFIG or ./gridshift.config.{json,yaml})')
+    .option('--now <time>', 'pretend the current time is <time> (what-if runs, reproducible output)')
+    .option('--tz <zone>', "IANA time zone for reading and showing times (default: the zone's, else the system's)")
+    .option('--verbose', 'print stack traces of unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride();
+  for (const sub of [zonesCommand(cli), estimateCommand(cli), planCommand(cli), signalsCommand(cli)]) {
+    program.addCommand(sub);
+  }
+  // subcommands inherit the output routing and the exit override
+  for (const sub of program.commands) {
+    sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    sub.exitOverride();
+    sub.showHelpAfterError('(run with --help for usage)');
+  }
+  return program;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => Date.now(),
+  };
+}
+
+/** Runs the CLI on `argv` (the arguments after the program name) and resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has printed its message (or the help / version) already
+      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    io.stderr.write(`${errorText(err, program.opts().verbose === true)}\n`);
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,231 @@
+import { toIso } from '../core/time.ts';
+import type { Plan, PlanAlternative, Run } from './plan.ts';
+
+export interface ExplainOptions {
+  /** IANA time zone for the times shown (default UTC) */
+  timeZone?: string;
+}
+
+/**
+ * A plan in plain lines: the chosen window, what it emits and costs, the run-now baseline, the savings,
+ * why, the runner-ups and anything degraded. Times are shown in `timeZone` (default UTC).
+ */
+export function explainPlan(plan: Plan, options: ExplainOptions = {}): string[] {
+  const tz = options.timeZone ?? 'UTC';
+  const when = timeFormatter(tz);
+  const name = plan.load.id ?? plan.load.name ?? 'the load';
+  const lines: string[] = [];
+  const runsNow = plan.reason === 'no-room' || plan.reason === 'no-data';
+  const pieces = plan.runs.length > 1 ? ` in ${plan.runs.length} pieces:` : '';
+  lines.push(
+    `Run ${name}${runsNow ? ' at once' : ''} in ${plan.zone}${pieces} ${runsText(plan.runs, when)} (${tz})`,
+  );
+  lines.push(
+    `Expected: ${formatMass(plan.emissionsG)} CO2eq for ${round(plan.energyKwh, 2)} kWh` +
+      (plan.cost !== undefined ? `, cost ${formatMoney(plan.cost, plan.currency)}` : ''),
+  );
+  const b = plan.baseline;
+  lines.push(
+    `Run now: ${runsText(b.runs, when)} in ${b.zone}: ${formatMass(b.emissionsG)} CO2eq` +
+      (b.cost !== undefined ? `, cost ${formatMoney(b.cost, plan.currency)}` : ''),
+  );
+  lines.push(savingsLine(plan));
+  lines.push(`Why: ${whyText(plan)}`);
+  if (plan.alternatives.length > 0) {
+    lines.push('Alternatives:');
+    plan.alternatives.forEach((a, i) => {
+      lines.push(`  ${i + 1}. ${alternativeText(a, plan, when)}`);
+    });
+  }
+  lines.push(
+    `Signals: carbon from ${plan.sources.carbon}${plan.sources.price ? `, price from ${plan.sources.price}` : ''}`,
+  );
+  for (const d of plan.degraded ?? []) lines.push(`Degraded: ${d}`);
+  return lines;
+}
+
+function savingsLine(plan: Plan): string {
+  const s = plan.savings;
+  if (!Number.isFinite(s.emissionsG)) return 'Savings: unknown (the run-now window has no carbon data)';
+  const parts = [`${formatMass(s.emissionsG)} CO2eq (${round(s.emissionsPct, 1)}%)`];
+  if (s.cost !== undefined)
+    parts.push(
+      `${formatMoney(s.cost, plan.currency)}${s.costPct !== undefined ? ` (${round(s.costPct, 1)}%)` : ''}`,
+    );
+  const verb = s.emissionsG < 0 ? 'Savings (negative: emits more than running now)' : 'Saves';
+  return `${verb}: ${parts.join(' and ')}`;
+}
+
+function objectiveText(objective: string): string {
+  if (objective === 'carbon') return 'lowest-carbon';
+  if (objective === 'cost') return 'cheapest';
+  return `best carbon-and-cost (${objective})`;
+}
+
+function whyText(plan: Plan): string {
+  const zones = plan.load.zones.length;
+  const cap = plan.load.carbonCapG;
+  let why: string;
+  switch (plan.reason) {
+    case 'best-window':
+      why = `the ${objectiveText(plan.objective)} ${plan.load.interruptible ? 'slots' : 'window'} between the earliest start and the deadline${zones > 1 ? ` across ${zones} zones` : ''}`;
+      break;
+    case 'already-best':
+      why = `running at once is already the ${objectiveText(plan.objective)} choice`;
+      break;
+    case 'no-room':
+      why =
+        'the time between the earliest start and the deadline is shorter than the run, so it runs at once';
+      break;
+    case 'no-data':
+      why = 'no complete window has signal data, so it runs at once';
+      break;
+  }
+  if (cap !== undefined) {
+    why += plan.capExceeded
+      ? `; no plan meets the carbon cap of ${formatMass(cap)}, so this is the lowest-emission plan`
+      : `; within the carbon cap of ${formatMass(cap)}`;
+  }
+  return why;
+}
+
+function alternativeText(a: PlanAlternative, plan: Plan, when: Intl.DateTimeFormat): string {
+  const diff = a.emissionsG - plan.emissionsG;
+  const sign = diff >= 0 ? '+' : '-';
+  let text = `${a.zone} ${runsText(a.runs, when)}: ${formatMass(a.emissionsG)} CO2eq (${sign}${formatMass(Math.abs(diff))})`;
+  if (a.cost !== undefined) text += `, cost ${formatMoney(a.cost, a.currency ?? plan.currency)}`;
+  return text;
+}
+
+function timeFormatter(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+}
+
+function parts(ms: number, f: Intl.DateTimeFormat): { date: string; time: string } {
+  const p: Record<string, string> = {};
+  for (const x of f.formatToParts(new Date(ms))) p[x.type] = x.value;
+  return { date: `${p.weekday} ${p.day} ${p.month}`, time: `${p.hour}:${p.minute}` };
+}
+
+/** `Mon 1 Jan 02:00–04:00`; the end date is shown only when it differs from the start's. */
+function runText(r: Run, f: Intl.DateTimeFormat): string {
+  const s = parts(r.startMs, f);
+  const e = parts(r.endMs, f);
+  return `${s.date} ${s.time}–${e.date === s.date ? '' : `${e.date} `}${e.time}`;
+}
+
+function runsText(runs: Run[], f: Intl.DateTimeFormat): string {
+  return runs.map((r) => runText(r, f)).join(', ');
+}
+
+function round(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return 'unknown';
+  return x.toFixed(digits);
+}
+
+/** Grams as g, kg or t. */
+export function formatMass(g: number): string {
+  if (!Number.isFinite(g)) return 'unknown';
+  const a = Math.abs(g);
+  if (a < 1000) return `${round(g, a < 10 ? 2 : 1)} g`;
+  if (a < 1_000_000) return `${round(g / 1000, 2)} kg`;
+  return `${round(g / 1_000_000, 2)} t`;
+}
+
+function formatMoney(x: number, currency?: string): string {
+  const digits = Math.abs(x) >= 0.01 || x === 0 ? 2 : 4;
+  return `${round(x, digits)}${currency ? ` ${currency}` : ''}`;
+}
+
+export interface RunJson {
+  start: string;
+  end: string;
+}
+
+/** A plan as JSON-ready data with ISO-8601 times (for `--json` output). Unknown numbers are null. */
+export interface PlanJson {
+  id?: string;
+  name?: string;
+  zone: string;
+  objective: string;
+  stepMin: number;
+  reason: Plan['reason'];
+  runs: RunJson[];
+  slots?: string[];
+  energyKwh: number;
+  emissionsG: number | null;
+  cost?: number | null;
+  currency?: string;
+  baseline: { zone: string; runs: RunJson[]; emissionsG: number | null; cost?: number | null };
+  savings: {
+    emissionsG: number | null;
+    emissionsPct: number | null;
+    cost?: number | null;
+    costPct?: number | null;
+  };
+  alternatives: {
+    zone: string;
+    runs: RunJson[];
+    emissionsG: number | null;
+    cost?: number | null;
+    currency?: string;
+  }[];
+  capExceeded?: boolean;
+  carbonCapG?: number;
+  sources: { carbon: string; price?: string };
+  degraded?: string[];
+}
+
+export function planToJson(plan: Plan): PlanJson {
+  const runs = (rs: Run[]): RunJson[] => rs.map((r) => ({ start: toIso(r.startMs), end: toIso(r.endMs) }));
+  const out: PlanJson = {
+    zone: plan.zone,
+    objective: plan.objective,
+    stepMin: plan.stepMin,
+    reason: plan.reason,
+    runs: runs(plan.runs),
+    energyKwh: plan.energyKwh,
+    emissionsG: num(plan.emissionsG),
+    baseline: {
+      zone: plan.baseline.zone,
+      runs: runs(plan.baseline.runs),
+      emissionsG: num(plan.baseline.emissionsG),
+    },
+    savings: { emissionsG: num(plan.savings.emissionsG), emissionsPct: num(plan.savings.emissionsPct) },
+    alternatives: plan.alternatives.map((a) => {
+      const alt: PlanJson['alternatives'][number] = {
+        zone: a.zone,
+        runs: runs(a.runs),
+        emissionsG: num(a.emissionsG),
+      };
+      if (a.cost !== undefined) alt.cost = num(a.cost);
+      if (a.currency !== undefined) alt.currency = a.currency;
+      return alt;
+    }),
+    sources: { ...plan.sources },
+  };
+  if (plan.load.id !== undefined) out.id = plan.load.id;
+  if (plan.load.name !== undefined) out.name = plan.load.name;
+  if (plan.slots) out.slots = plan.slots.map(toIso);
+  if (plan.cost !== undefined) out.cost = num(plan.cost);
+  if (plan.currency !== undefined) out.currency = plan.currency;
+  if (plan.baseline.cost !== undefined) out.baseline.cost = num(plan.baseline.cost);
+  if (plan.savings.cost !== undefined) out.savings.cost = num(plan.savings.cost);
+  if (plan.savings.costPct !== undefined) out.savings.costPct = num(plan.savings.costPct);
+  if (plan.load.carbonCapG !== undefined) out.carbonCapG = plan.load.carbonCapG;
+  if (plan.capExceeded) out.capExceeded = true;
+  if (plan.degraded) out.degraded = [...plan.degraded];
+  return out;
+}
+
+function num(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

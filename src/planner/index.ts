@@ -1,0 +1,42 @@
+export type {
+  DecideOptions,
+  Decision,
+  ForecastValue,
+  ModelTier,
+  TierChoice,
+  TierOptions,
+  TierSignal,
+} from './decide.ts';
+export { chooseModelTier, decideNow } from './decide.ts';
+export type { ExplainOptions, PlanJson, RunJson } from './explain.ts';
+export { explainPlan, formatMass, planToJson } from './explain.ts';
+export type { Objective, Strategy } from './objectives.ts';
+export {
+  needsPrice,
+  normaliseByDailyMax,
+  objectiveName,
+  parseObjective,
+  STRATEGIES,
+  slotScores,
+} from './objectives.ts';
+export type { Plan, PlanAlternative, PlanBaseline, PlanOptions, PlanReason, Run } from './plan.ts';
+export { planLoad, planMany, preparePlanner } from './plan.ts';
+export type {
+  CappedContiguousChoice,
+  CappedSlotChoice,
+  ContiguousChoice,
+  PieceOptions,
+  Prefix,
+  SlotChoice,
+} from './windows.ts';
+export {
+  bestContiguous,
+  bestContiguousUnderCap,
+  bestInterruptible,
+  bestInterruptibleUnderCap,
+  cheapestSlots,
+  fitsPieces,
+  prefixSums,
+  sumAt,
+  windowSum,
+} from './windows.ts';
