@@ -77,11 +77,13 @@ export function footprintOnGrid(
 ): Footprint {
   const uses: SlotUse[] = [];
   for (const run of runs) {
-    if (!(run.endMs >= run.startMs)) throw new RangeError(`run ends before it starts: ${run.startMs}..${run.endMs}`);
+    if (!(run.endMs >= run.startMs))
+      throw new RangeError(`run ends before it starts: ${run.startMs}..${run.endMs}`);
     const carbonPieces = slotPieces(signals.carbon, run);
     const pricePieces = signals.price ? slotPieces(signals.price, run) : undefined;
     if (!pricePieces) {
-      for (const p of carbonPieces) uses.push({ energyKwh: (powerKw * p.minutes) / 60, carbonGPerKwh: p.value });
+      for (const p of carbonPieces)
+        uses.push({ energyKwh: (powerKw * p.minutes) / 60, carbonGPerKwh: p.value });
       continue;
     }
     // Carbon and price may sit on different grids: cut the run at the boundaries of both.
@@ -120,10 +122,7 @@ function slotPieces(grid: Grid, run: Run): Piece[] {
   return out;
 }
 
-function intersectPieces(
-  a: Piece[],
-  b: Piece[],
-): { minutes: number; carbon: number; price: number }[] {
+function intersectPieces(a: Piece[], b: Piece[]): { minutes: number; carbon: number; price: number }[] {
   const out: { minutes: number; carbon: number; price: number }[] = [];
   let i = 0;
   let j = 0;

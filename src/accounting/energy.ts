@@ -39,7 +39,11 @@ export function deviceEnergy(input: { powerKw: number; durationMin: number }): E
  * machines drawing `powerW` watts in total. Decimal units (1 GB = 1000 MB), as storage vendors and
  * network tools count. Duration = size / throughput.
  */
-export function backupEnergy(input: { dataGb: number; throughputMBps: number; powerW: number }): EnergyEstimate {
+export function backupEnergy(input: {
+  dataGb: number;
+  throughputMBps: number;
+  powerW: number;
+}): EnergyEstimate {
   requirePositive(input.dataGb, 'data size', 'GB');
   requirePositive(input.throughputMBps, 'throughput', 'MB/s');
   requirePositive(input.powerW, 'power', 'W');
@@ -53,7 +57,12 @@ export function backupEnergy(input: { dataGb: number; throughputMBps: number; po
  * effectiveness (PUE = facility energy / IT energy, >= 1; 1 counts the GPUs only). CPUs, memory and
  * network are left to the PUE or to a higher per-GPU figure, as the ML CO2 Impact calculator does.
  */
-export function trainingEnergy(input: { gpus: number; gpuPowerW: number; hours: number; pue?: number }): EnergyEstimate {
+export function trainingEnergy(input: {
+  gpus: number;
+  gpuPowerW: number;
+  hours: number;
+  pue?: number;
+}): EnergyEstimate {
   const pue = input.pue ?? 1;
   requirePositive(input.gpus, 'GPU count', 'GPUs');
   requirePositive(input.gpuPowerW, 'GPU power', 'W');

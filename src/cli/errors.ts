@@ -26,7 +26,6 @@ function isInputError(err: unknown): boolean {
   return err instanceof InputError || err instanceof RangeError;
 }
 
-
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof NoSignalError) return EXIT.noSignal;
   if (isInputError(err)) return EXIT.badInput;

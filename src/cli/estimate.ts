@@ -65,7 +65,9 @@ export function estimateFromOptions(opts: EstimateOptions): EnergyEstimate {
     );
   }
   if (given.length > 1) {
-    throw new InputError(`estimate: flags of different workloads given (${given.join(' and ')}); describe one`);
+    throw new InputError(
+      `estimate: flags of different workloads given (${given.join(' and ')}); describe one`,
+    );
   }
   const kind = given[0];
   const missing = REQUIRED[kind].filter((key) => opts[key] === undefined);
@@ -93,7 +95,8 @@ export function estimateFromOptions(opts: EstimateOptions): EnergyEstimate {
 }
 
 function describeWorkload(e: EnergyEstimate, opts: EstimateOptions): string {
-  if (e.kind === 'backup') return `backup of ${opts.dataGb} GB at ${opts.throughputMbps} MB/s, ${opts.powerW} W`;
+  if (e.kind === 'backup')
+    return `backup of ${opts.dataGb} GB at ${opts.throughputMbps} MB/s, ${opts.powerW} W`;
   if (e.kind === 'training') {
     return `training on ${opts.gpus} GPU(s) x ${opts.gpuPowerW} W for ${opts.hours} h, PUE ${opts.pue ?? 1}`;
   }
@@ -126,7 +129,10 @@ async function runEstimate(cli: Cli, opts: EstimateOptions, globals: GlobalOptio
       equivalents: eq,
     });
     rows.push(
-      ['zone', `${zone.code} (${zone.name}), now ${formatIntensity(signal.carbonGPerKwh)} from ${signal.source}`],
+      [
+        'zone',
+        `${zone.code} (${zone.name}), now ${formatIntensity(signal.carbonGPerKwh)} from ${signal.source}`,
+      ],
       ['emissions', `${formatMass(grams)} CO2eq`],
       [
         'that is about',

@@ -6,7 +6,10 @@ import { zonedParts } from '../core/time.ts';
 
 // ---------------------------------------------------------------- colour
 
-export function shouldUseColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
+export function shouldUseColor(
+  stream: { isTTY?: boolean },
+  env: Record<string, string | undefined>,
+): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
   if (env.TERM === 'dumb') return false;
@@ -119,11 +122,19 @@ export function formatDuration(minutes: number): string {
 const WEEKDAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
-/** Local clock time in `timeZone`: "Wed 2024-03-27 14:30" (or "14:30" with `clockOnly`). */
-export function formatLocalTime(ms: number, timeZone: string, options: { clockOnly?: boolean } = {}): string {
+/**
+ * Local clock time in `timeZone`: "Wed 2024-03-27 14:30", or "Wed 14:30" with `short`, or "14:30" with
+ * `clockOnly`.
+ */
+export function formatLocalTime(
+  ms: number,
+  timeZone: string,
+  options: { clockOnly?: boolean; short?: boolean } = {},
+): string {
   const p = zonedParts(ms, timeZone);
   const clock = `${pad2(p.hour)}:${pad2(p.minute)}`;
   if (options.clockOnly) return clock;
+  if (options.short) return `${WEEKDAY[p.weekday]} ${clock}`;
   return `${WEEKDAY[p.weekday]} ${p.year}-${pad2(p.month)}-${pad2(p.day)} ${clock}`;
 }
 
@@ -135,10 +146,15 @@ export type Align = 'left' | 'right';
  * Rows as columns aligned on visible width, two spaces apart; a header gets a rule under it.
  * Columns default to left alignment; pass `align` per column (numbers read best right-aligned).
  */
-export function formatTable(rows: readonly (readonly string[])[], options: { header?: string[]; align?: Align[] } = {}): string {
+export function formatTable(
+  rows: readonly (readonly string[])[],
+  options: { header?: string[]; align?: Align[] } = {},
+): string {
   const all = options.header ? [options.header, ...rows] : [...rows];
   const cols = Math.max(0, ...all.map((r) => r.length));
-  const widths = Array.from({ length: cols }, (_, c) => Math.max(0, ...all.map((r) => visibleLength(r[c] ?? ''))));
+  const widths = Array.from({ length: cols }, (_, c) =>
+    Math.max(0, ...all.map((r) => visibleLength(r[c] ?? ''))),
+  );
   const line = (r: readonly string[]) =>
     widths
       .map((w, c) => {

@@ -66,7 +66,9 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function planRequestFromOptions(opts: PlanCliOptions, cli: Cli, globals: GlobalOptions): PlanRequest {
   const zoneTexts = [...opts.zone, ...opts.region];
   if (zoneTexts.length === 0) {
-    throw new InputError('plan: give a zone with --zone (e.g. DE, GB, US-CAL-CISO) or a cloud region with --region (e.g. eu-west-1)');
+    throw new InputError(
+      'plan: give a zone with --zone (e.g. DE, GB, US-CAL-CISO) or a cloud region with --region (e.g. eu-west-1)',
+    );
   }
   const zones: Zone[] = [];
   for (const text of zoneTexts) {
@@ -85,10 +87,14 @@ export function planRequestFromOptions(opts: PlanCliOptions, cli: Cli, globals: 
   }
   const given = [durationMin, powerKw, energyKwh].filter((x) => x !== undefined).length;
   if (given < 2) {
-    throw new InputError('plan: give two of --duration, --power and --energy (e.g. --duration 2h --power 1.5kW)');
+    throw new InputError(
+      'plan: give two of --duration, --power and --energy (e.g. --duration 2h --power 1.5kW)',
+    );
   }
   if (given === 3) {
-    throw new InputError('plan: give only two of --duration, --power and --energy; the third follows from them');
+    throw new InputError(
+      'plan: give only two of --duration, --power and --energy; the third follows from them',
+    );
   }
   if (durationMin === undefined) durationMin = (energyKwh! / powerKw!) * 60;
   if (powerKw === undefined) powerKw = energyKwh! / (durationMin / 60);
@@ -147,7 +153,8 @@ export function planRequestFromOptions(opts: PlanCliOptions, cli: Cli, globals: 
   if (opts.interruptible) {
     load.interruptible = true;
     if (opts.minPiece !== undefined) load.minPieceMin = parseDuration(opts.minPiece, '--min-piece');
-    if (opts.maxPieces !== undefined) load.maxPieces = parsePositive(opts.maxPieces, '--max-pieces', { integer: true });
+    if (opts.maxPieces !== undefined)
+      load.maxPieces = parsePositive(opts.maxPieces, '--max-pieces', { integer: true });
   } else if (opts.minPiece !== undefined || opts.maxPieces !== undefined) {
     throw new InputError('plan: --min-piece and --max-pieces apply only with --interruptible');
   }
@@ -199,8 +206,8 @@ export function planChart(
   }
   lines.push(`${label('')}${carbon.marks}`);
   const width = visibleLength(carbon.bars);
-  const start = formatLocalTime(signals.carbon.startMs, options.timeZone);
-  const end = formatLocalTime(gridEndMs(signals.carbon), options.timeZone, { clockOnly: true });
+  const start = formatLocalTime(signals.carbon.startMs, options.timeZone, { short: true });
+  const end = formatLocalTime(gridEndMs(signals.carbon), options.timeZone, { short: true });
   lines.push(label('') + spreadLine(start, end, Math.max(width, start.length + end.length + 1)));
   return lines;
 }
@@ -244,7 +251,12 @@ async function runPlan(cli: Cli, opts: PlanCliOptions, globals: GlobalOptions): 
 export function planCommand(cli: Cli): Command {
   return new Command('plan')
     .description('find the cleanest (or cheapest) time, and zone, to run a load')
-    .option('--zone <zone>', 'zone code, alias or name (repeat for candidate zones; the first is home)', collect, [])
+    .option(
+      '--zone <zone>',
+      'zone code, alias or name (repeat for candidate zones; the first is home)',
+      collect,
+      [],
+    )
     .option('--region <region>', 'cloud region, e.g. eu-west-1, azure:westeurope (repeatable)', collect, [])
     .option('--name <name>', 'name of the load, shown in the plan')
     .option('--duration <d>', 'run time: 2h, 90m, 1h30m, PT2H, or minutes')

@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { type CliIO, createCli } from './context.ts';
-import { errorText, EXIT, exitCodeFor } from './errors.ts';
+import { EXIT, errorText, exitCodeFor } from './errors.ts';
 import { estimateCommand } from './estimate.ts';
 import { planCommand } from './plan.ts';
 import { signalsCommand } from './signals.ts';
+import { simulateCommand } from './simulate.ts';
 import { zonesCommand } from './zones.ts';
 
 function packageVersion(): string {
@@ -24,12 +25,20 @@ function packageVersion(): string {
 export function buildProgram(io: CliIO): Command {
   const cli = createCli(io);
   const program = new Command('gridshift')
-    .description('Run flexible electrical loads when the grid is cleanest and cheapest, and prove what it saved.')
+    .description(
+      'Run flexible electrical loads when the grid is cleanest and cheapest, and prove what it saved.',
+    )
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('--json', 'print machine-readable JSON instead of text')
-    .option('--config <path>', 'configuration file (default: GRIDSHIFT_CONFIG or ./gridshift.config.{json,yaml})')
+    .option(
+      '--config <path>',
+      'configuration file (default: GRIDSHIFT_CONFIG or ./gridshift.config.{json,yaml})',
+    )
     .option('--now <time>', 'pretend the current time is <time> (what-if runs, reproducible output)')
-    .option('--tz <zone>', "IANA time zone for reading and showing times (default: the zone's, else the system's)")
+    .option(
+      '--tz <zone>',
+      "IANA time zone for reading and showing times (default: the zone's, else the system's)",
+    )
     .option('--verbose', 'print stack traces of unexpected errors')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
@@ -37,7 +46,13 @@ export function buildProgram(io: CliIO): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .exitOverride();
-  for (const sub of [zonesCommand(cli), estimateCommand(cli), planCommand(cli), signalsCommand(cli)]) {
+  for (const sub of [
+    zonesCommand(cli),
+    estimateCommand(cli),
+    planCommand(cli),
+    signalsCommand(cli),
+    simulateCommand(cli),
+  ]) {
     program.addCommand(sub);
   }
   // subcommands inherit the output routing and the exit override

@@ -44,7 +44,11 @@ export function parseMassG(text: string, what = '--carbon-cap'): number {
 }
 
 /** A finite number greater than 0 (or >= `min`). */
-export function parsePositive(text: string, what: string, options: { min?: number; integer?: boolean } = {}): number {
+export function parsePositive(
+  text: string,
+  what: string,
+  options: { min?: number; integer?: boolean } = {},
+): number {
   const value = Number(String(text).trim());
   const min = options.min;
   const ok =

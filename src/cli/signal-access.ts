@@ -6,7 +6,12 @@
 import { zoneConfig } from '../core/config.ts';
 import type { Metric, Series } from '../core/series.ts';
 import type { Zone } from '../core/zones.ts';
-import { createRegistry, type SignalAnswer, type SignalRegistry, type ZoneSignalsResult } from '../signals/registry.ts';
+import {
+  createRegistry,
+  type SignalAnswer,
+  type SignalRegistry,
+  type ZoneSignalsResult,
+} from '../signals/registry.ts';
 import type { Cli, GlobalOptions } from './context.ts';
 import { NoSignalError } from './errors.ts';
 
@@ -102,7 +107,12 @@ export interface CurrentSignal {
 }
 
 /** The carbon intensity in force now in a zone (the zone's configured carbon metric). */
-export async function currentSignal(cli: Cli, globals: GlobalOptions, zone: Zone, nowMs: number): Promise<CurrentSignal> {
+export async function currentSignal(
+  cli: Cli,
+  globals: GlobalOptions,
+  zone: Zone,
+  nowMs: number,
+): Promise<CurrentSignal> {
   const metric = carbonMetricOf(cli, globals, zone);
   const answer = await registryFor(cli, globals).getSignal({
     zone,
@@ -118,5 +128,10 @@ export async function currentSignal(cli: Cli, globals: GlobalOptions, zone: Zone
       `no carbon intensity for ${zone.code} at ${new Date(nowMs).toISOString()}${failureText(answer)}`,
     );
   }
-  return { metric, carbonGPerKwh: value, source: answer.sources.join('+') || 'none', degraded: answer.reasons };
+  return {
+    metric,
+    carbonGPerKwh: value,
+    source: answer.sources.join('+') || 'none',
+    degraded: answer.reasons,
+  };
 }

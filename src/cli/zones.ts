@@ -1,6 +1,13 @@
 /** `gridshift zones`: the zones gridshift knows, and which grid zone powers each cloud region. */
 import { Command } from 'commander';
-import { CLOUD_REGIONS, type CloudRegion, closeMatches, listZones, type Zone, ZONE_ALIASES } from '../core/zones.ts';
+import {
+  CLOUD_REGIONS,
+  type CloudRegion,
+  closeMatches,
+  listZones,
+  ZONE_ALIASES,
+  type Zone,
+} from '../core/zones.ts';
 import { type Cli, globalsOf } from './context.ts';
 import { formatTable } from './format.ts';
 
@@ -16,12 +23,17 @@ function zoneMatches(z: Zone, needle: string): boolean {
 }
 
 function regionMatches(r: CloudRegion, needle: string): boolean {
-  return [r.provider, r.region, `${r.provider}:${r.region}`, r.location, r.zone].join('\n').toLowerCase().includes(needle);
+  return [r.provider, r.region, `${r.provider}:${r.region}`, r.location, r.zone]
+    .join('\n')
+    .toLowerCase()
+    .includes(needle);
 }
 
 export function zonesCommand(cli: Cli): Command {
   return new Command('zones')
-    .description('list the grid zones (code, name, time zone) or, with --cloud, the cloud regions and their zones')
+    .description(
+      'list the grid zones (code, name, time zone) or, with --cloud, the cloud regions and their zones',
+    )
     .option('--cloud', 'list cloud regions (AWS, Azure, Google Cloud) and the grid zone of each')
     .option('--search <text>', 'only entries whose code, name, alias, time zone or location contains <text>')
     .action((opts: { cloud?: boolean; search?: string }, command: Command) => {

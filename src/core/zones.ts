@@ -36,7 +36,13 @@ export interface CloudRegion {
 
 type Ids = NonNullable<Zone['ids']>;
 
-function zone(code: string, name: string, timeZone: string, country: string, extra: Partial<Zone> = {}): Zone {
+function zone(
+  code: string,
+  name: string,
+  timeZone: string,
+  country: string,
+  extra: Partial<Zone> = {},
+): Zone {
   return { code, name, timeZone, country, ...extra };
 }
 
@@ -191,8 +197,8 @@ export const ZONE_ALIASES: Readonly<Record<string, string>> = {
   'US-NYISO': 'US-NY-NYIS',
   'US-BPA': 'US-NW-BPAT',
   UK: 'GB',
-  'DK1': 'DK-DK1',
-  'DK2': 'DK-DK2',
+  DK1: 'DK-DK1',
+  DK2: 'DK-DK2',
   ...Object.fromEntries([1, 2, 3, 4].map((n) => [`SE${n}`, `SE-SE${n}`])),
   ...Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`NO${n}`, `NO-NO${n}`])),
   // the UK Carbon Intensity region ids, as `GB-REGION-<id>`
@@ -350,7 +356,9 @@ export function findCloudRegion(text: string): CloudRegion | undefined {
   const colon = t.indexOf(':');
   const provider = colon > 0 ? t.slice(0, colon) : undefined;
   const region = colon > 0 ? t.slice(colon + 1) : t;
-  return CLOUD_REGIONS.find((r) => r.region === region && (provider === undefined || r.provider === provider));
+  return CLOUD_REGIONS.find(
+    (r) => r.region === region && (provider === undefined || r.provider === provider),
+  );
 }
 
 /**
@@ -384,7 +392,8 @@ export function closeMatches(text: string, max = 5): string[] {
   const limit = Math.max(2, Math.floor(t.length / 3));
   const scored: { name: string; d: number }[] = [];
   for (const c of candidates) {
-    const d = c.includes(t) || (t.length >= 2 && t.includes(c) && c.length >= 2) ? 1 : editDistance(t, c);
+    // part of a name (`WESTEUR`) or an unknown subzone of a known zone (`DE-XX`) counts as one edit away
+    const d = (t.length >= 2 && c.includes(t)) || t.startsWith(`${c}-`) ? 1 : editDistance(t, c);
     if (d <= limit) scored.push({ name: c, d });
   }
   scored.sort((a, b) => a.d - b.d || a.name.localeCompare(b.name));

@@ -606,7 +606,10 @@ function alternativesFor(
   const s = scores.get(z);
   const { from, to } = range(z);
   if (s) {
-    const cap = opts.capSum !== undefined ? { prefix: carbonPrefix(z), limit: opts.capSum + tolerance(opts.capSum) } : undefined;
+    const cap =
+      opts.capSum !== undefined
+        ? { prefix: carbonPrefix(z), limit: opts.capSum + tolerance(opts.capSum) }
+        : undefined;
     if (opts.pieces) {
       const c = bestStartAvoiding(s.prefix, from, to, k, [], cap);
       if (c && !isWindow(best, c.start, k)) found.push({ zone: z, ...c });

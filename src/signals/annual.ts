@@ -1,22 +1,24 @@
 import { averageIntensity, electricityMaps } from '@tgwf/co2/data';
 import { ProviderError } from '../core/errors.ts';
 import type { Metric, Point, Series } from '../core/series.ts';
-import { DAY_MS } from '../core/time.ts';
+import { DAY_MS, floorToStep, HOUR_MS } from '../core/time.ts';
 import { CARBON_UNIT } from '../core/units.ts';
 import { type Zone, zoneLineage } from '../core/zones.ts';
 import type { SignalProvider, SignalRequest } from './provider.ts';
 
 /** ISO 3166-1 alpha-2 -> alpha-3, for the Ember table (keyed by alpha-3). */
-const ISO3: Readonly<Record<string, string>> = {
-  AE: 'ARE', AR: 'ARG', AT: 'AUT', AU: 'AUS', BA: 'BIH', BD: 'BGD', BE: 'BEL', BG: 'BGR', BR: 'BRA',
-  CA: 'CAN', CH: 'CHE', CL: 'CHL', CN: 'CHN', CO: 'COL', CY: 'CYP', CZ: 'CZE', DE: 'DEU', DK: 'DNK',
-  DZ: 'DZA', EE: 'EST', EG: 'EGY', ES: 'ESP', FI: 'FIN', FR: 'FRA', GB: 'GBR', GR: 'GRC', HK: 'HKG',
-  HR: 'HRV', HU: 'HUN', ID: 'IDN', IE: 'IRL', IL: 'ISR', IN: 'IND', IS: 'ISL', IT: 'ITA', JP: 'JPN',
-  KE: 'KEN', KR: 'KOR', KZ: 'KAZ', LT: 'LTU', LU: 'LUX', LV: 'LVA', MA: 'MAR', MX: 'MEX', MY: 'MYS',
-  NG: 'NGA', NL: 'NLD', NO: 'NOR', NZ: 'NZL', PE: 'PER', PH: 'PHL', PK: 'PAK', PL: 'POL', PT: 'PRT',
-  QA: 'QAT', RO: 'ROU', RS: 'SRB', SA: 'SAU', SE: 'SWE', SG: 'SGP', SI: 'SVN', SK: 'SVK', TH: 'THA',
-  TR: 'TUR', TW: 'TWN', UA: 'UKR', US: 'USA', UY: 'URY', VN: 'VNM', ZA: 'ZAF',
-};
+const ISO3: ReadonlyMap<string, string> = new Map(
+  (
+    'AE:ARE AR:ARG AT:AUT AU:AUS BA:BIH BD:BGD BE:BEL BG:BGR BR:BRA CA:CAN CH:CHE CL:CHL CN:CHN ' +
+    'CO:COL CY:CYP CZ:CZE DE:DEU DK:DNK DZ:DZA EE:EST EG:EGY ES:ESP FI:FIN FR:FRA GB:GBR GR:GRC ' +
+    'HK:HKG HR:HRV HU:HUN ID:IDN IE:IRL IL:ISR IN:IND IS:ISL IT:ITA JP:JPN KE:KEN KR:KOR KZ:KAZ ' +
+    'LT:LTU LU:LUX LV:LVA MA:MAR MX:MEX MY:MYS NG:NGA NL:NLD NO:NOR NZ:NZL PE:PER PH:PHL PK:PAK ' +
+    'PL:POL PT:PRT QA:QAT RO:ROU RS:SRB SA:SAU SE:SWE SG:SGP SI:SVN SK:SVK TH:THA TR:TUR TW:TWN ' +
+    'UA:UKR US:USA UY:URY VN:VNM ZA:ZAF'
+  )
+    .split(' ')
+    .map((pair) => pair.split(':') as [string, string]),
+);
 
 /** One published annual mean and what it is for. */
 export interface AnnualFigure {
@@ -47,7 +49,7 @@ export function figureYear(wantedYear: number, nowMs: number): number | undefine
   if (usable.length === 0) return undefined;
   if (wantedYear <= usable[0]) return usable[0];
   const last = usable[usable.length - 1];
-  return wantedYear >= last ? last : wantedYear;
+  return Math.min(wantedYear, last);
 }
 
 /**
@@ -60,10 +62,11 @@ export function annualFigure(zone: Zone, year: number | undefined): AnnualFigure
     if (table)
       for (const area of zoneLineage(zone)) {
         const v = table[area]?.carbonIntensity?.value;
-        if (typeof v === 'number' && Number.isFinite(v)) return { area, gPerKwh: v, year, source: 'Electricity Maps' };
+        if (typeof v === 'number' && Number.isFinite(v))
+          return { area, gPerKwh: v, year, source: 'Electricity Maps' };
       }
   }
-  const iso3 = ISO3[zone.country.toUpperCase()];
+  const iso3 = ISO3.get(zone.country.toUpperCase());
   const ember = iso3 === undefined ? undefined : averageIntensity.data[iso3];
   if (typeof ember === 'number' && Number.isFinite(ember))
     return { area: zone.country.toUpperCase(), gPerKwh: ember, source: 'Ember' };
@@ -75,8 +78,8 @@ function describe(f: AnnualFigure): string {
 }
 
 /**
- * The last resort for carbon: a flat series at the published annual mean of the zone (or its country), one
- * step per calendar year in the range. Marked degraded with the area and year the figure is for.
+ * The last resort for carbon: a flat hourly series at the published annual mean of the zone (or its country),
+ * the figure changing at each new calendar year in the range. Marked degraded with the area and year.
  */
 export function annualAverage(): SignalProvider {
   const name = 'annual';
@@ -91,25 +94,31 @@ export function annualAverage(): SignalProvider {
         throw new ProviderError(name, 'unsupported', `only average carbon intensity, not ${req.metric}`);
       const points: Point[] = [];
       const notes: string[] = [];
-      let start = req.fromMs;
-      while (start < req.toMs) {
-        const y = utcYear(start);
-        const figure = annualFigure(req.zone, figureYear(y, req.nowMs));
-        if (!figure)
-          throw new ProviderError(name, 'unsupported', `no annual average for ${req.zone.code} (${req.zone.country})`);
-        points.push({ start, value: figure.gPerKwh });
-        const note = describe(figure);
-        if (!notes.includes(note)) notes.push(note);
-        start = Date.UTC(y + 1, 0, 1);
+      let year = Number.NaN;
+      let value = Number.NaN;
+      for (let t = floorToStep(req.fromMs, 60); t < req.toMs; t += HOUR_MS) {
+        const y = utcYear(t);
+        if (y !== year) {
+          year = y;
+          const figure = annualFigure(req.zone, figureYear(y, req.nowMs));
+          if (!figure)
+            throw new ProviderError(
+              name,
+              'unsupported',
+              `no annual average for ${req.zone.code} (${req.zone.country})`,
+            );
+          value = figure.gPerKwh;
+          const note = describe(figure);
+          if (!notes.includes(note)) notes.push(note);
+        }
+        points.push({ start: t, value });
       }
-      const last = points.length > 0 ? points[points.length - 1].start : req.fromMs;
       return [
         {
           zone: req.zone.code,
           metric: 'carbon_average',
           unit: CARBON_UNIT,
-          // the last step holds to the end of the range
-          resolutionMin: Math.max(1, Math.ceil((req.toMs - last) / 60_000)),
+          resolutionMin: 60,
           kind: 'forecast',
           issuedAt: req.nowMs,
           source: name,

@@ -111,17 +111,28 @@ function linesOf(text: string): string[] {
   return lines;
 }
 
+/** ISO-8601 date, optional time (`T` or a space), optional `Z` or offset: the forms accepted. */
+const ISO_SHAPE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
 /**
- * Epoch ms of a timestamp. ISO-8601 with `Z` or an offset is taken as written; a time without a zone
- * designator (the portal's `2021-01-01 00:00:00`) is UTC, as the shared shapes and the portal specify.
+ * Epoch ms of a timestamp, NaN when it is not an ISO-8601 time. A time with `Z` or an offset is taken as
+ * written; one without a zone designator (the portal's `2021-01-01 00:00:00`) is UTC, as the shared shapes
+ * and the portal specify. Impossible dates (`2021-02-30`) are rejected rather than rolled over.
  */
 export function parseCsvTime(text: string): number {
   const fast = parseUtcFast(text);
   if (fast !== undefined) return fast;
-  let t = text.trim();
-  if (t.length > 10 && t[10] === ' ') t = `${t.slice(0, 10)}T${t.slice(11)}`;
-  if (t.length > 10 && !hasZoneDesignator(t)) t += 'Z';
-  return Date.parse(t);
+  const t = text.trim();
+  const m = ISO_SHAPE.exec(t);
+  if (!m) return Number.NaN;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return Number.NaN;
+  let iso = t.length > 10 ? `${t.slice(0, 10)}T${t.slice(11)}` : t;
+  if (m[4] !== undefined && m[7] === undefined) iso += 'Z';
+  return Date.parse(iso);
 }
 
 /** `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DD HH:MM:SS` (UTC), the forms of nearly every row: read digit by digit. */
@@ -157,15 +168,6 @@ function digits(t: string, at: number, count: number): number {
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-function hasZoneDesignator(t: string): boolean {
-  // looks only after the date part, where a `-` can only start an offset
-  for (let i = 11; i < t.length; i++) {
-    const c = t[i];
-    if (c === 'Z' || c === 'z' || c === '+' || c === '-') return true;
-  }
-  return false;
 }
 
 interface RowContext {

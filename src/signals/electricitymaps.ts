@@ -90,7 +90,7 @@ export function electricityMaps(options: ElectricityMapsOptions = {}): SignalPro
       headers: { 'auth-token': apiKey!, accept: 'application/json' },
       timeoutMs: options.timeoutMs,
     });
-    const parsed = expectShape<z.infer<S>>(schema, data, NAME);
+    const parsed = expectShape(schema, data, NAME);
     // Unknown zones must not silently come back as another zone's data.
     if (parsed.zone !== zone)
       throw new ProviderError(NAME, 'malformed', `asked for zone ${zone}, the answer is for ${parsed.zone}`);

@@ -324,7 +324,7 @@ export function parseDayAheadPrices(
     throw new ProviderError(PROVIDER, 'malformed', 'response is not well-formed XML');
   const doc: unknown = parser.parse(xml);
   if (doc && typeof doc === 'object' && 'Acknowledgement_MarketDocument' in doc) {
-    const ack = expectShape<AcknowledgementXml>(
+    const ack = expectShape(
       acknowledgementSchema,
       doc,
       PROVIDER,
@@ -340,7 +340,7 @@ export function parseDayAheadPrices(
   if (!(doc && typeof doc === 'object' && 'Publication_MarketDocument' in doc))
     throw new ProviderError(PROVIDER, 'malformed', 'expected a Publication_MarketDocument');
   const series =
-    expectShape<PublicationXml>(publicationSchema, doc, PROVIDER).Publication_MarketDocument.TimeSeries ?? [];
+    expectShape(publicationSchema, doc, PROVIDER).Publication_MarketDocument.TimeSeries ?? [];
   if (series.length === 0) return null;
   return chooseIntervals(series, preferredSequence);
 }

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ProviderError } from '../core/errors.ts';
 
 export interface HttpOptions {
@@ -72,22 +73,10 @@ export function redact(url: string): string {
 }
 
 /** Validates a decoded response against the provider's documented shape. */
-export function expectShape<T>(
-  schema: { safeParse(data: unknown): ZodSafe<T> },
-  data: unknown,
-  provider: string,
-): T {
+export function expectShape<S extends z.ZodType>(schema: S, data: unknown, provider: string): z.infer<S> {
   const parsed = schema.safeParse(data);
-  if (parsed.success) return parsed.data as T;
-  const issue = parsed.error?.issues?.[0];
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
   const where = issue?.path?.length ? ` at ${issue.path.join('.')}` : '';
-  throw new ProviderError(
-    provider,
-    'malformed',
-    `unexpected response shape${where}: ${issue?.message ?? 'invalid'}`,
-  );
+  throw new ProviderError(provider, 'malformed', `unexpected response shape${where}: ${issue?.message ?? 'invalid'}`);
 }
-
-type ZodSafe<T> =
-  | { success: true; data: T; error?: undefined }
-  | { success: false; data?: undefined; error: { issues: { path: PropertyKey[]; message: string }[] } };

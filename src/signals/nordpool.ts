@@ -117,7 +117,7 @@ export function nordPool(opts: NordPoolOptions = {}): SignalProvider {
     } catch (cause) {
       throw new ProviderError(PROVIDER, 'malformed', 'response is not JSON', { cause });
     }
-    const day = expectShape<DayAheadPrices>(dayAheadPrices, data, PROVIDER);
+    const day = expectShape(dayAheadPrices, data, PROVIDER);
     if (day.currency !== currency)
       throw new ProviderError(PROVIDER, 'malformed', `asked for ${currency} prices, got ${day.currency}`);
     const out: ValueInterval[] = [];

@@ -120,7 +120,7 @@ export function octopusAgile(opts: OctopusAgileOptions = {}): SignalProvider {
       if (seen.has(url) || seen.size >= MAX_PAGES)
         throw new ProviderError(PROVIDER, 'malformed', `pagination does not end (after ${seen.size} pages)`);
       seen.add(url);
-      const body: Page = expectShape<Page>(
+      const body: Page = expectShape(
         page,
         await getJson(url, { provider: PROVIDER, timeoutMs: opts.timeoutMs }),
         PROVIDER,

@@ -1,6 +1,6 @@
 import { ProviderError } from '../core/errors.ts';
 import type { Metric, Point, Series } from '../core/series.ts';
-import { HOUR_MS, MINUTE_MS, zonedParts } from '../core/time.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS, tzOffsetMin, zonedParts } from '../core/time.ts';
 import { CARBON_UNIT, priceUnit, type Unit } from '../core/units.ts';
 import { type Zone, zoneLineage } from '../core/zones.ts';
 import {
@@ -25,7 +25,7 @@ export function isSouthern(country: string): boolean {
 /** Season of a calendar month (1..12): Dec-Feb winter in the north, Jun-Aug winter in the south. */
 export function seasonOf(month: number, southern: boolean): Season {
   const m = southern ? ((month + 5) % 12) + 1 : month;
-  return (Math.floor((m % 12) / 3) as Season);
+  return Math.floor((m % 12) / 3) as Season;
 }
 
 /** A typical day per season: `values[season][localHour]`, in the unit of the metric. */
@@ -125,18 +125,32 @@ export function profileValueAt(profile: DayProfile, zone: Zone, ms: number): num
  * and DST days get 23 or 25 points.
  */
 export function layProfile(profile: DayProfile, zone: Zone, fromMs: number, toMs: number): Point[] {
+  const tz = zone.timeZone;
   const southern = isSouthern(zone.country);
-  const first = zonedParts(fromMs, zone.timeZone);
+  const at = (localMs: number) => {
+    const d = new Date(localMs);
+    return profile.values[seasonOf(d.getUTCMonth() + 1, southern)][d.getUTCHours()];
+  };
+  const first = zonedParts(fromMs, tz);
   let t = fromMs - first.minute * MINUTE_MS - first.second * 1000 - (((fromMs % 1000) + 1000) % 1000);
   const points: Point[] = [];
   while (t < toMs) {
-    const parts = zonedParts(t, zone.timeZone);
-    points.push({ start: t, value: profile.values[seasonOf(parts.month, southern)][parts.hour] });
-    let next = t + HOUR_MS;
-    // an offset change of less than an hour (rare) moves the local hour boundary: follow it
-    const m = zonedParts(next, zone.timeZone).minute;
-    if (m !== 0 && next - m * MINUTE_MS > t) next -= m * MINUTE_MS;
-    t = next;
+    const end = Math.min(t + DAY_MS, toMs);
+    const offsetMin = tzOffsetMin(t, tz);
+    if (tzOffsetMin(t + DAY_MS, tz) === offsetMin) {
+      // no offset change within this day (the common case): local time is plain arithmetic
+      for (; t < end; t += HOUR_MS) points.push({ start: t, value: at(t + offsetMin * MINUTE_MS) });
+      continue;
+    }
+    while (t < end) {
+      const offset = tzOffsetMin(t, tz);
+      points.push({ start: t, value: at(t + offset * MINUTE_MS) });
+      let next = t + HOUR_MS;
+      // an offset change of less than an hour (rare) moves the local hour boundary: follow it
+      const m = zonedParts(next, tz).minute;
+      if (m !== 0 && next - m * MINUTE_MS > t) next -= m * MINUTE_MS;
+      t = next;
+    }
   }
   return points;
 }

@@ -116,7 +116,8 @@ export interface RegistryOptions {
 interface Source {
   name: ProviderName;
   id: string;
-  provider: SignalProvider;
+  /** built on first use, so that sources a chain never reaches cost nothing */
+  provider(): SignalProvider;
 }
 
 const kindOf = (metric: Metric): SignalKind => (metric === 'price' ? 'price' : 'carbon');
@@ -129,21 +130,26 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
       ? undefined
       : (options.cache ?? createSignalCache({ ttlMs: config.cache.ttlMs, file: config.cache.file }));
   const defaultRetryAfterMs = options.defaultRetryAfterMs ?? 60_000;
-  const instances = new Map<string, Source>();
+  const instances = new Map<string, SignalProvider>();
   const resting = new Map<string, number>();
 
   const source = (spec: SourceSpec, zone: Zone, metric: Metric): Source => {
     const perZone = PER_ZONE.has(spec.provider);
     const id = `${spec.provider}${perZone ? `@${zone.code}` : ''}${optionsKey(spec.options)}`;
-    let s = instances.get(id);
-    if (!s) {
-      const factory = factories[spec.provider];
-      if (!factory) throw new Error(`no factory for provider "${spec.provider}"`);
-      const provider = factory(spec.options, { credentials: config.credentials, zone, metric });
-      s = { name: spec.provider, id, provider };
-      instances.set(id, s);
-    }
-    return s;
+    return {
+      name: spec.provider,
+      id,
+      provider() {
+        let p = instances.get(id);
+        if (!p) {
+          const factory = factories[spec.provider];
+          if (!factory) throw new Error(`no factory for provider "${spec.provider}"`);
+          p = factory(spec.options, { credentials: config.credentials, zone, metric });
+          instances.set(id, p);
+        }
+        return p;
+      },
+    };
   };
 
   const chainOf = (zone: Zone, metric: Metric): Source[] =>
@@ -164,7 +170,8 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
         failures.push({ provider: s.name, kind, message });
         failedAt.push(index);
       };
-      if (!s.provider.supports(zone, metric)) {
+      const provider = s.provider();
+      if (!provider.supports(zone, metric)) {
         fail('unsupported', `does not cover ${metric} in ${zone.code}`);
         continue;
       }
@@ -173,7 +180,7 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
       const until = resting.get(s.name);
       if (until !== undefined && until > nowMs) {
         // resting after a rate limit: a fresh cached answer may still serve, the provider is not called
-        const cached = cache?.peek(s.provider, request, { name: s.name, id: s.id });
+        const cached = cache?.peek(provider, request, { name: s.name, id: s.id });
         if (!cached) {
           fail('rate_limit', `rate limited: not asked again before ${toIso(until)}`);
           continue;
@@ -182,8 +189,8 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
       } else {
         try {
           const answer = cache
-            ? await cache.fetch(s.provider, request, { name: s.name, id: s.id })
-            : await s.provider.fetch(request);
+            ? await cache.fetch(provider, request, { name: s.name, id: s.id })
+            : await provider.fetch(request);
           series = answer.filter((x) => x.metric === metric);
           for (const x of series) assertSeries(x);
         } catch (err) {

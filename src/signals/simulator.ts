@@ -80,14 +80,17 @@ function slotNoise(seed: number, slot: number, salt: number): number {
 }
 
 /** Whether the simulated sun is up at `ms`: on for the first `solarIntervalH` after `phaseMs`, then off, and so on. */
-export function solarAvailableAt(ms: number, options: Pick<SimulatorOptions, 'solarIntervalH' | 'phaseMs'> = {}): boolean {
+export function solarAvailableAt(
+  ms: number,
+  options: Pick<SimulatorOptions, 'solarIntervalH' | 'phaseMs'> = {},
+): boolean {
   const interval = (options.solarIntervalH ?? 6) * HOUR_MS;
   const k = Math.floor((ms - (options.phaseMs ?? 0)) / interval);
   return ((k % 2) + 2) % 2 === 0;
 }
 
 function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return Math.min(Math.max(v, lo), hi);
 }
 
 const PRICE_SALT = 0x51ed27;

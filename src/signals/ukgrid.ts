@@ -72,8 +72,8 @@ export function ukCarbonIntensity(options: UkCarbonIntensityOptions = {}): Signa
       timeoutMs: options.timeoutMs,
     });
     if (area === 'national')
-      return expectShape<z.infer<typeof nationalShape>>(nationalShape, data, NAME).data;
-    const answer = expectShape<z.infer<typeof regionalShape>>(regionalShape, data, NAME).data;
+      return expectShape(nationalShape, data, NAME).data;
+    const answer = expectShape(regionalShape, data, NAME).data;
     const block = Array.isArray(answer) ? answer[0] : answer;
     if (block.regionid !== area)
       throw new ProviderError(

@@ -166,7 +166,7 @@ export function watttime(options: WattTimeOptions = {}): WattTimeProvider {
         );
       throw err;
     }
-    const { token: value } = expectShape<z.infer<typeof loginShape>>(loginShape, data, NAME);
+    const { token: value } = expectShape(loginShape, data, NAME);
     token = { value, renewAtMs: startedMs + TOKEN_LIFETIME_MS - TOKEN_RENEW_MARGIN_MS };
     return value;
   }
@@ -220,7 +220,7 @@ export function watttime(options: WattTimeOptions = {}): WattTimeProvider {
   }
 
   async function signal(path: string, params: Record<string, string>, region: string) {
-    const answer = expectShape<SignalAnswer>(signalShape, await authorisedGet(path, params, region), NAME);
+    const answer = expectShape(signalShape, await authorisedGet(path, params, region), NAME);
     if (answer.meta.region && answer.meta.region !== region)
       throw new ProviderError(
         NAME,
@@ -289,7 +289,7 @@ export function watttime(options: WattTimeOptions = {}): WattTimeProvider {
         longitude: String(longitude),
         signal_type: SIGNAL_TYPE,
       });
-      const answer = expectShape<z.infer<typeof regionShape>>(regionShape, data, NAME);
+      const answer = expectShape(regionShape, data, NAME);
       return { region: answer.region, regionFullName: answer.region_full_name };
     },
   };

@@ -7,7 +7,7 @@ import { InputError } from '../core/errors.ts';
 import { type Objective, parseObjective } from '../planner/objectives.ts';
 import { POLICY_NAMES, type PolicyName } from '../planner/policies.ts';
 import { readCsvSeries, readIssuedForecasts } from '../signals/csv.ts';
-import { runSimulation, type SeriesInput, type SimulationResult } from './engine.ts';
+import { runSimulation, type SeriesInput, type SimulationInput, type SimulationResult } from './engine.ts';
 import { type ForecastMode, type IssuedForecast, parseForecastMode } from './forecast-modes.ts';
 import { readWorkload } from './workload.ts';
 
@@ -78,9 +78,16 @@ async function readIssued(zone: string, path: string): Promise<IssuedForecast[]>
 
 /** Reads the inputs named by `options` and runs the simulation. Bad input rejects with an InputError. */
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
+  return runSimulation(await readInputs(options));
+}
+
+/** Reads and checks the files named by `options`: the in-memory input of `runSimulation`. */
+export async function readInputs(options: SimulateOptions): Promise<SimulationInput> {
   const policy = parsePolicy(options.policy);
   const forecast =
-    typeof options.forecast === 'string' ? parseForecastMode(options.forecast) : (options.forecast ?? { kind: 'perfect' });
+    typeof options.forecast === 'string'
+      ? parseForecastMode(options.forecast)
+      : (options.forecast ?? { kind: 'perfect' });
   const objective =
     typeof options.objective === 'string' ? parseObjectiveOption(options.objective) : options.objective;
   const zones = Object.keys(options.carbon);
@@ -102,7 +109,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     forecast.kind === 'issued' && issuedZone ? readIssued(issuedZone, forecast.path) : undefined,
   ]);
   const priceZones = Object.keys(options.prices ?? {});
-  return runSimulation({
+  return {
     carbon: Object.fromEntries(zones.map((z, i) => [z, carbon[i]])),
     prices: priceZones.length ? Object.fromEntries(priceZones.map((z, i) => [z, prices[i]])) : undefined,
     loads,
@@ -115,5 +122,5 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     thresholdGPerKwh: options.thresholdGPerKwh,
     horizonH: options.horizonH,
     onProgress: options.onProgress,
-  });
+  };
 }

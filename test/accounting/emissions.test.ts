@@ -38,7 +38,9 @@ describe('emissions', () => {
 
   it('weights runs by their overlap with each slot', () => {
     // 2 kW from 00:30 to 02:00 on hourly carbon [100, 300, 500]: 1 kWh x 100 + 2 kWh x 300 = 700 g
-    const f = footprintOnGrid([{ startMs: t0 + 0.5 * H, endMs: t0 + 2 * H }], 2, { carbon: grid([100, 300, 500]) });
+    const f = footprintOnGrid([{ startMs: t0 + 0.5 * H, endMs: t0 + 2 * H }], 2, {
+      carbon: grid([100, 300, 500]),
+    });
     expect(f.energyKwh).toBeCloseTo(3, 12);
     expect(f.emissionsG).toBeCloseTo(700, 9);
     expect(f.missingCarbonKwh).toBe(0);

@@ -33,9 +33,13 @@ describe('energy estimates', () => {
   });
 
   it('rejects non-positive inputs and a PUE below 1, naming the field', () => {
-    expect(() => deviceEnergy({ powerKw: 0, durationMin: 60 })).toThrow(/power must be a positive number of kW/);
+    expect(() => deviceEnergy({ powerKw: 0, durationMin: 60 })).toThrow(
+      /power must be a positive number of kW/,
+    );
     expect(() => backupEnergy({ dataGb: 10, throughputMBps: -1, powerW: 100 })).toThrow(/throughput/);
     expect(() => backupEnergy({ dataGb: Number.NaN, throughputMBps: 1, powerW: 100 })).toThrow(InputError);
-    expect(() => trainingEnergy({ gpus: 2, gpuPowerW: 300, hours: 1, pue: 0.9 })).toThrow(/PUE must be a number >= 1/);
+    expect(() => trainingEnergy({ gpus: 2, gpuPowerW: 300, hours: 1, pue: 0.9 })).toThrow(
+      /PUE must be a number >= 1/,
+    );
   });
 });

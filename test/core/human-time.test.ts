@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
-import {
-  assertTimeZone,
-  parseDuration,
-  parseTime,
-  zonedTimeToMs,
-} from '../../src/core/human-time.ts';
+import { assertTimeZone, parseDuration, parseTime, zonedTimeToMs } from '../../src/core/human-time.ts';
 import { tzOffsetMin, zonedParts } from '../../src/core/time.ts';
 
 const iso = (s: string) => Date.parse(s);
@@ -98,7 +93,15 @@ describe('parseTime: absolute forms', () => {
   });
 
   it('rejects impossible dates and unknown words, naming the text and the accepted forms', () => {
-    for (const bad of ['2024-02-30', '2024-13-01T00:00Z', '25:00', 'tomorrow 25:00', 'someday', 'in a bit', '']) {
+    for (const bad of [
+      '2024-02-30',
+      '2024-13-01T00:00Z',
+      '25:00',
+      'tomorrow 25:00',
+      'someday',
+      'in a bit',
+      '',
+    ]) {
       expect(() => parseTime(bad, { ...berlin, what: '--deadline' })).toThrow(InputError);
     }
     expect(() => parseTime('next blue moon', { ...berlin, what: '--deadline' })).toThrow(

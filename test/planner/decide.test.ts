@@ -59,9 +59,14 @@ describe('decideNow', () => {
 
 describe('chooseModelTier', () => {
   it('large when clean', () => {
-    expect(chooseModelTier({ carbon: 150 })).toEqual({ tier: 'large', reason: 'clean: carbon 150 g/kWh is below 200' });
+    expect(chooseModelTier({ carbon: 150 })).toEqual({
+      tier: 'large',
+      reason: 'clean: carbon 150 g/kWh is below 200',
+    });
     expect(chooseModelTier({ carbon: 250, carbonForecastMean: 300 }).tier).toBe('large');
-    expect(chooseModelTier({ carbon: 250, carbonForecastMean: 300 }, { belowForecastMean: false }).tier).toBe('small');
+    expect(chooseModelTier({ carbon: 250, carbonForecastMean: 300 }, { belowForecastMean: false }).tier).toBe(
+      'small',
+    );
     expect(chooseModelTier({ carbon: 90 }, { carbonBelow: 80 }).tier).toBe('small');
   });
 
@@ -75,11 +80,16 @@ describe('chooseModelTier', () => {
   it('small otherwise, saying why', () => {
     const c = chooseModelTier({ carbon: 400, carbonForecastMean: 350, price: 0.3 }, { priceBelow: 0.1 });
     expect(c.tier).toBe('small');
-    expect(c.reason).toBe('carbon 400 g/kWh is not below 200 nor the forecast mean 350; price 0.3 is not below 0.1');
+    expect(c.reason).toBe(
+      'carbon 400 g/kWh is not below 200 nor the forecast mean 350; price 0.3 is not below 0.1',
+    );
   });
 
   it('fails open to large without a usable signal', () => {
-    expect(chooseModelTier({})).toEqual({ tier: 'large', reason: 'no usable signal: large model (fail-open)' });
+    expect(chooseModelTier({})).toEqual({
+      tier: 'large',
+      reason: 'no usable signal: large model (fail-open)',
+    });
     expect(chooseModelTier({ carbon: Number.NaN }).tier).toBe('large');
     // a price with no price threshold cannot decide anything
     expect(chooseModelTier({ price: 0.5 }).tier).toBe('large');

@@ -40,7 +40,9 @@ describe('explainPlan', () => {
     expect(lines[1]).toBe('Expected: 300.0 g CO2eq for 4.00 kWh, cost 0.40 EUR');
     expect(lines[2]).toBe('Run now: Mon 1 Jan 00:00–02:00 in DE: 1.00 kg CO2eq, cost 1.00 EUR');
     expect(lines[3]).toBe('Saves: 700.0 g CO2eq (70.0%) and 0.60 EUR (60.0%)');
-    expect(lines[4]).toBe('Why: the lowest-carbon window between the earliest start and the deadline across 2 zones');
+    expect(lines[4]).toBe(
+      'Why: the lowest-carbon window between the earliest start and the deadline across 2 zones',
+    );
     expect(lines[5]).toBe('Alternatives:');
     expect(lines[6]).toBe('  1. DE Mon 1 Jan 00:00–02:00: 1.00 kg CO2eq (+700.0 g), cost 1.00 EUR');
     expect(lines.at(-1)).toBe('Signals: carbon from electricitymaps, price from entsoe');
@@ -56,12 +58,16 @@ describe('explainPlan', () => {
     expect(noRoom[0]).toMatch(/^Run backup at once in DE/);
     expect(noRoom.find((l) => l.startsWith('Why:'))).toMatch(/shorter than the run/);
 
-    const pieces = explainPlan(planLoad({ ...load, zones: ['DE'], interruptible: true, carbonCapG: 100 }, [DE]));
+    const pieces = explainPlan(
+      planLoad({ ...load, zones: ['DE'], interruptible: true, carbonCapG: 100 }, [DE]),
+    );
     expect(pieces[0]).toBe('Run backup in DE Mon 1 Jan 02:00–04:00 (UTC)');
     expect(pieces.find((l) => l.startsWith('Why:'))).toMatch(/no plan meets the carbon cap of 100.0 g/);
 
     const split = zone('DE', [10, 500, 10, 500]);
-    const p = planLoad({ ...load, zones: ['DE'], deadlineMs: at(4), interruptible: true }, [{ ...split, degraded: ['forecast missing: persistence used'] }]);
+    const p = planLoad({ ...load, zones: ['DE'], deadlineMs: at(4), interruptible: true }, [
+      { ...split, degraded: ['forecast missing: persistence used'] },
+    ]);
     const lines = explainPlan(p);
     expect(lines[0]).toBe('Run backup in DE in 2 pieces: Mon 1 Jan 00:00–01:00, Mon 1 Jan 02:00–03:00 (UTC)');
     expect(lines).toContain('Degraded: forecast missing: persistence used');
@@ -89,7 +95,11 @@ describe('planToJson', () => {
       runs: [{ start: '2024-01-01T02:00:00Z', end: '2024-01-01T04:00:00Z' }],
       emissionsG: 300,
       currency: 'EUR',
-      baseline: { zone: 'DE', runs: [{ start: '2024-01-01T00:00:00Z', end: '2024-01-01T02:00:00Z' }], emissionsG: 1000 },
+      baseline: {
+        zone: 'DE',
+        runs: [{ start: '2024-01-01T00:00:00Z', end: '2024-01-01T02:00:00Z' }],
+        emissionsG: 1000,
+      },
       savings: { emissionsG: 700, emissionsPct: 70 },
       sources: { carbon: 'electricitymaps', price: 'entsoe' },
     });

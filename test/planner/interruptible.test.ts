@@ -37,7 +37,10 @@ function bruteBest(values: number[], k: number, ok: (s: number[]) => boolean): n
 }
 
 const valuesArb = fc.array(
-  fc.oneof({ weight: 9, arbitrary: fc.integer({ min: -20, max: 100 }) }, { weight: 1, arbitrary: fc.constant(NaN_) }),
+  fc.oneof(
+    { weight: 9, arbitrary: fc.integer({ min: -20, max: 100 }) },
+    { weight: 1, arbitrary: fc.constant(NaN_) },
+  ),
   { minLength: 1, maxLength: 12 },
 );
 
@@ -49,7 +52,13 @@ describe('cheapestSlots', () => {
         fc.nat(80),
         (values, k) => {
           const idx = values.map((_, i) => i).filter((i) => Number.isFinite(values[i]));
-          const expected = idx.length < k ? null : idx.sort((a, b) => values[a] - values[b] || a - b).slice(0, k).sort((a, b) => a - b);
+          const expected =
+            idx.length < k
+              ? null
+              : idx
+                  .sort((a, b) => values[a] - values[b] || a - b)
+                  .slice(0, k)
+                  .sort((a, b) => a - b);
           const got = cheapestSlots(values, 0, values.length, k);
           expect(got === null ? null : Array.from(got)).toEqual(expected);
         },
@@ -147,8 +156,16 @@ describe('bestContiguousUnderCap', () => {
   it('takes the lowest primary window whose capped sum fits', () => {
     const price = prefixSums([1, 2, 3, 4]);
     const carbon = prefixSums([500, 100, 100, 100]);
-    expect(bestContiguousUnderCap(price, carbon, 0, 4, 2, 1000)).toEqual({ start: 0, total: 3, capTotal: 600 });
-    expect(bestContiguousUnderCap(price, carbon, 0, 4, 2, 200)).toEqual({ start: 1, total: 5, capTotal: 200 });
+    expect(bestContiguousUnderCap(price, carbon, 0, 4, 2, 1000)).toEqual({
+      start: 0,
+      total: 3,
+      capTotal: 600,
+    });
+    expect(bestContiguousUnderCap(price, carbon, 0, 4, 2, 200)).toEqual({
+      start: 1,
+      total: 5,
+      capTotal: 200,
+    });
     expect(bestContiguousUnderCap(price, carbon, 0, 4, 2, 199)).toBeNull();
   });
 

@@ -10,7 +10,12 @@ const H = 3_600_000;
 const at = (h: number) => T0 + h * H;
 const NaN_ = Number.NaN;
 
-function zone(code: string, carbon: number[], price?: number[], extra: Partial<ZoneSignals> = {}): ZoneSignals {
+function zone(
+  code: string,
+  carbon: number[],
+  price?: number[],
+  extra: Partial<ZoneSignals> = {},
+): ZoneSignals {
   const sig: ZoneSignals = {
     zone: code,
     carbon: { startMs: T0, stepMin: 60, values: Float64Array.from(carbon) },
@@ -26,7 +31,15 @@ function zone(code: string, carbon: number[], price?: number[], extra: Partial<Z
 }
 
 function load(over: Partial<LoadSpec> = {}): LoadSpec {
-  return { id: 'job', durationMin: 120, powerKw: 2, earliestMs: at(0), deadlineMs: at(6), zones: ['A'], ...over };
+  return {
+    id: 'job',
+    durationMin: 120,
+    powerKw: 2,
+    earliestMs: at(0),
+    deadlineMs: at(6),
+    zones: ['A'],
+    ...over,
+  };
 }
 
 // 6 hourly slots; 2-slot windows: 500, 300, 150, 200, 550
@@ -101,7 +114,9 @@ describe('planLoad: one zone, contiguous', () => {
   });
 
   it('carries the zone’s degraded notes and sources', () => {
-    const Z = zone('A', [300, 200, 100, 50, 150, 400], undefined, { degraded: ['annual average, no live data'] });
+    const Z = zone('A', [300, 200, 100, 50, 150, 400], undefined, {
+      degraded: ['annual average, no live data'],
+    });
     expect(planLoad(load(), [Z]).degraded).toEqual(['annual average, no live data']);
   });
 });
@@ -120,7 +135,11 @@ describe('planLoad: time and place', () => {
     expect(p.savings.emissionsPct).toBe(84);
     expect(p.sources.carbon).toBe('test:B');
     // A's best is the first runner-up
-    expect(p.alternatives[0]).toEqual({ zone: 'A', runs: [{ startMs: at(2), endMs: at(4) }], emissionsG: 300 });
+    expect(p.alternatives[0]).toEqual({
+      zone: 'A',
+      runs: [{ startMs: at(2), endMs: at(4) }],
+      emissionsG: 300,
+    });
   });
 
   it('keeps the home zone on ties', () => {
@@ -146,7 +165,10 @@ describe('planLoad: time and place', () => {
   it('leaves out zones priced in another currency for cost objectives', () => {
     const X = zone('X', [200, 200], [0.2, 0.2]);
     const Y = zone('Y', [100, 100], [0.01, 0.01], { currency: 'GBP' });
-    const p = planLoad(load({ durationMin: 60, deadlineMs: at(2), zones: ['X', 'Y'], objective: { kind: 'cost' } }), [X, Y]);
+    const p = planLoad(
+      load({ durationMin: 60, deadlineMs: at(2), zones: ['X', 'Y'], objective: { kind: 'cost' } }),
+      [X, Y],
+    );
     expect(p.zone).toBe('X');
     expect(p.degraded).toEqual(['Y prices are in GBP, not EUR; left out']);
   });
@@ -237,7 +259,11 @@ describe('planLoad: interruptible', () => {
     expect(p.emissionsG).toBe(40);
     expect(p.baseline.emissionsG).toBe(530);
     // the best unbroken window is offered as a runner-up
-    expect(p.alternatives[0]).toEqual({ zone: 'I', runs: [{ startMs: at(0), endMs: at(4) }], emissionsG: 530 });
+    expect(p.alternatives[0]).toEqual({
+      zone: 'I',
+      runs: [{ startMs: at(0), endMs: at(4) }],
+      emissionsG: 530,
+    });
   });
 
   it('honours the shortest piece and the most pieces', () => {
@@ -266,11 +292,20 @@ describe('planLoad: bad input', () => {
 describe('planMany', () => {
   it('equals planLoad load by load (property)', () => {
     const n = 48;
-    const series = fc.array(fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 0, max: 800 }) }, { weight: 1, arbitrary: fc.constant(NaN_) }), {
-      minLength: n,
-      maxLength: n,
-    });
-    const prices = fc.array(fc.integer({ min: -5, max: 60 }).map((x) => x / 100), { minLength: n, maxLength: n });
+    const series = fc.array(
+      fc.oneof(
+        { weight: 12, arbitrary: fc.integer({ min: 0, max: 800 }) },
+        { weight: 1, arbitrary: fc.constant(NaN_) },
+      ),
+      {
+        minLength: n,
+        maxLength: n,
+      },
+    );
+    const prices = fc.array(
+      fc.integer({ min: -5, max: 60 }).map((x) => x / 100),
+      { minLength: n, maxLength: n },
+    );
     const loadArb = fc.record({
       earliest: fc.integer({ min: -2, max: 47 }),
       span: fc.integer({ min: 0, max: 30 }),
@@ -283,24 +318,32 @@ describe('planMany', () => {
       cap: fc.option(fc.integer({ min: 0, max: 4000 }), { nil: undefined }),
     });
     fc.assert(
-      fc.property(series, series, series, prices, prices, fc.array(loadArb, { minLength: 1, maxLength: 12 }), (a, b, c, pa, pb, specs) => {
-        const signals = [zone('A', a, pa), zone('B', b, pb), zone('C', c)];
-        const loads: LoadSpec[] = specs.map((s, i) => ({
-          id: `l${i}`,
-          durationMin: s.durationMin,
-          powerKw: 1.5,
-          earliestMs: at(s.earliest),
-          deadlineMs: at(s.earliest + s.span),
-          interruptible: s.interruptible,
-          minPieceMin: s.minPieceMin,
-          maxPieces: s.maxPieces,
-          zones: s.zones,
-          objective: s.objective,
-          carbonCapG: s.cap,
-        }));
-        const many = planMany(loads, signals);
-        expect(many).toEqual(loads.map((l) => planLoad(l, signals)));
-      }),
+      fc.property(
+        series,
+        series,
+        series,
+        prices,
+        prices,
+        fc.array(loadArb, { minLength: 1, maxLength: 12 }),
+        (a, b, c, pa, pb, specs) => {
+          const signals = [zone('A', a, pa), zone('B', b, pb), zone('C', c)];
+          const loads: LoadSpec[] = specs.map((s, i) => ({
+            id: `l${i}`,
+            durationMin: s.durationMin,
+            powerKw: 1.5,
+            earliestMs: at(s.earliest),
+            deadlineMs: at(s.earliest + s.span),
+            interruptible: s.interruptible,
+            minPieceMin: s.minPieceMin,
+            maxPieces: s.maxPieces,
+            zones: s.zones,
+            objective: s.objective,
+            carbonCapG: s.cap,
+          }));
+          const many = planMany(loads, signals);
+          expect(many).toEqual(loads.map((l) => planLoad(l, signals)));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -314,7 +357,13 @@ describe('planMany', () => {
         fc.integer({ min: 30, max: 300 }),
         fc.boolean(),
         (values, earliest, span, durationMin, interruptible) => {
-          const l = load({ earliestMs: at(earliest), deadlineMs: at(earliest + span), durationMin, interruptible, zones: ['A'] });
+          const l = load({
+            earliestMs: at(earliest),
+            deadlineMs: at(earliest + span),
+            durationMin,
+            interruptible,
+            zones: ['A'],
+          });
           const p = planLoad(l, [zone('A', values)]);
           expect(p.emissionsG).toBeLessThanOrEqual(p.baseline.emissionsG);
           expect(p.savings.emissionsG).toBeGreaterThanOrEqual(0);

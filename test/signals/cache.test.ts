@@ -20,9 +20,13 @@ const request = (overrides: Partial<SignalRequest> = {}): SignalRequest => ({
   ...overrides,
 });
 const answering = (name = 'em', ttlMs = 15 * MINUTE_MS) =>
-  testProvider(name, (req) => [carbonSeries(name, hourly(new Date(req.fromMs).toISOString(), [1, 2, 3, 4, 5, 6]))], {
-    ttlMs,
-  });
+  testProvider(
+    name,
+    (req) => [carbonSeries(name, hourly(new Date(req.fromMs).toISOString(), [1, 2, 3, 4, 5, 6]))],
+    {
+      ttlMs,
+    },
+  );
 
 describe('signal cache', () => {
   it('serves repeated requests within the TTL without fetching, and fetches again after it', async () => {
@@ -53,7 +57,10 @@ describe('signal cache', () => {
     await cache.fetch(p, request({ fromMs: now + 10 * MINUTE_MS, toMs: now + 5 * HOUR_MS + 10 * MINUTE_MS }));
     expect(p.calls[0].fromMs).toBe(now);
     expect(p.calls[0].toMs).toBe(now + 6 * HOUR_MS);
-    await cache.fetch(p, request({ fromMs: now + 30 * MINUTE_MS, toMs: now + 6 * HOUR_MS, nowMs: now + MINUTE_MS }));
+    await cache.fetch(
+      p,
+      request({ fromMs: now + 30 * MINUTE_MS, toMs: now + 6 * HOUR_MS, nowMs: now + MINUTE_MS }),
+    );
     expect(p.calls).toHaveLength(1);
     // beyond the entry: a new fetch
     await cache.fetch(p, request({ toMs: now + 7 * HOUR_MS, nowMs: now + MINUTE_MS }));
@@ -147,10 +154,20 @@ describe('day-ahead publication', () => {
 
   it('expires day-ahead prices at the next publication even inside their TTL', async () => {
     const cache = createSignalCache();
-    const entsoe = testProvider('entsoe', () => [carbonSeries('entsoe', hourly('2026-01-15T11:00:00Z', [1]))], {
-      ttlMs: 6 * HOUR_MS,
-    });
-    const at = (iso: string) => request({ metric: 'price', fromMs: t('2026-01-15T11:00:00Z'), toMs: t('2026-01-15T12:00:00Z'), nowMs: t(iso) });
+    const entsoe = testProvider(
+      'entsoe',
+      () => [carbonSeries('entsoe', hourly('2026-01-15T11:00:00Z', [1]))],
+      {
+        ttlMs: 6 * HOUR_MS,
+      },
+    );
+    const at = (iso: string) =>
+      request({
+        metric: 'price',
+        fromMs: t('2026-01-15T11:00:00Z'),
+        toMs: t('2026-01-15T12:00:00Z'),
+        nowMs: t(iso),
+      });
     await cache.fetch(entsoe, at('2026-01-15T11:00:00Z'));
     await cache.fetch(entsoe, at('2026-01-15T12:14:00Z')); // before 13:15 CET: fresh
     expect(entsoe.calls).toHaveLength(1);

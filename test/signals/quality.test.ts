@@ -29,11 +29,15 @@ describe('carbonLevel', () => {
 
   it('never gets better as intensity rises', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 2000, noNaN: true }), fc.double({ min: 0, max: 2000, noNaN: true }), (a, b) => {
-        const [lo, hi] = a <= b ? [a, b] : [b, a];
-        const rank = (v: number) => QUALITY_LEVELS.indexOf(carbonLevel(v)!);
-        expect(rank(lo)).toBeLessThanOrEqual(rank(hi));
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 2000, noNaN: true }),
+        fc.double({ min: 0, max: 2000, noNaN: true }),
+        (a, b) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          const rank = (v: number) => QUALITY_LEVELS.indexOf(carbonLevel(v)!);
+          expect(rank(lo)).toBeLessThanOrEqual(rank(hi));
+        },
+      ),
     );
   });
 
@@ -95,7 +99,11 @@ describe('isCleanNow', () => {
   });
 
   it('decides on the threshold alone without a forecast', () => {
-    expect(isCleanNow(90, [], { thresholdG: 100 })).toMatchObject({ clean: true, relative: false, absolute: true });
+    expect(isCleanNow(90, [], { thresholdG: 100 })).toMatchObject({
+      clean: true,
+      relative: false,
+      absolute: true,
+    });
     expect(isCleanNow(110, [Number.NaN], { thresholdG: 100 }).clean).toBe(false);
     const none = isCleanNow(90, []);
     expect(none.clean).toBe(false);
@@ -104,6 +112,9 @@ describe('isCleanNow', () => {
   });
 
   it('is never clean without a current reading', () => {
-    expect(isCleanNow(Number.NaN, coming, { thresholdG: 1000 })).toMatchObject({ clean: false, reason: 'no current reading' });
+    expect(isCleanNow(Number.NaN, coming, { thresholdG: 1000 })).toMatchObject({
+      clean: false,
+      reason: 'no current reading',
+    });
   });
 });

@@ -34,11 +34,7 @@ export function hourly(startIso: string, values: number[]): Point[] {
   return values.map((value, i) => ({ start: start + i * HOUR_MS, value }));
 }
 
-export function carbonSeries(
-  source: string,
-  points: Point[],
-  extra: Partial<Series> = {},
-): Series {
+export function carbonSeries(source: string, points: Point[], extra: Partial<Series> = {}): Series {
   return {
     zone: 'DE',
     metric: 'carbon_average',
