@@ -55,14 +55,14 @@ interface Window {
   k: number;
 }
 
-/** Random windows: 1 to 24 hours of allowed time, a run of 5 minutes up to the whole window (at most 8 h). */
-function randomWindows(n: number, seed: number): Window[] {
+/** Random windows: `minSpan` to `maxSpan` slots of allowed time, a run of 1 slot up to `maxK` (within the window). */
+function randomWindows(n: number, seed: number, minSpan: number, maxSpan: number, maxK: number): Window[] {
   const r = rng(seed);
   const out: Window[] = [];
   for (let i = 0; i < n; i++) {
-    const span = 12 + Math.floor(r() * (288 - 12));
-    const from = Math.floor(r() * (SLOTS - span));
-    const k = 1 + Math.floor(r() * Math.min(span, 96));
+    const span = minSpan + Math.floor(r() * (maxSpan - minSpan + 1));
+    const from = Math.floor(r() * (SLOTS - span + 1));
+    const k = 1 + Math.floor(r() * Math.min(span, maxK));
     out.push({ from, to: from + span, k });
   }
   return out;
@@ -108,7 +108,7 @@ function naiveCheapest(values: Float64Array, w: Window): number[] {
 }
 
 /** Best of `repeats` timed runs (after one warm-up), in ms. */
-function time(fn: () => unknown, repeats = 3): number {
+function time(fn: () => unknown, repeats = 5): number {
   fn();
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < repeats; i++) {
@@ -139,70 +139,83 @@ const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 const A = zoneSignals('A', 1);
 const B = zoneSignals('B', 2);
 const carbon = A.carbon.values;
+const prefix = prefixSums(carbon);
 let sink = 0;
 
-const ws = randomWindows(20_000, 11);
-let naiveMs = 0;
-let naiveSortMs = 0;
-
-// kernels: one zone's prefix computed once, each load scanned over its allowed slots
-{
-  const prefix = prefixSums(carbon);
+/** Kernels and whole plans on one set of windows; `x naive` is measured against the naive scans of this run. */
+function scenario(label: string, ws: Window[]): void {
   const naive = time(() => {
     for (const w of ws) sink += naiveContiguous(carbon, w);
   });
-  const fast = time(() => {
-    for (const w of ws) sink += bestContiguous(prefix, w.from, w.to, w.k)?.start ?? 0;
-  });
-  naiveMs = naive;
-  record('naive contiguous scan (window sums from scratch)', ws.length, naive);
-  record('bestContiguous (prefix sums)', ws.length, fast, naive);
-
-  const naiveI = time(() => {
-    for (const w of ws) sink += naiveCheapest(carbon, w).length;
-  });
-  const fastI = time(() => {
-    for (const w of ws) sink += cheapestSlots(carbon, w.from, w.to, w.k)?.length ?? 0;
-  });
-  naiveSortMs = naiveI;
-  record('naive interruptible (full sort)', ws.length, naiveI);
-  record('cheapestSlots (quickselect)', ws.length, fastI, naiveI);
-
-  const dp = ws.slice(0, 2_000);
-  const dpMs = time(() => {
-    for (const w of dp)
-      sink += bestInterruptible(carbon, w.from, w.to, w.k, { minPieceSlots: 6, maxPieces: 3 })?.total ?? 0;
-  }, 1);
-  record('bestInterruptible, pieces >= 30 min, <= 3 pieces (exact DP)', dp.length, dpMs);
-}
-
-// whole plans (baseline, savings, 3 alternatives) on the same windows; x naive compares with the naive
-// kernels above, which only find the best window: a conservative ratio
-{
-  const single = toLoads(ws.slice(0, 5_000), ['A'], false);
+  record(`${label}: naive contiguous scan (window sums from scratch)`, ws.length, naive);
   record(
-    'planLoad per call, contiguous (prefix per call)',
-    single.length,
-    time(() => single.map((l) => planLoad(l, [A]))),
+    `${label}: bestContiguous (prefix sums)`,
+    ws.length,
+    time(() => {
+      for (const w of ws) sink += bestContiguous(prefix, w.from, w.to, w.k)?.start ?? 0;
+    }),
+    naive,
   );
   const contiguous = toLoads(ws, ['A'], false);
   record(
-    'planMany contiguous, 1 zone',
+    `${label}: planMany contiguous, whole plans, no alternatives`,
+    ws.length,
+    time(() => planMany(contiguous, [A], { alternatives: 0 })),
+    naive,
+  );
+  record(
+    `${label}: planMany contiguous, whole plans, 3 alternatives`,
     ws.length,
     time(() => planMany(contiguous, [A])),
-    naiveMs,
+    naive,
+  );
+  const naiveSort = time(() => {
+    for (const w of ws) sink += naiveCheapest(carbon, w).length;
+  });
+  record(`${label}: naive interruptible (full sort)`, ws.length, naiveSort);
+  record(
+    `${label}: cheapestSlots (quickselect)`,
+    ws.length,
+    time(() => {
+      for (const w of ws) sink += cheapestSlots(carbon, w.from, w.to, w.k)?.length ?? 0;
+    }),
+    naiveSort,
   );
   const interruptible = toLoads(ws, ['A'], true);
   record(
-    'planMany interruptible, 1 zone',
+    `${label}: planMany interruptible, whole plans, 3 alternatives`,
     ws.length,
     time(() => planMany(interruptible, [A])),
-    naiveSortMs,
+    naiveSort,
   );
-  const twoZones = toLoads(ws, ['A', 'B'], false);
+}
+
+// windows of 1 to 24 hours, runs up to 8 hours
+const dayWindows = randomWindows(20_000, 11, 12, 288, 96);
+scenario('day windows', dayWindows);
+// the whole week allowed, runs up to 24 hours: where rescanning every window from scratch hurts
+scenario('week windows', randomWindows(2_000, 12, SLOTS - 288, SLOTS, 288));
+
+{
+  const dp = dayWindows.slice(0, 2_000);
   record(
-    'planMany contiguous, 2 zones',
-    ws.length,
+    'day windows: bestInterruptible, pieces >= 30 min, <= 3 pieces (exact DP)',
+    dp.length,
+    time(() => {
+      for (const w of dp)
+        sink += bestInterruptible(carbon, w.from, w.to, w.k, { minPieceSlots: 6, maxPieces: 3 })?.total ?? 0;
+    }, 1),
+  );
+  const single = toLoads(dayWindows.slice(0, 5_000), ['A'], false);
+  record(
+    'day windows: planLoad per call (validation and prefix sums per call)',
+    single.length,
+    time(() => single.map((l) => planLoad(l, [A]))),
+  );
+  const twoZones = toLoads(dayWindows, ['A', 'B'], false);
+  record(
+    'day windows: planMany contiguous, 2 zones',
+    twoZones.length,
     time(() => planMany(twoZones, [A, B])),
   );
   const balanced = twoZones.map((l) => ({
@@ -210,23 +223,18 @@ let naiveSortMs = 0;
     objective: { kind: 'weighted' as const, carbonWeight: 0.3, costWeight: 0.7 },
   }));
   record(
-    'planMany contiguous, 2 zones, balanced',
-    ws.length,
+    'day windows: planMany contiguous, 2 zones, balanced',
+    balanced.length,
     time(() => planMany(balanced, [A, B])),
   );
 }
 
-// the batch: 100,000 loads (4 in 5 contiguous), one zone and a week of 5-minute slots, alternatives included
-let batchMs = 0;
-let batchNoAltMs = 0;
-{
-  const ws = randomWindows(100_000, 13);
-  const loads = ws.map((w, i) => toLoads([w], ['A'], i % 5 === 0)[0]);
-  batchMs = time(() => planMany(loads, [A]), 2);
-  batchNoAltMs = time(() => planMany(loads, [A], { alternatives: 0 }), 2);
-  record('batch: 100,000 loads, planMany (3 alternatives)', loads.length, batchMs);
-  record('batch: 100,000 loads, planMany (no alternatives)', loads.length, batchNoAltMs);
-}
+// the batch: 100,000 loads (4 in 5 contiguous), one zone, a week of 5-minute slots
+const batch = randomWindows(100_000, 13, 12, 288, 96).map((w, i) => toLoads([w], ['A'], i % 5 === 0)[0]);
+const batchMs = time(() => planMany(batch, [A]), 2);
+const batchNoAltMs = time(() => planMany(batch, [A], { alternatives: 0 }), 2);
+record('batch: 100,000 loads, planMany, 3 alternatives', batch.length, batchMs);
+record('batch: 100,000 loads, planMany, no alternatives', batch.length, batchNoAltMs);
 
 const lines = [
   `Planner benchmark: ${SLOTS} slots of ${STEP_MIN} min (one week); Node ${process.version}; ${cpus()[0]?.model ?? 'unknown CPU'}`,

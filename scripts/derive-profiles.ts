@@ -1,6 +1,7 @@
 /**
  * Derives the typical-day shapes of src/signals/profile-data.ts from a year of hourly data:
- * for each zone, the mean of every (season, local hour) cell divided by the annual mean.
+ * for each zone, the mean of every (season, local hour) cell divided by the annual mean, and the ratio of
+ * the weekend mean to the weekday mean.
  *
  *   node scripts/derive-profiles.ts [data-dir]      (default ../shared/data)
  *
@@ -25,6 +26,8 @@ interface Derived {
   file: string;
   mean: number;
   factors: number[][];
+  /** weekend (local Saturday, Sunday) mean over weekday mean */
+  weekend: number;
 }
 
 function derive(key: string, zoneCode: string, file: string): Derived {
@@ -40,6 +43,7 @@ function derive(key: string, zoneCode: string, file: string): Derived {
   const counts = Array.from({ length: 4 }, () => new Array<number>(24).fill(0));
   let total = 0;
   let n = 0;
+  const byDay = { weekday: 0, weekdays: 0, weekend: 0, weekends: 0 };
   const southern = isSouthern(zone.country);
   for (const { start, value } of series.points) {
     if (!Number.isFinite(value)) continue;
@@ -49,6 +53,13 @@ function derive(key: string, zoneCode: string, file: string): Derived {
     counts[s][parts.hour]++;
     total += value;
     n++;
+    if (parts.weekday === 0 || parts.weekday === 6) {
+      byDay.weekend += value;
+      byDay.weekends++;
+    } else {
+      byDay.weekday += value;
+      byDay.weekdays++;
+    }
   }
   const mean = total / n;
   const factors = sums.map((row, s) =>
@@ -57,7 +68,9 @@ function derive(key: string, zoneCode: string, file: string): Derived {
       return Math.round((sum / counts[s][h] / mean) * 1000) / 1000;
     }),
   );
-  return { key, file, mean, factors };
+  const weekend =
+    Math.round((byDay.weekend / byDay.weekends / (byDay.weekday / byDay.weekdays)) * 1000) / 1000;
+  return { key, file, mean, factors, weekend };
 }
 
 const derived: Derived[] = [
@@ -78,6 +91,12 @@ const text = readFileSync(target, 'utf8');
 const from = text.indexOf(BEGIN);
 const to = text.indexOf(END);
 if (from < 0 || to < from) throw new Error(`${target}: derived-shapes markers not found`);
-const block = `${BEGIN}\nexport const DERIVED_SHAPES: Readonly<Record<string, readonly (readonly number[])[]>> = {\n${body}\n};\n`;
+const weekends = derived.map((d) => `  '${d.key}': ${d.weekend},`).join('\n');
+const block =
+  `${BEGIN}\nexport const DERIVED_SHAPES: Readonly<Record<string, readonly (readonly number[])[]>> = {\n${body}\n};\n\n` +
+  `/** Weekend mean over weekday mean, from the same data. */\nexport const DERIVED_WEEKEND: Readonly<Record<string, number>> = {\n${weekends}\n};\n`;
 writeFileSync(target, text.slice(0, from) + block + text.slice(to));
-for (const d of derived) console.log(`${d.key.padEnd(12)} mean ${d.mean.toPrecision(4)} from ${d.file}`);
+for (const d of derived)
+  console.log(
+    `${d.key.padEnd(12)} mean ${d.mean.toPrecision(4)}, weekend/weekday ${d.weekend} from ${d.file}`,
+  );

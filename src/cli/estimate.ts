@@ -13,6 +13,7 @@ import {
 } from '../accounting/index.ts';
 import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
+import { toIso } from '../core/time.ts';
 import { resolveZone } from '../core/zones.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
 import {
@@ -121,7 +122,7 @@ async function runEstimate(cli: Cli, opts: EstimateOptions, globals: GlobalOptio
     const eq = equivalents(grams);
     Object.assign(result, {
       zone: zone.code,
-      at: new Date(nowMs).toISOString(),
+      at: toIso(nowMs),
       carbonGPerKwh: signal.carbonGPerKwh,
       source: signal.source,
       degraded: signal.degraded,

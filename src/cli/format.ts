@@ -93,10 +93,11 @@ export function formatCurrency(amount: number, currency: string | undefined): st
   }
 }
 
-/** A price per kWh: "0.123 EUR/kWh". */
+/** A price per kWh with fixed decimals, so columns line up: "0.1230 EUR/kWh", "12.50 SEK/kWh". */
 export function formatPrice(perKwh: number, currency: string | undefined): string {
   if (!Number.isFinite(perKwh)) return '-';
-  return `${formatNumber(perKwh, 4)} ${currency ?? ''}/kWh`.replace(' /kWh', '/kWh');
+  const decimals = Math.abs(perKwh) < 10 ? 4 : 2;
+  return `${perKwh.toFixed(decimals)} ${currency ? `${currency}/kWh` : 'per kWh'}`;
 }
 
 export function formatPct(pct: number): string {

@@ -30,8 +30,8 @@ import { parseEnergyKwh, parseMassG, parsePositive, parsePowerKw } from './quant
 import { planningSignals } from './signal-access.ts';
 
 export interface PlanCliOptions {
-  zone: string[];
-  region: string[];
+  /** --zone and --region values in command-line order; the first is the home zone */
+  candidates: string[];
   name?: string;
   duration?: string;
   power?: string;
@@ -60,11 +60,9 @@ export interface PlanRequest {
   nowMs: number;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 /** The load and planning settings the options describe; every problem is an InputError naming the flag. */
 export function planRequestFromOptions(opts: PlanCliOptions, cli: Cli, globals: GlobalOptions): PlanRequest {
-  const zoneTexts = [...opts.zone, ...opts.region];
+  const zoneTexts = opts.candidates;
   if (zoneTexts.length === 0) {
     throw new InputError(
       'plan: give a zone with --zone (e.g. DE, GB, US-CAL-CISO) or a cloud region with --region (e.g. eu-west-1)',
@@ -249,15 +247,21 @@ async function runPlan(cli: Cli, opts: PlanCliOptions, globals: GlobalOptions): 
 }
 
 export function planCommand(cli: Cli): Command {
+  // --zone and --region values in the order given: the first of either kind is the home zone
+  const candidates: string[] = [];
+  const remember = (value: string, previous: string[]) => {
+    candidates.push(value);
+    return [...previous, value];
+  };
   return new Command('plan')
     .description('find the cleanest (or cheapest) time, and zone, to run a load')
     .option(
       '--zone <zone>',
       'zone code, alias or name (repeat for candidate zones; the first is home)',
-      collect,
+      remember,
       [],
     )
-    .option('--region <region>', 'cloud region, e.g. eu-west-1, azure:westeurope (repeatable)', collect, [])
+    .option('--region <region>', 'cloud region, e.g. eu-west-1, azure:westeurope (repeatable)', remember, [])
     .option('--name <name>', 'name of the load, shown in the plan')
     .option('--duration <d>', 'run time: 2h, 90m, 1h30m, PT2H, or minutes')
     .option('--power <p>', 'average power: 1.5kW, 800W (a bare number is kW)')
@@ -277,5 +281,7 @@ export function planCommand(cli: Cli): Command {
       '\nTimes: now, +4h, in 90 minutes, today 18:30, tomorrow 07:00, 07:00, monday 09:00, ISO-8601.\n' +
         'Example: gridshift plan --zone DE --duration 2h --power 1.5kW --deadline +12h',
     )
-    .action(async (opts: PlanCliOptions, command: Command) => runPlan(cli, opts, globalsOf(command)));
+    .action(async (opts: Omit<PlanCliOptions, 'candidates'>, command: Command) =>
+      runPlan(cli, { ...opts, candidates }, globalsOf(command)),
+    );
 }

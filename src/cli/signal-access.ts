@@ -5,6 +5,7 @@
  */
 import { zoneConfig } from '../core/config.ts';
 import type { Metric, Series } from '../core/series.ts';
+import { toIso } from '../core/time.ts';
 import type { Zone } from '../core/zones.ts';
 import {
   createRegistry,
@@ -125,7 +126,7 @@ export async function currentSignal(
   const value = valueAt(answer.series, nowMs);
   if (!Number.isFinite(value)) {
     throw new NoSignalError(
-      `no carbon intensity for ${zone.code} at ${new Date(nowMs).toISOString()}${failureText(answer)}`,
+      `no carbon intensity for ${zone.code} at ${toIso(nowMs)}${failureText(answer)}`,
     );
   }
   return {

@@ -49,7 +49,8 @@ async function runSignals(cli: Cli, opts: SignalsCliOptions, globals: GlobalOpti
   const carbonMetric = carbonMetricOf(cli, globals, zone);
 
   const fromMs = floorToStep(nowMs, stepMin);
-  const toMs = nowMs + hours * 60 * MINUTE_MS;
+  // `hours` rows of forecast, starting with the slot that holds now
+  const toMs = fromMs + hours * 60 * MINUTE_MS;
   const result = await registryFor(cli, globals).getZoneSignals(zone, {
     fromMs,
     toMs,
@@ -145,7 +146,10 @@ async function runSignals(cli: Cli, opts: SignalsCliOptions, globals: GlobalOpti
     summary.push(['price from', sourceText(priceAnswer)]);
   }
   cli.print(formatTable(summary));
-  for (const r of [...(carbonAnswer?.reasons ?? []), ...(priceAnswer?.reasons ?? [])]) {
+  for (const r of [
+    ...(carbonAnswer?.reasons ?? []).map((x) => `carbon: ${x}`),
+    ...(priceAnswer?.reasons ?? []).map((x) => `price: ${x}`),
+  ]) {
     cli.print(paint.yellow(`degraded: ${r}`));
   }
   if (n === 0) return;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { InputError } from './errors.ts';
 import { METRICS, type Metric } from './series.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.ts';
+import { resolveZone } from './zones.ts';
 
 /**
  * gridshift configuration: which signal sources answer for which zone, in which order, what happens when
@@ -200,7 +201,6 @@ export function parseDuration(text: string): number {
 // file schema
 
 const baseUrl = z.url({ message: 'must be an http(s) URL' });
-const ZONE_CODE = /^[A-Z]{2,3}(-[A-Z0-9]+)*$/;
 
 /** A timeout as milliseconds or a duration string (`10s`). */
 const timeoutMs = z.union([
@@ -250,7 +250,19 @@ const PROVIDER_OPTIONS: Record<ProviderName, z.ZodType<Record<string, unknown>>>
     portalColumn: z.enum(['lifecycle', 'direct']).optional(),
   }),
   profile: z.strictObject({}),
-  simulator: z.strictObject({ seed: z.number().int().optional() }).catchall(z.unknown()),
+  simulator: z.strictObject({
+    seed: z.number().int().optional(),
+    priceMinPerKwh: z.number().optional(),
+    priceMaxPerKwh: z.number().optional(),
+    pricePeriodH: z.number().positive().optional(),
+    solarIntervalH: z.number().positive().optional(),
+    carbonMin: z.number().nonnegative().optional(),
+    carbonMax: z.number().nonnegative().optional(),
+    noise: z.number().nonnegative().optional(),
+    stepMin: z.number().int().positive().optional(),
+    currency: currency.optional(),
+    phaseMs: z.number().optional(),
+  }),
   annual: z.strictObject({}),
 };
 
@@ -405,11 +417,21 @@ export function parseConfig(raw: unknown, options: ParseOptions = {}): Gridshift
   };
   applyEnvDefaults(defaults, env, providers);
 
+  // zone keys may be codes, aliases, names or cloud regions; they are stored under the zone's code, which is what lookups use
+  const zoneCode = (text: string, keyPath: string): string => {
+    try {
+      return resolveZone(text).code;
+    } catch (err) {
+      return fail(keyPath, (err as Error).message.replace(/^zone: /, ''));
+    }
+  };
   const zones: Record<string, ZoneConfig> = {};
-  for (const [code, z] of Object.entries(file.zones ?? {})) {
-    const keyPath = `zones.${code}`;
-    if (!ZONE_CODE.test(code))
-      fail(keyPath, `"${code}" is not a zone code (upper case, like DE, GB, US-CAL-CISO)`);
+  const keyOf: Record<string, string> = {};
+  for (const [key, z] of Object.entries(file.zones ?? {})) {
+    const keyPath = `zones.${key}`;
+    const code = zoneCode(key, keyPath);
+    if (keyOf[code]) fail(keyPath, `the same zone as zones.${keyOf[code]} (${code})`);
+    keyOf[code] = key;
     zones[code] = {
       carbon: readChain(z.carbon, 'carbon', `${keyPath}.carbon`) ?? cloneZone(defaults).carbon,
       price: readChain(z.price, 'price', `${keyPath}.price`) ?? cloneZone(defaults).price,
@@ -422,12 +444,12 @@ export function parseConfig(raw: unknown, options: ParseOptions = {}): Gridshift
   const files: FileSource[] = [];
   for (const [i, f] of (file.files ?? []).entries()) {
     const keyPath = `files[${i}]`;
-    if (!ZONE_CODE.test(f.zone)) fail(`${keyPath}.zone`, `"${f.zone}" is not a zone code`);
+    const code = zoneCode(f.zone, `${keyPath}.zone`);
     const metric = f.metric ?? 'carbon_average';
-    const path = resolve(baseDir, f.path);
-    files.push({ zone: f.zone, metric, path });
-    zones[f.zone] ??= cloneZone(defaults);
-    const target = metric === 'price' ? zones[f.zone].price : zones[f.zone].carbon;
+    const path = resolve(baseDir, expandHome(f.path));
+    files.push({ zone: code, metric, path });
+    zones[code] ??= cloneZone(defaults);
+    const target = metric === 'price' ? zones[code].price : zones[code].carbon;
     const extra = {
       ...(f.currency ? { currency: f.currency } : {}),
       ...(f.portalColumn ? { portalColumn: f.portalColumn } : {}),

@@ -81,11 +81,11 @@ function whyText(plan: Plan): string {
       why = 'no complete window has signal data, so it runs at once';
       break;
   }
-  if (cap !== undefined) {
-    why += plan.capExceeded
-      ? `; no plan meets the carbon cap of ${formatMass(cap)}, so this is the lowest-emission plan`
-      : `; within the carbon cap of ${formatMass(cap)}`;
-  }
+  if (cap !== undefined && plan.capExceeded) {
+    // the plan was then chosen for emissions, whatever the objective
+    const lowest = `no plan meets the carbon cap of ${formatMass(cap)}, so this is the lowest-emission plan`;
+    why = plan.reason === 'best-window' ? lowest : `${why}; ${lowest}`;
+  } else if (cap !== undefined) why += `; within the carbon cap of ${formatMass(cap)}`;
   return why;
 }
 
@@ -187,6 +187,8 @@ export interface PlanJson {
 export function planToJson(plan: Plan): PlanJson {
   const runs = (rs: Run[]): RunJson[] => rs.map((r) => ({ start: toIso(r.startMs), end: toIso(r.endMs) }));
   const out: PlanJson = {
+    ...(plan.load.id !== undefined ? { id: plan.load.id } : {}),
+    ...(plan.load.name !== undefined ? { name: plan.load.name } : {}),
     zone: plan.zone,
     objective: plan.objective,
     stepMin: plan.stepMin,
@@ -212,8 +214,6 @@ export function planToJson(plan: Plan): PlanJson {
     }),
     sources: { ...plan.sources },
   };
-  if (plan.load.id !== undefined) out.id = plan.load.id;
-  if (plan.load.name !== undefined) out.name = plan.load.name;
   if (plan.slots) out.slots = plan.slots.map(toIso);
   if (plan.cost !== undefined) out.cost = num(plan.cost);
   if (plan.currency !== undefined) out.currency = plan.currency;

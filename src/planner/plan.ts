@@ -380,7 +380,7 @@ function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number,
   const fromHome = ceilIndex(home, load.earliestMs, stepMs);
   const toHome = Math.floor((load.deadlineMs - home.startMs) / stepMs);
   const base = (reason: PlanReason): Plan => {
-    const capExceeded = cap !== undefined && baseline.emissionsG > cap + 1e-9 * Math.max(1, cap);
+    const capExceeded = cap !== undefined && baseline.emissionsG > cap + tolerance(cap);
     return assemble(
       load,
       objective,

@@ -213,15 +213,20 @@ function readPersisted(file: string): Entry[] {
   try {
     const data = JSON.parse(readFileSync(file, 'utf8')) as PersistedFile;
     if (data?.version !== 1 || !Array.isArray(data.entries)) return [];
-    return data.entries.filter(
+    const valid = data.entries.filter(
       (e) =>
         typeof e?.scope === 'string' &&
         Number.isFinite(e.fromMs) &&
         Number.isFinite(e.toMs) &&
         Number.isFinite(e.fetchedAtMs) &&
         Number.isFinite(e.expiresAtMs) &&
-        Array.isArray(e.series),
+        Array.isArray(e.series) &&
+        e.series.every((x) => Array.isArray(x?.points)),
     );
+    // JSON has no NaN: missing values come back as null
+    for (const e of valid)
+      for (const x of e.series) for (const p of x.points) p.value = p.value === null ? Number.NaN : p.value;
+    return valid;
   } catch {
     return [];
   }

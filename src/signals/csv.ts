@@ -112,7 +112,8 @@ function linesOf(text: string): string[] {
 }
 
 /** ISO-8601 date, optional time (`T` or a space), optional `Z` or offset: the forms accepted. */
-const ISO_SHAPE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const ISO_SHAPE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /**
  * Epoch ms of a timestamp, NaN when it is not an ISO-8601 time. A time with `Z` or an offset is taken as
@@ -129,7 +130,8 @@ export function parseCsvTime(text: string): number {
   const month = Number(m[2]);
   const day = Number(m[3]);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
-  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return Number.NaN;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59))
+    return Number.NaN;
   let iso = t.length > 10 ? `${t.slice(0, 10)}T${t.slice(11)}` : t;
   if (m[4] !== undefined && m[7] === undefined) iso += 'Z';
   return Date.parse(iso);

@@ -6,6 +6,7 @@ import { type Zone, zoneLineage } from '../core/zones.ts';
 import {
   CARBON_PROFILES,
   DERIVED_SHAPES,
+  DERIVED_WEEKEND,
   PRICE_PROFILES,
   type ProfileEntry,
   type ShapeParams,
@@ -28,14 +29,25 @@ export function seasonOf(month: number, southern: boolean): Season {
   return Math.floor((m % 12) / 3) as Season;
 }
 
-/** A typical day per season: `values[season][localHour]`, in the unit of the metric. */
+/**
+ * A typical day per season, `values[season][localHour]` in the unit of the metric, averaged over the week;
+ * local weekdays are multiplied by `weekdayFactor` and Saturdays and Sundays by `weekendFactor` (the weekly
+ * mean stays the same).
+ */
 export interface DayProfile {
   /** the zone or country whose figures these are (a parent or the country when the zone has none of its own) */
   basis: string;
   unit: Unit;
   values: readonly (readonly number[])[];
+  weekdayFactor: number;
+  weekendFactor: number;
   /** where the level and shape come from */
   source: string;
+}
+
+/** The multiplier for a local weekday (0 = Sunday). */
+export function dayFactor(profile: DayProfile, weekday: number): number {
+  return weekday === 0 || weekday === 6 ? profile.weekendFactor : profile.weekdayFactor;
 }
 
 const SUN_BY_SEASON = [0.45, 0.85, 1, 0.7];
@@ -95,7 +107,17 @@ function lookup(
   for (const code of zoneLineage(zone)) {
     const entry = table[code];
     if (entry) {
-      found = { basis: code, unit: unitOf(code), values: entryValues(entry), source: entry.source };
+      const ratio =
+        entry.weekend ?? (typeof entry.shape === 'string' ? DERIVED_WEEKEND[entry.shape] : undefined) ?? 1;
+      const weekdayFactor = 7 / (5 + 2 * ratio);
+      found = {
+        basis: code,
+        unit: unitOf(code),
+        values: entryValues(entry),
+        weekdayFactor,
+        weekendFactor: ratio * weekdayFactor,
+        source: entry.source,
+      };
       break;
     }
   }
@@ -113,10 +135,11 @@ export function priceProfile(zone: Zone): DayProfile | undefined {
   return lookup(zone, PRICE_PROFILES, 'price', (code) => priceUnit(PRICE_PROFILES[code].currency));
 }
 
-/** The profile value that holds at instant `ms` in the zone: by local month (season) and local hour. */
+/** The profile value that holds at instant `ms` in the zone: by local month (season), weekday and hour. */
 export function profileValueAt(profile: DayProfile, zone: Zone, ms: number): number {
   const parts = zonedParts(ms, zone.timeZone);
-  return profile.values[seasonOf(parts.month, isSouthern(zone.country))][parts.hour];
+  const base = profile.values[seasonOf(parts.month, isSouthern(zone.country))][parts.hour];
+  return base * dayFactor(profile, parts.weekday);
 }
 
 /**
@@ -129,7 +152,10 @@ export function layProfile(profile: DayProfile, zone: Zone, fromMs: number, toMs
   const southern = isSouthern(zone.country);
   const at = (localMs: number) => {
     const d = new Date(localMs);
-    return profile.values[seasonOf(d.getUTCMonth() + 1, southern)][d.getUTCHours()];
+    return (
+      profile.values[seasonOf(d.getUTCMonth() + 1, southern)][d.getUTCHours()] *
+      dayFactor(profile, d.getUTCDay())
+    );
   };
   const first = zonedParts(fromMs, tz);
   let t = fromMs - first.minute * MINUTE_MS - first.second * 1000 - (((fromMs % 1000) + 1000) % 1000);

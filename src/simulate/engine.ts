@@ -55,6 +55,11 @@ export interface SimulationInput {
   thresholdGPerKwh?: number;
   /** threshold policy: how far a start may be delayed, in hours, default 4 */
   horizonH?: number;
+  /**
+   * replanning: re-decide every pending load at every step, not only when its forecast changed. Slower; the
+   * result is the same (tests check the incremental replanning against it)
+   */
+  redecideEveryStep?: boolean;
   /** called now and then with the work done so far and the total (loads, or slots when replanning) */
   onProgress?: (done: number, total: number) => void;
 }
@@ -399,7 +404,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
           single[0] = a.locked;
           cands = single;
         }
-        let redecide = a.dirty || policy === 'threshold';
+        let redecide = a.dirty || policy === 'threshold' || input.redecideEveryStep === true;
         if (!redecide)
           for (const zi of cands)
             if (changedLo[zi] < p.to && changedHi[zi] > j && changedHi[zi] > changedLo[zi]) redecide = true;

@@ -152,6 +152,26 @@ describe('bestInterruptible', () => {
   });
 });
 
+describe('bestInterruptible: shapes that need the dynamic programme', () => {
+  it('is exact against brute force when the cheapest slots rarely fit (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 6, maxLength: 14 }),
+        fc.integer({ min: 4, max: 8 }),
+        fc.integer({ min: 2, max: 3 }),
+        fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(Number.POSITIVE_INFINITY)),
+        (values, k, m, p) => {
+          const got = bestInterruptible(values, 0, values.length, k, { minPieceSlots: m, maxPieces: p });
+          const expected = bruteBest(values, k, (s) => fitsPieces(s, m, p));
+          expect(got?.total ?? null).toBe(expected);
+          if (got) expect(fitsPieces(got.slots, m, p)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('bestContiguousUnderCap', () => {
   it('takes the lowest primary window whose capped sum fits', () => {
     const price = prefixSums([1, 2, 3, 4]);

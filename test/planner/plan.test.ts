@@ -142,6 +142,30 @@ describe('planLoad: time and place', () => {
     });
   });
 
+  it('handles zones whose grids start at different times', () => {
+    // B's grid starts at 02:00: its slot 0 is A's slot 2
+    const late: ZoneSignals = {
+      zone: 'B',
+      carbon: { startMs: at(2), stepMin: 60, values: Float64Array.from([500, 500, 10, 10]) },
+      carbonSource: 'test:B',
+    };
+    const p = planLoad(load({ zones: ['A', 'B'] }), [A, late]);
+    expect(p.zone).toBe('B');
+    expect(p.runs).toEqual([{ startMs: at(4), endMs: at(6) }]);
+    expect(p.emissionsG).toBe(40);
+  });
+
+  it('aligns a price grid that starts earlier than its carbon grid', () => {
+    const Z = zone('A', [100, 100, 100]);
+    Z.price = { startMs: at(-1), stepMin: 60, values: Float64Array.from([9, 0.3, 0.1, 0.2]) };
+    Z.currency = 'EUR';
+    const p = planLoad(load({ durationMin: 60, deadlineMs: at(3), objective: { kind: 'cost' } }), [Z]);
+    expect(p.runs).toEqual([{ startMs: at(1), endMs: at(2) }]);
+    expect(p.cost).toBeCloseTo(0.2, 12);
+    Z.price = { startMs: at(-0.5), stepMin: 60, values: Float64Array.from([1, 1, 1]) };
+    expect(() => planLoad(load(), [Z])).toThrow(/not aligned/);
+  });
+
   it('keeps the home zone on ties', () => {
     const A2 = zone('B', [300, 200, 100, 50, 150, 400]);
     expect(planLoad(load({ zones: ['A', 'B'] }), [A, A2]).zone).toBe('A');

@@ -204,6 +204,17 @@ describe('persisted cache', () => {
     expect(p.calls).toHaveLength(2);
   });
 
+  it('keeps missing values missing through the file', async () => {
+    const file = join(tmp(), 'signals.json');
+    const gap = testProvider('em', () => [
+      carbonSeries('em', hourly('2026-03-10T10:00:00Z', [1, Number.NaN, 3])),
+    ]);
+    await createSignalCache({ file }).fetch(gap, request());
+    const [series] = await createSignalCache({ file }).fetch(gap, request());
+    expect(gap.calls).toHaveLength(1);
+    expect(series.points.map((p) => p.value)).toEqual([1, Number.NaN, 3]);
+  });
+
   it('starts empty from an unreadable file', async () => {
     const file = join(tmp(), 'signals.json');
     writeFileSync(file, '{ not json');

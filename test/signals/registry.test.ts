@@ -468,6 +468,21 @@ describe('zone signals for the planner', () => {
   });
 });
 
+describe('offline default', () => {
+  it('answers carbon and price for a registry zone with no key, from the built-in profile (degraded)', async () => {
+    const reg = createRegistry();
+    const z = await reg.getZoneSignals('FR', { ...range, stepMin: 30 });
+    expect(z.carbonSource).toBe('profile');
+    expect(z.priceSource).toBe('profile');
+    expect(z.carbon.values).toHaveLength(8);
+    expect(Array.from(z.carbon.values).every((v) => v > 0)).toBe(true);
+    expect(z.price?.values).toHaveLength(8);
+    expect(z.currency).toBe('EUR');
+    expect(z.degraded?.some((r) => r.startsWith('carbon: profile:'))).toBe(true);
+    expect(z.policy).toBeUndefined();
+  });
+});
+
 describe('chains from the configuration', () => {
   it('lists the chain a zone asks, with defaults for zones not configured', () => {
     const reg = createRegistry({

@@ -1,0 +1,66 @@
+/**
+ * The signals layer: providers (one module each), the registry that chains them per zone with fallbacks
+ * and failure policy, the cache, and quality levels. Import from here outside src/signals.
+ */
+
+export { type AnnualFigure, annualAverage, annualFigure } from './annual.ts';
+export {
+  type CacheSource,
+  type CacheStats,
+  createSignalCache,
+  DAY_AHEAD_PUBLICATION,
+  nextPublicationMs,
+  type PublicationTime,
+  type SignalCache,
+  type SignalCacheOptions,
+} from './cache.ts';
+export {
+  type CsvFileOptions,
+  type CsvReadOptions,
+  type CsvShape,
+  csvFile,
+  detectCsvShape,
+  readCsvSeries,
+  readIssuedForecasts,
+  sliceSeries,
+} from './csv.ts';
+export { type ElectricityMapsOptions, electricityMaps } from './electricitymaps.ts';
+export { type EntsoeOptions, entsoe } from './entsoe.ts';
+export {
+  createForecaster,
+  type Forecaster,
+  type ForecasterConfig,
+  type ForecastOptions,
+  forecastSeries,
+} from './forecast.ts';
+export { type NordPoolCurrency, type NordPoolOptions, nordPool } from './nordpool.ts';
+export { OCTOPUS_AGILE_PRODUCT, OCTOPUS_REGIONS, type OctopusAgileOptions, octopusAgile } from './octopus.ts';
+export { PROFILE_DEGRADED, profileTable } from './profile.ts';
+export type { SignalProvider, SignalRequest } from './provider.ts';
+export {
+  CARBON_BANDS_G,
+  type CleanNow,
+  type CleanNowOptions,
+  carbonLevel,
+  isCleanNow,
+  percentileRank,
+  QUALITY_LEVELS,
+  type QualityLevel,
+  relativeLevel,
+} from './quality.ts';
+export {
+  type ChainEntry,
+  createRegistry,
+  type RegistryOptions,
+  type SignalAnswer,
+  type SignalQuery,
+  type SignalRegistry,
+  type SourceFailure,
+  type ZoneSignalsQuery,
+  type ZoneSignalsResult,
+} from './registry.ts';
+export { type SimulatorOptions, simulator } from './simulator.ts';
+export { DEFAULT_FACTORIES, type FactoryContext, type ProviderFactory } from './sources.ts';
+export { type Span, type Stitched, stitch } from './stitch.ts';
+export { type UkCarbonIntensityOptions, ukCarbonIntensity } from './ukgrid.ts';
+export { type RegionAtLocation, type WattTimeOptions, type WattTimeProvider, watttime } from './watttime.ts';
