@@ -118,29 +118,34 @@ async function runEstimate(cli: Cli, opts: EstimateOptions, globals: GlobalOptio
     const zone = resolveZone(opts.zone);
     const nowMs = cli.nowMs(globals);
     const signal = await currentSignal(cli, globals, zone, nowMs);
+    const known = Number.isFinite(signal.carbonGPerKwh);
     const grams = emissionsG(estimate.energyKwh, signal.carbonGPerKwh);
     const eq = equivalents(grams);
     Object.assign(result, {
       zone: zone.code,
       at: toIso(nowMs),
-      carbonGPerKwh: signal.carbonGPerKwh,
+      carbonGPerKwh: known ? signal.carbonGPerKwh : null,
       source: signal.source,
       degraded: signal.degraded,
-      emissionsG: grams,
-      equivalents: eq,
+      emissionsG: known ? grams : null,
+      equivalents: known ? eq : null,
     });
-    rows.push(
-      [
-        'zone',
-        `${zone.code} (${zone.name}), now ${formatIntensity(signal.carbonGPerKwh)} from ${signal.source}`,
-      ],
-      ['emissions', `${formatMass(grams)} CO2eq`],
-      [
-        'that is about',
-        `${formatNumber(eq.carKm)} km by petrol car, ${formatNumber(eq.treeDays)} tree-days of uptake, ` +
-          `${formatNumber(eq.phoneCharges)} smartphone charges`,
-      ],
-    );
+    if (known) {
+      rows.push(
+        [
+          'zone',
+          `${zone.code} (${zone.name}), now ${formatIntensity(signal.carbonGPerKwh)} from ${signal.source}`,
+        ],
+        ['emissions', `${formatMass(grams)} CO2eq`],
+        [
+          'that is about',
+          `${formatNumber(eq.carKm)} km by petrol car, ${formatNumber(eq.treeDays)} tree-days of uptake, ` +
+            `${formatNumber(eq.phoneCharges)} smartphone charges`,
+        ],
+      );
+    } else {
+      rows.push(['zone', `${zone.code} (${zone.name}): no carbon intensity for now, emissions unknown`]);
+    }
     notes.push(...signal.degraded.map((d) => `note: ${d}`));
   }
   if (globals.json) return cli.printJson(result);

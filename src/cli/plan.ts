@@ -249,7 +249,7 @@ async function runPlan(cli: Cli, opts: PlanCliOptions, globals: GlobalOptions): 
 export function planCommand(cli: Cli): Command {
   // --zone and --region values in the order given: the first of either kind is the home zone
   const candidates: string[] = [];
-  const remember = (value: string, previous: string[]) => {
+  const remember = (value: string, previous: string[] = []) => {
     candidates.push(value);
     return [...previous, value];
   };
@@ -259,9 +259,8 @@ export function planCommand(cli: Cli): Command {
       '--zone <zone>',
       'zone code, alias or name (repeat for candidate zones; the first is home)',
       remember,
-      [],
     )
-    .option('--region <region>', 'cloud region, e.g. eu-west-1, azure:westeurope (repeatable)', remember, [])
+    .option('--region <region>', 'cloud region, e.g. eu-west-1, azure:westeurope (repeatable)', remember)
     .option('--name <name>', 'name of the load, shown in the plan')
     .option('--duration <d>', 'run time: 2h, 90m, 1h30m, PT2H, or minutes')
     .option('--power <p>', 'average power: 1.5kW, 800W (a bare number is kW)')

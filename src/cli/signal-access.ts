@@ -102,12 +102,16 @@ export function valueAt(series: Series | undefined, ms: number): number {
 
 export interface CurrentSignal {
   metric: Metric;
+  /** NaN when no source has a value for now (failure policy open) */
   carbonGPerKwh: number;
   source: string;
   degraded: string[];
 }
 
-/** The carbon intensity in force now in a zone (the zone's configured carbon metric). */
+/**
+ * The carbon intensity in force now in a zone (the zone's configured carbon metric). Under a closed
+ * failure policy a missing value throws NoSignalError; under an open one it is NaN and `degraded` says why.
+ */
 export async function currentSignal(
   cli: Cli,
   globals: GlobalOptions,
@@ -124,15 +128,14 @@ export async function currentSignal(
   });
   assertAnswered(answer);
   const value = valueAt(answer.series, nowMs);
+  const degraded = [...answer.reasons];
   if (!Number.isFinite(value)) {
-    throw new NoSignalError(
-      `no carbon intensity for ${zone.code} at ${toIso(nowMs)}${failureText(answer)}`,
-    );
+    if (zoneConfig(cli.config(globals), zone.code).failurePolicy === 'closed') {
+      throw new NoSignalError(
+        `no carbon intensity for ${zone.code} at ${toIso(nowMs)}${failureText(answer)}; the failure policy is closed`,
+      );
+    }
+    if (answer.series) degraded.push(`no value for ${toIso(nowMs)}`);
   }
-  return {
-    metric,
-    carbonGPerKwh: value,
-    source: answer.sources.join('+') || 'none',
-    degraded: answer.reasons,
-  };
+  return { metric, carbonGPerKwh: value, source: answer.sources.join('+') || 'none', degraded };
 }

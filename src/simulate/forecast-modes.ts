@@ -308,7 +308,10 @@ interface Segment {
 
 /**
  * Issued forecasts resampled onto the grid: every slot a forecast overlaps gets the time-weighted mean of
- * the part it covers. At time t the latest forecast issued at or before t is known; other slots are not.
+ * the part it covers. At time t the latest forecast issued at or before t is known; other slots are not,
+ * with one exception: forecasts start ahead of their issue time, so the latest never covers the slot in
+ * progress; that slot keeps the value of the latest earlier forecast that covered it (what a scheduler
+ * deciding "run now or not" has in hand).
  */
 function issuedKnowledge(options: KnowledgeOptions): Knowledge {
   const { startMs, stepMin, zones } = options;
@@ -327,20 +330,34 @@ function issuedKnowledge(options: KnowledgeOptions): Knowledge {
   });
   const current = zones.map(() => -1);
   const previous = zones.map(() => -1);
+  // per slot, the latest forecast issued so far that covers it (-1 = none)
+  const latestCover = zones.map(() => new Int32Array(n).fill(-1));
+  let present = -1;
+  let previousPresent = -1;
   let newObservations = 0;
   const span = (z: number, i: number) => {
     const seg = segments[z][i];
     return seg ? { lo: seg.first, hi: seg.first + seg.values.length } : { lo: 0, hi: 0 };
   };
+  const covers = (seg: Segment | undefined, s: number) =>
+    seg !== undefined && s >= seg.first && s < seg.first + seg.values.length && Number.isFinite(seg.values[s - seg.first]);
   return {
     dynamic: true,
     advanceTo(tMs) {
       for (let z = 0; z < zones.length; z++) {
         previous[z] = current[z];
         let i = current[z];
-        while (i + 1 < segments[z].length && segments[z][i + 1].issuedAtMs <= tMs) i++;
+        while (i + 1 < segments[z].length && segments[z][i + 1].issuedAtMs <= tMs) {
+          i++;
+          const seg = segments[z][i];
+          const cover = latestCover[z];
+          for (let s = Math.max(0, seg.first); s < Math.min(n, seg.first + seg.values.length); s++)
+            if (Number.isFinite(seg.values[s - seg.first])) cover[s] = i;
+        }
         current[z] = i;
       }
+      previousPresent = present;
+      present = Math.floor((tMs - startMs) / stepMs);
       newObservations = est.advanceTo(tMs);
     },
     fill(z, from, to, out, estimates) {
@@ -348,21 +365,41 @@ function issuedKnowledge(options: KnowledgeOptions): Knowledge {
       const a = seg ? seg.first : 0;
       const b = seg ? seg.first + seg.values.length : 0;
       for (let s = from; s < to; s++) out[s] = s >= a && s < b ? seg.values[s - a] : Number.NaN;
+      if (present >= from && present < to && present < n && !covers(seg, present)) {
+        const earlier = segments[z][latestCover[z][present]];
+        if (earlier) out[present] = earlier.values[present - earlier.first];
+      }
       if (!estimates) return;
       // the unknown future slots before and after the forecast
       const lo = Math.max(from, est.observed);
-      const beforeEnd = Math.min(to, a);
-      if (lo < beforeEnd) est.predictInto(z, lo, beforeEnd, out);
-      const afterStart = Math.max(lo, b);
-      if (afterStart < to) est.predictInto(z, afterStart, to, out);
+      for (let s = lo; s < to; s++) {
+        if (Number.isFinite(out[s])) continue;
+        let e = s + 1;
+        while (e < to && !Number.isFinite(out[e])) e++;
+        est.predictInto(z, s, e, out);
+        s = e;
+      }
     },
     changed(z, estimates) {
       if (estimates && newObservations > 0) return { lo: 0, hi: n };
-      if (previous[z] === current[z]) return NOTHING;
+      const movedPresent = present !== previousPresent;
+      if (previous[z] === current[z] && !movedPresent) return NOTHING;
       const p = span(z, previous[z]);
       const c = span(z, current[z]);
-      const lo = p.hi > p.lo ? Math.min(p.lo, c.lo) : c.lo;
-      return { lo: Math.max(0, lo), hi: Math.min(n, Math.max(p.hi, c.hi)) };
+      let lo = n;
+      let hi = 0;
+      if (previous[z] !== current[z]) {
+        for (const r of [p, c])
+          if (r.hi > r.lo) {
+            lo = Math.min(lo, r.lo);
+            hi = Math.max(hi, r.hi);
+          }
+      }
+      if (movedPresent && present >= 0 && present < n) {
+        lo = Math.min(lo, present);
+        hi = Math.max(hi, present + 1);
+      }
+      return hi > lo ? { lo: Math.max(0, lo), hi: Math.min(n, hi) } : NOTHING;
     },
   };
 }

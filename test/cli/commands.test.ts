@@ -136,6 +136,32 @@ describe('gridshift estimate', () => {
     expect(r.stdout).toContain('note:');
   });
 
+  it('--zone without a value now: emissions unknown (open policy) or exit 3 (closed policy)', async () => {
+    const later = Date.parse('2025-01-01T00:00:00Z');
+    const open = await run(['estimate', '--power-kw', '1', '--duration', '1h', '--zone', 'DE', '--json'], {
+      cwd: FIXTURES,
+      nowMs: later,
+    });
+    expect(open.code).toBe(0);
+    expect(JSON.parse(open.stdout)).toMatchObject({ energyKwh: 1, carbonGPerKwh: null, emissionsG: null });
+    const closed = await run(
+      [
+        '--config',
+        join(FIXTURES, 'closed/gridshift.config.json'),
+        'estimate',
+        '--power-kw',
+        '1',
+        '--duration',
+        '1h',
+        '--zone',
+        'DE',
+      ],
+      { nowMs: later },
+    );
+    expect(closed.code).toBe(3);
+    expect(closed.stderr).toMatch(/^error: no carbon signal for DE/);
+  });
+
   it('bad or mixed workload flags exit 2 with a clear message', async () => {
     const none = await run(['estimate']);
     expect(none.code).toBe(2);

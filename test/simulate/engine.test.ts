@@ -386,7 +386,7 @@ describe('runSimulation: incremental replanning', () => {
           { minLength: 1, maxLength: 6 },
         ),
         fc.constantFrom(...POLICY_NAMES),
-        fc.constantFrom('horizon:3', 'horizon:8:0.3:2', 'model'),
+        fc.constantFrom('horizon:3', 'horizon:8:0.3:2', 'model', 'issued'),
         fc.constantFrom<SimulationInput['objective']>({ kind: 'carbon' }, { kind: 'weighted', carbonWeight: 0.5, costWeight: 0.5 }),
         (values, specs, policy, mode, objective) => {
           const input: SimulationInput = {
@@ -404,7 +404,18 @@ describe('runSimulation: incremental replanning', () => {
               }),
             ),
             policy,
-            forecast: parseMode(mode),
+            forecast: mode === 'issued' ? { kind: 'issued', path: 'f.csv' } : parseMode(mode),
+            // every other hour, a forecast of the next 1..4 hours starting an hour ahead (values a bit off)
+            issued: {
+              DE: Array.from({ length: values.length / 2 }, (_, i) => ({
+                issuedAtMs: h(2 * i),
+                resolutionMin: 60,
+                points: Array.from({ length: 1 + (i % 4) }, (_, j) => ({
+                  start: h(2 * i + 1 + j),
+                  value: (values[Math.min(values.length - 1, 2 * i + 1 + j)] + i + j) % 10,
+                })),
+              })),
+            },
             objective,
             replan: true,
             stepMin: 60,

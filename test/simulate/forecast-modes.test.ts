@@ -130,7 +130,7 @@ describe('createKnowledge', () => {
     expect(read(k, 0, 48, 52, false).slice(1).every(Number.isNaN)).toBe(true);
   });
 
-  it('issued: the latest forecast issued at or before t, resampled onto the grid; other slots unknown', () => {
+  it('issued: the latest forecast issued at or before t, resampled onto the grid; other slots unknown but the present', () => {
     const at = (h: number, m = 0) => T0 + h * HOUR_MS + m * 60_000;
     const issued = [
       // issued 00:00 for 00:30..02:30 (30-min points): hourly slot 0 gets 10 (the covered half), 1 = (20+30)/2, 2 = 40
@@ -158,8 +158,13 @@ describe('createKnowledge', () => {
     k.advanceTo(at(0, 59));
     expect(read(k, 0, 0, 5)).toEqual([10, 25, 40, Number.NaN, Number.NaN]);
     k.advanceTo(at(1));
-    expect(read(k, 0, 0, 5)).toEqual([Number.NaN, Number.NaN, 7, 8, Number.NaN]);
+    // the 01:00 forecast starts at 02:00: the slot in progress keeps the 00:00 forecast's value
+    expect(read(k, 0, 0, 5)).toEqual([Number.NaN, 25, 7, 8, Number.NaN]);
     expect(k.changed(0, false)).toEqual({ lo: 0, hi: 4 });
+    // no new forecast, but time moved on: only the slot now in progress changed (nothing covers it)
+    k.advanceTo(at(2));
+    expect(k.changed(0, false)).toEqual({ lo: 2, hi: 3 });
+    expect(read(k, 0, 0, 5)).toEqual([Number.NaN, Number.NaN, 7, 8, Number.NaN]);
   });
 
   it('model: actuals for slots that ended, the forecaster beyond', () => {
