@@ -4,6 +4,7 @@
  * the weekend mean to the weekday mean.
  *
  *   node scripts/derive-profiles.ts [data-dir]      (default ../shared/data)
+ *   npx biome format --write src/signals/profile-data.ts
  *
  * Reads carbon/<zone>-2023.csv (Electricity Maps hourly, 2023) and prices/FI-2023.csv and rewrites the block
  * between the DERIVED SHAPES markers. Only the derived factors are committed, never the data.

@@ -139,7 +139,7 @@ export function planRequestFromOptions(opts: PlanCliOptions, cli: Cli, globals: 
     throw new InputError(`--objective: ${(err as Error).message}`);
   }
   const load: LoadSpec = {
-    name: opts.name,
+    ...(opts.name !== undefined ? { name: opts.name } : {}),
     durationMin,
     powerKw,
     earliestMs,
@@ -147,7 +147,6 @@ export function planRequestFromOptions(opts: PlanCliOptions, cli: Cli, globals: 
     zones: zones.map((z) => z.code),
     objective,
   };
-  if (opts.name === undefined) delete load.name;
   if (opts.interruptible) {
     load.interruptible = true;
     if (opts.minPiece !== undefined) load.minPieceMin = parseDuration(opts.minPiece, '--min-piece');

@@ -405,14 +405,15 @@ describe('runSimulation: incremental replanning', () => {
             ),
             policy,
             forecast: mode === 'issued' ? { kind: 'issued', path: 'f.csv' } : parseMode(mode),
-            // every other hour, a forecast of the next 1..4 hours starting an hour ahead (values a bit off)
+            // every third hour, a forecast of 1..4 hours starting two hours ahead (values a bit off): the
+            // slot in progress is sometimes known only from an earlier forecast
             issued: {
-              DE: Array.from({ length: values.length / 2 }, (_, i) => ({
-                issuedAtMs: h(2 * i),
+              DE: Array.from({ length: Math.floor(values.length / 3) }, (_, i) => ({
+                issuedAtMs: h(3 * i),
                 resolutionMin: 60,
                 points: Array.from({ length: 1 + (i % 4) }, (_, j) => ({
-                  start: h(2 * i + 1 + j),
-                  value: (values[Math.min(values.length - 1, 2 * i + 1 + j)] + i + j) % 10,
+                  start: h(3 * i + 2 + j),
+                  value: (values[Math.min(values.length - 1, 3 * i + 2 + j)] + i + j) % 10,
                 })),
               })),
             },
