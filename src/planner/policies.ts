@@ -41,6 +41,7 @@ export interface ThresholdOptions {
   horizonSlots: number;
 }
 
+/** 200 g/kWh and 4 hours of 30-minute slots */
 export const DEFAULT_THRESHOLD: ThresholdOptions = { thresholdGPerKwh: 200, horizonSlots: 8 };
 
 export interface PolicyChoice {

@@ -13,7 +13,14 @@ import { assertSeries, type Grid, type Metric, resample, type Series } from '../
 import { ceilToStep, floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import { resolveZone, type Zone } from '../core/zones.ts';
 import { createSignalCache, type SignalCache } from './cache.ts';
-import type { SignalProvider } from './provider.ts';
+import {
+  byPreference,
+  extendPastHorizon,
+  FORECAST_SOURCE,
+  HORIZON_DEFAULTS,
+  type HorizonOptions,
+} from './extend.ts';
+import type { SignalProvider, SignalRequest } from './provider.ts';
 import { DEFAULT_FACTORIES, PER_ZONE, type ProviderFactory } from './sources.ts';
 import { type Span, stitch } from './stitch.ts';
 
@@ -22,6 +29,8 @@ import { type Span, stitch } from './stitch.ts';
  * order; a source that fails or has nothing for the range is skipped and the next one asked; later sources
  * fill only what earlier ones leave uncovered. When no source has anything, the zone's failure policy
  * decides what the caller should do. Rate-limited sources rest until their Retry-After has passed.
+ * Where a live source's answer ends before the range does, the built-in forecaster fills the rest, fitted on
+ * that source's recent measured values (see extend.ts).
  */
 
 /** Why a source did not answer. `error` = an unexpected failure that is not a provider error. */
@@ -111,7 +120,17 @@ export interface RegistryOptions {
   cache?: SignalCache | false;
   /** how long a rate-limited provider rests when it gave no Retry-After; default 60 s */
   defaultRetryAfterMs?: number;
+  /**
+   * Filling the slots past a live source's horizon with the built-in forecaster: its look-back window,
+   * least history and forecaster settings; `false` turns it off (the next sources fill instead).
+   */
+  forecastPastHorizon?: HorizonOptions | false;
 }
+
+/** Sources that answer for any range from a table or a formula: there is no horizon to extend. */
+const COVERS_ANY_RANGE: ReadonlySet<ProviderName> = new Set<ProviderName>(['profile', 'annual', 'simulator']);
+
+type Asked = { series: Series[] } | { kind: SourceFailure['kind']; message: string };
 
 interface Source {
   name: ProviderName;
@@ -130,6 +149,7 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
       ? undefined
       : (options.cache ?? createSignalCache({ ttlMs: config.cache.ttlMs, file: config.cache.file }));
   const defaultRetryAfterMs = options.defaultRetryAfterMs ?? 60_000;
+  const horizon = options.forecastPastHorizon === false ? undefined : (options.forecastPastHorizon ?? {});
   const instances = new Map<string, SignalProvider>();
   const resting = new Map<string, number>();
 
@@ -175,37 +195,12 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
         fail('unsupported', `does not cover ${metric} in ${zone.code}`);
         continue;
       }
-      const request = { zone, metric, fromMs, toMs, nowMs };
-      let series: Series[];
-      const until = resting.get(s.name);
-      if (until !== undefined && until > nowMs) {
-        // resting after a rate limit: a fresh cached answer may still serve, the provider is not called
-        const cached = cache?.peek(provider, request, { name: s.name, id: s.id });
-        if (!cached) {
-          fail('rate_limit', `rate limited: not asked again before ${toIso(until)}`);
-          continue;
-        }
-        series = cached.filter((x) => x.metric === metric);
-      } else {
-        try {
-          const answer = cache
-            ? await cache.fetch(provider, request, { name: s.name, id: s.id })
-            : await provider.fetch(request);
-          series = answer.filter((x) => x.metric === metric);
-          for (const x of series) assertSeries(x);
-        } catch (err) {
-          if (err instanceof ProviderError) {
-            if (err.kind === 'rate_limit')
-              resting.set(s.name, nowMs + (err.retryAfterMs ?? defaultRetryAfterMs));
-            fail(err.kind, err.message);
-          } else if (err instanceof RangeError) {
-            fail('malformed', err.message);
-          } else {
-            fail('error', err instanceof Error ? err.message : String(err));
-          }
-          continue;
-        }
+      const asked = await ask(s, provider, { zone, metric, fromMs, toMs, nowMs });
+      if (!('series' in asked)) {
+        fail(asked.kind, asked.message);
+        continue;
       }
+      const series = asked.series;
       const useful = series.filter((x) => overlaps(x, fromMs, toMs));
       if (useful.length === 0) {
         fail('not_found', `no data for ${toIso(fromMs)} .. ${toIso(toMs)}`);
@@ -217,16 +212,22 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
       }
       unit ??= useful[0].unit;
       // within one source: actual values first, then the most recently issued forecast
-      const ordered = [...useful].sort(
-        (a, b) =>
-          Number(a.kind === 'forecast') - Number(b.kind === 'forecast') ||
-          (b.issuedAt ?? 0) - (a.issuedAt ?? 0),
-      );
-      for (const x of ordered) {
+      for (const x of byPreference(useful)) {
         layers.push(x);
         layerSource.push(index);
       }
-      if (stitch(layers, fromMs, toMs).gaps.length === 0) break;
+      let gaps = stitch(layers, fromMs, toMs).gaps;
+      const tail = gaps[gaps.length - 1];
+      if (horizon && !COVERS_ANY_RANGE.has(s.name) && tail?.endMs === toMs && toMs > nowMs) {
+        const fill = await forecastPast(s, provider, layers, tail.startMs, query, zone, horizon);
+        if (fill) {
+          layers.push(fill);
+          // between the source it extends and the next one in the chain
+          layerSource.push(index + 0.5);
+          gaps = stitch(layers, fromMs, toMs).gaps;
+        }
+      }
+      if (gaps.length === 0) break;
     }
 
     const policy = zoneConfig(config, zone.code).failurePolicy;
@@ -245,6 +246,8 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
     }
 
     const stitched = stitch(layers, fromMs, toMs);
+    // chain index of each contributing source; a built-in forecast fill sits at the index it extends + 0.5
+    const nameOf = (key: number): string => (Number.isInteger(key) ? chain[key].name : FORECAST_SOURCE);
     const used = new Set<number>();
     const spansBySource = new Map<number, Span[]>();
     let forecastFromMs: number | undefined;
@@ -257,8 +260,8 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
         forecastFromMs = Math.min(forecastFromMs ?? Number.POSITIVE_INFINITY, spans[0].startMs);
     });
     const usedIndexes = [...used].sort((a, b) => a - b);
-    const names = usedIndexes.map((i) => chain[i].name);
-    const primary = usedIndexes[0];
+    const names = usedIndexes.map(nameOf);
+    const primary = usedIndexes.find(Number.isInteger) ?? usedIndexes[0];
     const reasons: string[] = [];
     if (primary > 0) {
       const skipped = failures
@@ -266,11 +269,13 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
         .map((f) => `${f.provider} (${f.kind})`);
       reasons.push(`fallback: ${chain[primary].name} answered; ${unique(skipped).join(', ')} did not`);
     }
-    for (const i of usedIndexes.slice(1))
-      reasons.push(`${chain[i].name} fills ${describeSpans(spansBySource.get(i) ?? [])}`);
+    // a forecast fill explains itself through its own degraded note
+    for (const i of usedIndexes)
+      if (i !== primary && Number.isInteger(i))
+        reasons.push(`${chain[i].name} fills ${describeSpans(spansBySource.get(i) ?? [])}`);
     for (const [layer, x] of layers.entries())
       if (x.degraded && stitched.spans[layer].length > 0)
-        reasons.push(`${chain[layerSource[layer]].name}: ${x.degraded}`);
+        reasons.push(`${nameOf(layerSource[layer])}: ${x.degraded}`);
     if (stitched.gaps.length > 0) reasons.push(`no data for ${describeSpans(stitched.gaps)}`);
     const uniqueReasons = unique(reasons);
 
@@ -296,13 +301,67 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
       zone: zone.code,
       metric,
       series,
-      source: chain[primary].name,
+      source: nameOf(primary),
       sources: names,
       failures,
       degraded: uniqueReasons.length > 0,
       reasons: uniqueReasons,
       ...(forecastFromMs === undefined ? {} : { forecastFromMs }),
     };
+  }
+
+  /** One source's answer for a request: from the cache, or fetched unless the source rests after a rate limit. */
+  async function ask(s: Source, provider: SignalProvider, request: SignalRequest): Promise<Asked> {
+    const until = resting.get(s.name);
+    if (until !== undefined && until > request.nowMs) {
+      // resting after a rate limit: a fresh cached answer may still serve, the provider is not called
+      const cached = cache?.peek(provider, request, { name: s.name, id: s.id });
+      if (!cached)
+        return { kind: 'rate_limit', message: `rate limited: not asked again before ${toIso(until)}` };
+      return { series: cached.filter((x) => x.metric === request.metric) };
+    }
+    try {
+      const answer = cache
+        ? await cache.fetch(provider, request, { name: s.name, id: s.id })
+        : await provider.fetch(request);
+      const series = answer.filter((x) => x.metric === request.metric);
+      for (const x of series) assertSeries(x);
+      return { series };
+    } catch (err) {
+      if (err instanceof ProviderError) {
+        if (err.kind === 'rate_limit')
+          resting.set(s.name, request.nowMs + (err.retryAfterMs ?? defaultRetryAfterMs));
+        return { kind: err.kind, message: err.message };
+      }
+      if (err instanceof RangeError) return { kind: 'malformed', message: err.message };
+      return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /**
+   * The built-in forecast for [fillFromMs, toMs), fitted on the source's measured values of the look-back
+   * window (asked through the same cache) and the answer so far; undefined when the source cannot give
+   * enough history, so that the next source fills instead.
+   */
+  async function forecastPast(
+    s: Source,
+    provider: SignalProvider,
+    answer: readonly Series[],
+    fillFromMs: number,
+    query: SignalQuery,
+    zone: Zone,
+    horizon: HorizonOptions,
+  ): Promise<Series | undefined> {
+    const { metric, toMs, nowMs } = query;
+    const lookbackMs = horizon.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
+    const past = await ask(s, provider, { zone, metric, fromMs: nowMs - lookbackMs, toMs: nowMs, nowMs });
+    // a source that cannot give its history is not a failure of the answer: the next source fills
+    if (!('series' in past)) return undefined;
+    const extension = extendPastHorizon(
+      { provider: s.name, answer, past: past.series, fillFromMs, toMs, nowMs },
+      horizon,
+    );
+    return extension.ok ? extension.series : undefined;
   }
 
   async function getZoneSignals(

@@ -261,11 +261,11 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     horizonSlots: Math.floor(((input.horizonH ?? DEFAULT_HORIZON_H) * 60) / stepMin + 1e-9),
   };
   const weighted = objective.kind === 'weighted';
-  // first slot of the UTC day of slot s (weighted scores normalise by the day's maximum)
+  // the slots whose start falls in the UTC day of slot s (weighted scores normalise by the day's maximum)
   const dayStart = (s: number) =>
-    Math.max(0, Math.round((Math.floor(slotMs(s) / DAY_MS) * DAY_MS - startMs) / stepMs));
+    Math.max(0, Math.ceil((Math.floor(slotMs(s) / DAY_MS) * DAY_MS - startMs) / stepMs));
   const dayEnd = (s: number) =>
-    Math.min(n, Math.round((Math.ceil((slotMs(s) + 1) / DAY_MS) * DAY_MS - startMs) / stepMs));
+    Math.min(n, Math.ceil(((Math.floor(slotMs(s) / DAY_MS) + 1) * DAY_MS - startMs) / stepMs));
 
   /** Recomputes zone z's forecast, scores and prefix sums over [lo, hi) at the current decision time. */
   const refresh = (z: ZoneState, zi: number, lo: number, hi: number) => {

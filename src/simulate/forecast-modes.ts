@@ -340,7 +340,10 @@ function issuedKnowledge(options: KnowledgeOptions): Knowledge {
     return seg ? { lo: seg.first, hi: seg.first + seg.values.length } : { lo: 0, hi: 0 };
   };
   const covers = (seg: Segment | undefined, s: number) =>
-    seg !== undefined && s >= seg.first && s < seg.first + seg.values.length && Number.isFinite(seg.values[s - seg.first]);
+    seg !== undefined &&
+    s >= seg.first &&
+    s < seg.first + seg.values.length &&
+    Number.isFinite(seg.values[s - seg.first]);
   return {
     dynamic: true,
     advanceTo(tMs) {

@@ -382,17 +382,29 @@ describe('runSimulation: incremental replanning', () => {
       fc.property(
         fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 72, maxLength: 80 }),
         fc.array(
-          fc.record({ at: fc.nat(40), k: fc.integer({ min: 1, max: 5 }), span: fc.nat(30), interruptible: fc.boolean(), twoZones: fc.boolean() }),
+          fc.record({
+            at: fc.nat(40),
+            k: fc.integer({ min: 1, max: 5 }),
+            span: fc.nat(30),
+            interruptible: fc.boolean(),
+            twoZones: fc.boolean(),
+          }),
           { minLength: 1, maxLength: 6 },
         ),
         fc.constantFrom(...POLICY_NAMES),
         fc.constantFrom('horizon:3', 'horizon:8:0.3:2', 'model', 'issued'),
-        fc.constantFrom<SimulationInput['objective']>({ kind: 'carbon' }, { kind: 'weighted', carbonWeight: 0.5, costWeight: 0.5 }),
+        fc.constantFrom<SimulationInput['objective']>(
+          { kind: 'carbon' },
+          { kind: 'weighted', carbonWeight: 0.5, costWeight: 0.5 },
+        ),
         (values, specs, policy, mode, objective) => {
           const input: SimulationInput = {
             // small integer values make ties common, which is where an incremental shortcut would go wrong
             carbon: { DE: hourly(values), FR: hourly(values.map((v) => 9 - v)) },
-            prices: { DE: hourly(values.map((v) => (v * 7) % 10)), FR: hourly(values.map((v) => (v * 3) % 10)) },
+            prices: {
+              DE: hourly(values.map((v) => (v * 7) % 10)),
+              FR: hourly(values.map((v) => (v * 3) % 10)),
+            },
             loads: specs.map((s, i) =>
               load({
                 id: String(i),
@@ -544,6 +556,44 @@ describe('runSimulation: forecast modes', () => {
       { start: iso(4), end: iso(5) },
       { start: iso(6), end: iso(7) },
     ]);
+  });
+
+  it('a horizon that sees everything decides like perfect foresight, for every objective (scores computed per step)', () => {
+    const values = Array.from({ length: 24 * 8 }, (_, i) => 200 + 150 * Math.sin(i / 5) + (i % 7) * 10);
+    const prices = values.map((v, i) => ((v * 13 + i * 7) % 100) / 100);
+    for (const stepMin of [60, 45]) {
+      for (const objective of [
+        { kind: 'carbon' },
+        { kind: 'cost' },
+        { kind: 'weighted', carbonWeight: 0.3, costWeight: 0.7 },
+      ] as const) {
+        const input: SimulationInput = {
+          carbon: { DE: hourly(values) },
+          prices: { DE: hourly(prices) },
+          loads: Array.from({ length: 12 }, (_, i) =>
+            load({
+              id: String(i),
+              submitMs: h(i * 11),
+              deadlineMs: h(i * 11 + 40),
+              durationMin: 150,
+              interruptible: i % 3 === 0,
+            }),
+          ),
+          policy: 'cheapest-slots',
+          objective,
+          stepMin,
+        };
+        const perfect = runSimulation(input);
+        for (const replan of [false, true]) {
+          const wide = runSimulation({
+            ...input,
+            forecast: { kind: 'horizon', hours: 10_000, rel: 0, seed: 1 },
+            replan,
+          });
+          expect(wide.loads).toEqual(perfect.loads);
+        }
+      }
+    }
   });
 
   it('replan with perfect or noisy forecasts is the same as no replan', () => {

@@ -1,0 +1,321 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { InputError } from '../core/errors.ts';
+import { migrate } from './migrations.ts';
+
+/** One row as the driver returns it. */
+export type Row = Record<string, unknown>;
+
+/**
+ * The one database interface the rest of gridshift uses, the same over the embedded store (PGlite) and
+ * PostgreSQL. SQL comes from src/store/sql.ts; every table is qualified with `schema`.
+ */
+export interface Db {
+  readonly kind: 'embedded' | 'postgres';
+  /** the PostgreSQL schema holding gridshift's tables (validated identifier, unquoted) */
+  readonly schema: string;
+  /** one statement with `$1 ...` parameters; returns its rows */
+  query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** several statements, no parameters (migrations, DDL) */
+  exec(sql: string): Promise<void>;
+  /** runs `fn` in one transaction; commits when it resolves, rolls back when it throws. Nested calls join the outer one. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The embedded store: PGlite persisted in a data directory. One process at a time owns it. */
+export interface EmbeddedDb extends Db {
+  readonly kind: 'embedded';
+  readonly dataDir: string;
+  /** the PGlite instance, for pg-boss's PGlite adapter; everything else goes through `query`/`exec` */
+  readonly pglite: PGlite;
+}
+
+/** PostgreSQL through a pg Pool. Any number of processes may share it. */
+export interface PostgresDb extends Db {
+  readonly kind: 'postgres';
+  readonly databaseUrl: string;
+}
+
+export type Store = EmbeddedDb | PostgresDb;
+
+interface CommonOptions {
+  /** schema for gridshift's tables (default `gridshift`); tests use one schema each on a shared database */
+  schema?: string;
+  /** apply pending migrations on open (default true) */
+  migrate?: boolean;
+}
+export interface EmbeddedOptions extends CommonOptions {
+  /** directory for the embedded database; default `defaultDataDir()` */
+  dataDir?: string;
+}
+export interface PostgresOptions extends CommonOptions {
+  databaseUrl: string;
+  /** pool size (default 10) */
+  maxConnections?: number;
+  /** retries of a statement whose connection the server dropped before running it (default 3) */
+  reconnectRetries?: number;
+  /** told about connection errors the pool recovers from by itself (idle clients killed by a restart) */
+  onConnectionError?: (err: Error) => void;
+}
+export type StoreOptions = EmbeddedOptions | PostgresOptions;
+
+export const DEFAULT_SCHEMA = 'gridshift';
+
+/**
+ * Where gridshift keeps its data when no `--data-dir` is given:
+ * Linux and others `$XDG_DATA_HOME/gridshift` or `~/.local/share/gridshift`;
+ * macOS `~/Library/Application Support/gridshift`; Windows `%LOCALAPPDATA%\gridshift`.
+ */
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
+  if (platform === 'win32') {
+    const local = env.LOCALAPPDATA?.trim();
+    return join(local ? local : join(home, 'AppData', 'Local'), 'gridshift');
+  }
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'gridshift');
+  const xdg = env.XDG_DATA_HOME?.trim();
+  return join(xdg ? xdg : join(home, '.local', 'share'), 'gridshift');
+}
+
+/** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */
+export function assertSchemaName(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new InputError(`schema: "${schema}" is not a plain identifier (a-z, 0-9, _; at most 63 characters)`);
+  }
+  return schema;
+}
+
+/**
+ * Opens the store: PostgreSQL when `databaseUrl` is given, else the embedded database in `dataDir`.
+ * Pending migrations are applied before it is returned; a database whose schema is newer than this
+ * build knows is refused (SchemaVersionError).
+ */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  const schema = assertSchemaName(options.schema ?? DEFAULT_SCHEMA);
+  const db = 'databaseUrl' in options ? openPostgres(options, schema) : await openEmbedded(options, schema);
+  if (options.migrate !== false) {
+    try {
+      await migrate(db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+  return db;
+}
+
+/** The store the environment asks for: `DATABASE_URL` selects PostgreSQL, else the embedded store in `dataDir`. */
+export function storeOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  extra: { dataDir?: string; schema?: string } = {},
+): StoreOptions {
+  const url = env.DATABASE_URL?.trim();
+  if (url) return { databaseUrl: url, schema: extra.schema };
+  return { dataDir: extra.dataDir, schema: extra.schema };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Embedded: PGlite
+
+async function openEmbedded(options: EmbeddedOptions, schema: string): Promise<EmbeddedDb> {
+  const dataDir = resolve(options.dataDir ?? defaultDataDir());
+  mkdirSync(dataDir, { recursive: true });
+  const releaseLock = lockDataDir(dataDir);
+  let pglite: PGlite;
+  try {
+    // The database lives in a subfolder so the data directory can hold other files next to it.
+    pglite = await PGlite.create({ dataDir: join(dataDir, 'pgdata') });
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  const make = (target: Pick<PGlite, 'query' | 'exec'>, inTx: boolean): EmbeddedDb => {
+    const db: EmbeddedDb = {
+      kind: 'embedded',
+      schema,
+      dataDir,
+      pglite,
+      async query<T>(sql: string, params: unknown[] = []) {
+        const result = await target.query<T>(sql, params);
+        return result.rows;
+      },
+      async exec(sql: string) {
+        await target.exec(sql);
+      },
+      async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+        if (inTx) return fn(db);
+        return pglite.transaction((tx) => fn(make(tx, true)));
+      },
+      async close() {
+        if (inTx) throw new Error('close() called inside a transaction');
+        try {
+          if (!pglite.closed) await pglite.close();
+        } finally {
+          releaseLock();
+        }
+      },
+    };
+    return db;
+  };
+  return make(pglite, false);
+}
+
+/**
+ * PGlite has no guard against two processes opening one data directory (which corrupts it), so a lock
+ * file with the owner's pid is taken here. A lock left by a dead process is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, 'gridshift.lock');
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        rmSync(path, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+        throw new InputError(
+          `data directory ${dataDir} is in use by process ${owner}; the embedded store serves one process ` +
+            '(run API and workers in one `gridshift serve`, or set DATABASE_URL to share PostgreSQL)',
+        );
+      }
+      rmSync(path, { force: true }); // stale: its owner is gone
+    }
+  }
+  throw new Error(`could not lock data directory ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// PostgreSQL: pg Pool
+
+/**
+ * Errors after which the statement certainly did not run, so running it again is safe:
+ * the connection could not be made, or the server ended the session (restart, pg_terminate_backend)
+ * which aborts whatever that session had in progress.
+ */
+export function isReconnectable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code === '57P01' || e.code === '57P02' || e.code === '57P03') return true; // admin/crash shutdown, starting up
+  if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
+    return true;
+  }
+  return /not queryable|Connection terminated due to connection timeout/.test(e.message ?? '');
+}
+
+function openPostgres(options: PostgresOptions, schema: string): PostgresDb {
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.maxConnections ?? 10,
+    keepAlive: true,
+    application_name: 'gridshift',
+  });
+  // An idle client whose server went away emits 'error' on the pool; unhandled, that would end the
+  // process. pg drops the client, so the next checkout opens a fresh connection.
+  pool.on('error', (err) => options.onConnectionError?.(err));
+  const retries = options.reconnectRetries ?? 3;
+
+  const withReconnect = async <T>(run: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if (attempt >= retries || !isReconnectable(err)) throw err;
+        options.onConnectionError?.(err as Error);
+        await new Promise((r) => setTimeout(r, 100 * 4 ** attempt));
+      }
+    }
+  };
+
+  const onClient = (client: pg.PoolClient): PostgresDb => {
+    const db: PostgresDb = {
+      kind: 'postgres',
+      schema,
+      databaseUrl: options.databaseUrl,
+      async query<T>(sql: string, params: unknown[] = []) {
+        const result = await client.query(sql, params);
+        return result.rows as T[];
+      },
+      async exec(sql: string) {
+        await client.query(sql);
+      },
+      async transaction<T>(fn: (tx: Db) => Promise<T>) {
+        return fn(db);
+      },
+      async close() {
+        throw new Error('close() called inside a transaction');
+      },
+    };
+    return db;
+  };
+
+  let closed = false;
+  return {
+    kind: 'postgres',
+    schema,
+    databaseUrl: options.databaseUrl,
+    async query<T>(sql: string, params: unknown[] = []) {
+      const result = await withReconnect(() => pool.query(sql, params));
+      return result.rows as T[];
+    },
+    async exec(sql: string) {
+      await withReconnect(() => pool.query(sql));
+    },
+    async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+      // Only getting the connection and BEGIN are retried: once the body ran, an error belongs to the caller.
+      const client = await withReconnect(async () => {
+        const c = await pool.connect();
+        try {
+          await c.query('BEGIN');
+          return c;
+        } catch (err) {
+          c.release(err as Error);
+          throw err;
+        }
+      });
+      let broken: Error | undefined;
+      try {
+        const result = await fn(onClient(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          broken = rollbackErr as Error; // the connection is gone: do not return it to the pool
+        }
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
