@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadSpec, ZoneSignals } from '../src/core/load.ts';
+import { mulberry32 } from '../src/core/random.ts';
 import { planLoad, planMany } from '../src/planner/plan.ts';
 import { bestContiguous, bestInterruptible, cheapestSlots, prefixSums } from '../src/planner/windows.ts';
 
@@ -16,21 +17,9 @@ const SLOTS = 7 * 24 * 12; // one week
 const T0 = Date.parse('2024-03-04T00:00:00Z');
 const STEP_MS = STEP_MIN * 60_000;
 
-/** Seeded PRNG (mulberry32), so every run plans the same loads. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A carbon-like daily shape plus noise, and a price loosely following it. */
 function zoneSignals(code: string, seed: number): ZoneSignals {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const carbon = new Float64Array(SLOTS);
   const price = new Float64Array(SLOTS);
   for (let i = 0; i < SLOTS; i++) {
@@ -57,7 +46,7 @@ interface Window {
 
 /** Random windows: `minSpan` to `maxSpan` slots of allowed time, a run of 1 slot up to `maxK` (within the window). */
 function randomWindows(n: number, seed: number, minSpan: number, maxSpan: number, maxK: number): Window[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out: Window[] = [];
   for (let i = 0; i < n; i++) {
     const span = minSpan + Math.floor(r() * (maxSpan - minSpan + 1));

@@ -18,9 +18,11 @@
  * not start before 1 January 00:00, and ml/adhoc draws that would end after 31 December are drawn again.
  * The same options and seed always give the same file.
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../src/core/random.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, toIso } from '../src/core/time.ts';
 
 /** One load as written to the workload file (see the simulate contract). */
@@ -58,13 +60,7 @@ export interface Rng {
 export function createRng(seed: number): Rng {
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
   // spread nearby seeds apart before use
-  let state = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1));
   return { next, int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)) };
 }
 

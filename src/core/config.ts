@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
 import { METRICS, type Metric } from './series.ts';
+import { editDistance } from './text.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.ts';
 import { resolveZone } from './zones.ts';
 
@@ -740,15 +741,4 @@ function closest(name: string, candidates: readonly string[]): string | undefine
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }

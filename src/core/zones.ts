@@ -1,4 +1,5 @@
 import { InputError } from './errors.ts';
+import { editDistance } from './text.ts';
 
 /** A grid zone: a bidding zone, balancing authority or country that grid signals are published for. */
 export interface Zone {
@@ -405,22 +406,6 @@ function displayName(upper: string): string {
   if (z) return z.code;
   if (byAlias.has(upper)) return upper;
   return CLOUD_REGIONS.find((r) => r.region.toUpperCase() === upper)?.region ?? upper;
-}
-
-/** Levenshtein distance (two rows). */
-function editDistance(a: string, b: string): number {
-  let prev = new Array<number>(b.length + 1);
-  let cur = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-    }
-    [prev, cur] = [cur, prev];
-  }
-  return prev[b.length];
 }
 
 /** The zone, then its parents, then the country's zone: the order to look for coarser data in. */

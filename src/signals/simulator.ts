@@ -1,3 +1,4 @@
+import { mulberry32 } from '../core/random.ts';
 import type { Metric, Point, Series } from '../core/series.ts';
 import { floorToStep, HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import { CARBON_UNIT, type Currency, priceUnit } from '../core/units.ts';
@@ -54,17 +55,6 @@ function resolve(o: SimulatorOptions): Resolved {
   if (!(r.stepMin > 0)) bad('stepMin must be positive');
   if (!(r.noise >= 0)) bad('noise must not be negative');
   return r;
-}
-
-/** The mulberry32 generator: a small, fast, seedable PRNG giving floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -4,6 +4,7 @@
  * forecaster fitted on the past. Policies decide on these values; the simulator scores on the actuals.
  */
 import { InputError } from '../core/errors.ts';
+import { hash32, mulberry32 } from '../core/random.ts';
 import { type Point, resample } from '../core/series.ts';
 import { HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import { createForecaster, type Forecaster } from '../signals/forecast.ts';
@@ -80,28 +81,6 @@ export function forecastModeName(mode: ForecastMode): string {
 }
 
 // ---------------------------------------------------------------- seeded noise
-
-/** 32-bit FNV-1a hash, to derive one stream per (seed, zone). */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: a small, fast PRNG with a 32-bit state; uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `n` standard normal draws (Box-Muller) for one zone and seed. Draw i belongs to the zone's i-th slot

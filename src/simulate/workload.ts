@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
+import { editDistance } from '../core/text.ts';
 import { MINUTE_MS } from '../core/time.ts';
 
 /** One load of a workload, times as epoch ms. */
@@ -52,18 +53,6 @@ function parseTimeField(value: unknown, field: string, where: string): number {
   if (!Number.isFinite(ms))
     throw new InputError(`${where}: field "${field}": "${value}" is not a valid time`);
   return ms;
-}
-
-/** Levenshtein distance, for spotting misspelt field names. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 function typeName(v: unknown): string {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/core/random.ts';
 import type { Metric, Series } from '../../src/core/series.ts';
 import { findZone } from '../../src/core/zones.ts';
 import {
-  mulberry32,
   type SimulatorOptions,
   simulatedValue,
   simulator,

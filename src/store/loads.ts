@@ -1,0 +1,464 @@
+import { randomUUID } from 'node:crypto';
+import { InputError } from '../core/errors.ts';
+import type { Db, Row } from './db.ts';
+import { LOAD_STATES } from './schema.ts';
+import * as sql from './sql.ts';
+
+/**
+ * Loads and their life, stored: create (idempotent on a key), read, list with keyset pagination,
+ * compare-and-set state transitions with an event per transition, plan updates, purge.
+ */
+
+export type LoadState = (typeof LOAD_STATES)[number];
+export { LOAD_STATES };
+
+/**
+ * Which moves the lifecycle allows. `planned -> waiting -> running -> succeeded | failed`, a failed attempt
+ * is retried (`failed -> waiting | running`) or gives up (`failed -> dead`); an operator can retry a dead
+ * load, run one now (`planned | waiting -> running`) or cancel anything not finished.
+ */
+export const LOAD_TRANSITIONS: Readonly<Record<LoadState, readonly LoadState[]>> = {
+  planned: ['waiting', 'running', 'cancelled'],
+  waiting: ['running', 'planned', 'cancelled'],
+  running: ['succeeded', 'failed', 'cancelled'],
+  failed: ['waiting', 'running', 'dead', 'cancelled'],
+  dead: ['waiting', 'planned'],
+  succeeded: [],
+  cancelled: [],
+};
+
+/** States in which nothing more will happen unless an operator acts. */
+export const FINAL_STATES: readonly LoadState[] = ['succeeded', 'dead', 'cancelled'];
+/** States that end an attempt: `finishedMs` is stamped on entering them. */
+const FINISHING_STATES: readonly LoadState[] = ['succeeded', 'failed', 'dead', 'cancelled'];
+
+/** Where and how a load is started; the runner's dispatchers define the shapes (shell, webhook, mqtt ...). */
+export interface DispatchTarget {
+  kind: string;
+  [option: string]: unknown;
+}
+
+export interface PlannedRun {
+  startMs: number;
+  endMs: number;
+}
+
+/** The plan chosen for a load, with what it is expected to emit and cost against running at once. */
+export interface LoadPlan {
+  zone: string;
+  /** time-ordered pieces; one for a contiguous load */
+  runs: PlannedRun[];
+  expectedEmissionsG?: number | null;
+  expectedCost?: number | null;
+  baselineEmissionsG?: number | null;
+  baselineCost?: number | null;
+  /** currency of the costs, e.g. EUR */
+  currency?: string | null;
+}
+
+export interface NewLoad {
+  name: string;
+  tags?: string[];
+  /** candidate zones, home zone first; or a cloud region */
+  zones?: string[];
+  cloudRegion?: string;
+  /** whole minutes */
+  durationMin: number;
+  /** power draw, or leave it out and give `energyKwh` */
+  powerKw?: number;
+  energyKwh?: number;
+  earliestMs: number;
+  deadlineMs: number;
+  interruptible?: boolean;
+  /** objective or strategy name as the planner parses it (carbon, cost, balanced, eco ...); default carbon */
+  objective?: string;
+  carbonCapG?: number;
+  /** higher runs first when capacity is short; default 0 */
+  priority?: number;
+  dispatch?: DispatchTarget;
+  /** a second create with the same key returns the first load instead of making another */
+  idempotencyKey?: string;
+  /** retries of a failed attempt before the load is dead; default 2 */
+  maxRetries?: number;
+  plan?: LoadPlan;
+}
+
+export interface Load {
+  id: string;
+  name: string;
+  tags: string[];
+  zones: string[];
+  cloudRegion: string | null;
+  durationMin: number;
+  powerKw: number | null;
+  energyKwh: number | null;
+  earliestMs: number;
+  deadlineMs: number;
+  interruptible: boolean;
+  objective: string;
+  carbonCapG: number | null;
+  priority: number;
+  dispatch: DispatchTarget;
+  idempotencyKey: string | null;
+  maxRetries: number;
+  state: LoadState;
+  /** attempts started so far (entering `running` counts one) */
+  attempt: number;
+  plan: LoadPlan | null;
+  /** start of the first planned run */
+  plannedStartMs: number | null;
+  lastError: string | null;
+  createdMs: number;
+  updatedMs: number;
+  stateChangedMs: number;
+  startedMs: number | null;
+  finishedMs: number | null;
+}
+
+export interface LoadEvent {
+  seq: number;
+  loadId: string;
+  atMs: number;
+  from: LoadState | null;
+  to: LoadState;
+  attempt: number;
+  detail: Record<string, unknown>;
+}
+
+interface Clocked {
+  /** the time to stamp (epoch ms); default now */
+  nowMs?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Stores a new load in state `planned` (with its plan, when given). With an idempotency key already used,
+ * nothing is written and the existing load is returned with `created: false`.
+ */
+export async function createLoad(
+  db: Db,
+  load: NewLoad,
+  options: Clocked = {},
+): Promise<{ load: Load; created: boolean }> {
+  validateNewLoad(load);
+  const now = new Date(options.nowMs ?? Date.now());
+  const plan = load.plan ? planParams(load.plan) : planParams(null);
+  const rows = await db.query<Row>(sql.insertLoad(db.schema), [
+    randomUUID(),
+    load.name.trim(),
+    load.tags ?? [],
+    load.zones ?? [],
+    load.cloudRegion ?? null,
+    load.durationMin,
+    load.powerKw ?? null,
+    load.energyKwh ?? null,
+    new Date(load.earliestMs),
+    new Date(load.deadlineMs),
+    load.interruptible ?? false,
+    load.objective ?? 'carbon',
+    load.carbonCapG ?? null,
+    load.priority ?? 0,
+    JSON.stringify(load.dispatch ?? { kind: 'none' }),
+    load.idempotencyKey ?? null,
+    load.maxRetries ?? 2,
+    ...plan,
+    now,
+  ]);
+  if (rows.length) return { load: rowToLoad(rows[0]), created: true };
+  const [existing] = await db.query<Row>(sql.selectLoadByKey(db.schema), [load.idempotencyKey]);
+  if (!existing) throw new Error(`load with idempotency key "${load.idempotencyKey}" vanished while creating it`);
+  return { load: rowToLoad(existing), created: false };
+}
+
+export async function getLoad(db: Db, id: string): Promise<Load | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await db.query<Row>(sql.selectLoad(db.schema), [id]);
+  return row ? rowToLoad(row) : null;
+}
+
+export interface LoadFilter {
+  state?: LoadState | LoadState[];
+  tag?: string;
+  /** matches a candidate zone, the planned zone or the cloud region */
+  zone?: string;
+  /** created at or after (epoch ms) */
+  createdFromMs?: number;
+  /** created before (epoch ms) */
+  createdBeforeMs?: number;
+  /** from the previous page's `nextCursor` */
+  cursor?: string;
+  /** page size, 1..1000 (default 100) */
+  limit?: number;
+}
+
+export interface LoadPage {
+  loads: Load[];
+  /** pass back as `cursor` for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+/** Loads newest first. Pages are keyset-paginated: stable while loads are added or deleted. */
+export async function listLoads(db: Db, filter: LoadFilter = {}): Promise<LoadPage> {
+  const limit = filter.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new InputError(`limit: ${limit} is not a whole number from 1 to 1000`);
+  }
+  const states = filter.state === undefined ? null : [filter.state].flat();
+  states?.forEach((s) => assertState(s, 'state'));
+  const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+  const rows = await db.query<Row>(sql.listLoads(db.schema), [
+    states,
+    filter.tag ?? null,
+    filter.zone ?? null,
+    filter.createdFromMs === undefined ? null : new Date(filter.createdFromMs),
+    filter.createdBeforeMs === undefined ? null : new Date(filter.createdBeforeMs),
+    after ? new Date(after.createdMs) : null,
+    after ? after.id : null,
+    limit + 1,
+  ]);
+  const loads = rows.slice(0, limit).map(rowToLoad);
+  const last = loads[loads.length - 1];
+  const nextCursor = rows.length > limit && last ? encodeCursor(last) : null;
+  return { loads, nextCursor };
+}
+
+export type TransitionResult =
+  | { won: true; from: LoadState; load: Load }
+  /** the load was not in one of the expected states (someone else moved it), or does not exist */
+  | { won: false; load: Load | null };
+
+export interface TransitionOptions extends Clocked {
+  /** recorded on the event; `error` (a string) is also kept as the load's lastError */
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Moves a load to `to` if, and only if, its state is one of `from`: an atomic compare-and-set, so of
+ * several workers racing for the same load exactly one wins. Entering `running` starts a new attempt.
+ * Every move is recorded as a load event with its time and detail.
+ */
+export async function transition(
+  db: Db,
+  loadId: string,
+  from: LoadState | readonly LoadState[],
+  to: LoadState,
+  options: TransitionOptions = {},
+): Promise<TransitionResult> {
+  const fromStates = [from].flat() as LoadState[];
+  assertState(to, 'to');
+  for (const f of fromStates) {
+    assertState(f, 'from');
+    if (!LOAD_TRANSITIONS[f].includes(to)) {
+      throw new InputError(`transition: a load cannot move from ${f} to ${to}`);
+    }
+  }
+  const detail = options.detail ?? {};
+  const error = typeof detail.error === 'string' ? detail.error : null;
+  const rows = isUuid(loadId)
+    ? await db.query<Row>(sql.transitionLoad(db.schema), [
+        loadId,
+        fromStates,
+        to,
+        new Date(options.nowMs ?? Date.now()),
+        JSON.stringify(detail),
+        error,
+        to === 'running',
+        FINISHING_STATES.includes(to),
+      ])
+    : [];
+  if (rows.length) return { won: true, from: rows[0].from_state as LoadState, load: rowToLoad(rows[0]) };
+  return { won: false, load: await getLoad(db, loadId) };
+}
+
+/** Records a (re)plan on a load that has not started yet (planned or waiting); null when it has. */
+export async function setPlan(db: Db, loadId: string, plan: LoadPlan, options: Clocked = {}): Promise<Load | null> {
+  if (!isUuid(loadId)) return null;
+  const rows = await db.query<Row>(sql.updatePlan(db.schema), [
+    loadId,
+    ...planParams(plan),
+    new Date(options.nowMs ?? Date.now()),
+    ['planned', 'waiting'],
+  ]);
+  return rows[0] ? rowToLoad(rows[0]) : null;
+}
+
+/** Every state transition of a load, oldest first. */
+export async function loadEvents(db: Db, loadId: string): Promise<LoadEvent[]> {
+  if (!isUuid(loadId)) return [];
+  const rows = await db.query<Row>(sql.selectLoadEvents(db.schema), [loadId]);
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    loadId: String(r.load_id),
+    atMs: ms(r.at),
+    from: (r.from_state as LoadState | null) ?? null,
+    to: r.to_state as LoadState,
+    attempt: Number(r.attempt),
+    detail: (r.detail as Record<string, unknown>) ?? {},
+  }));
+}
+
+/**
+ * Deletes loads (and their events) in `states` whose last state change is older than `olderThanMs`.
+ * The decision log is kept. Returns how many loads went.
+ */
+export async function purgeLoads(
+  db: Db,
+  olderThanMs: number,
+  states: readonly LoadState[] = FINAL_STATES,
+): Promise<number> {
+  states.forEach((s) => assertState(s, 'states'));
+  const [row] = await db.query<{ count: number }>(sql.purgeLoads(db.schema), [
+    [...states],
+    new Date(olderThanMs),
+  ]);
+  return Number(row?.count ?? 0);
+}
+
+/** How many loads are in each state (every state present, zero when none). */
+export async function countLoadsByState(db: Db): Promise<Record<LoadState, number>> {
+  const counts = Object.fromEntries(LOAD_STATES.map((s) => [s, 0])) as Record<LoadState, number>;
+  const rows = await db.query<{ state: LoadState; count: number }>(sql.countLoadsByState(db.schema));
+  for (const r of rows) counts[r.state] = Number(r.count);
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function validateNewLoad(load: NewLoad): void {
+  if (typeof load.name !== 'string' || !load.name.trim()) throw new InputError('name: must not be empty');
+  if (!Number.isInteger(load.durationMin) || load.durationMin <= 0) {
+    throw new InputError(`durationMin: ${load.durationMin} is not a positive whole number of minutes`);
+  }
+  if (load.powerKw === undefined && load.energyKwh === undefined) {
+    throw new InputError('powerKw: give the power draw (or energyKwh, an energy estimate)');
+  }
+  for (const [field, v] of [
+    ['powerKw', load.powerKw],
+    ['energyKwh', load.energyKwh],
+    ['carbonCapG', load.carbonCapG],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new InputError(`${field}: ${v} is not >= 0`);
+  }
+  if (!Number.isFinite(load.earliestMs)) throw new InputError('earliestMs: not a time');
+  if (!Number.isFinite(load.deadlineMs)) throw new InputError('deadlineMs: not a time');
+  if (load.deadlineMs <= load.earliestMs) throw new InputError('deadlineMs: must be after earliestMs');
+  if (!load.zones?.length && !load.cloudRegion) {
+    throw new InputError('zones: give at least one zone (or a cloudRegion)');
+  }
+  if (load.priority !== undefined && !Number.isInteger(load.priority)) {
+    throw new InputError(`priority: ${load.priority} is not a whole number`);
+  }
+  if (load.maxRetries !== undefined && !(Number.isInteger(load.maxRetries) && load.maxRetries >= 0)) {
+    throw new InputError(`maxRetries: ${load.maxRetries} is not a whole number >= 0`);
+  }
+  if (load.idempotencyKey !== undefined && (!load.idempotencyKey || load.idempotencyKey.length > 200)) {
+    throw new InputError('idempotencyKey: must be 1 to 200 characters');
+  }
+  if (load.dispatch !== undefined && typeof load.dispatch?.kind !== 'string') {
+    throw new InputError('dispatch.kind: must name a dispatcher');
+  }
+  if (load.plan) validatePlan(load.plan);
+}
+
+function validatePlan(plan: LoadPlan): void {
+  if (!plan.zone) throw new InputError('plan.zone: must not be empty');
+  if (!plan.runs.length) throw new InputError('plan.runs: a plan has at least one run');
+  for (const r of plan.runs) {
+    if (!(Number.isFinite(r.startMs) && Number.isFinite(r.endMs) && r.endMs > r.startMs)) {
+      throw new InputError(`plan.runs: run ${JSON.stringify(r)} does not end after it starts`);
+    }
+  }
+}
+
+function assertState(s: string, field: string): asserts s is LoadState {
+  if (!(LOAD_STATES as readonly string[]).includes(s)) {
+    throw new InputError(`${field}: "${s}" is not a load state (${LOAD_STATES.join(', ')})`);
+  }
+}
+
+const finiteOrNull = (v: number | null | undefined) => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
+
+/** $18..$25 of insertLoad, $2..$9 of updatePlan */
+function planParams(plan: LoadPlan | null): unknown[] {
+  if (!plan) return [null, null, null, null, null, null, null, null];
+  validatePlan(plan);
+  const runs = plan.runs.map((r) => ({ startMs: r.startMs, endMs: r.endMs }));
+  return [
+    plan.zone,
+    JSON.stringify(runs),
+    new Date(Math.min(...runs.map((r) => r.startMs))),
+    finiteOrNull(plan.expectedEmissionsG),
+    finiteOrNull(plan.expectedCost),
+    finiteOrNull(plan.baselineEmissionsG),
+    finiteOrNull(plan.baselineCost),
+    plan.currency ?? null,
+  ];
+}
+
+const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : new Date(String(v)).getTime());
+const msOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : ms(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export function rowToLoad(r: Row): Load {
+  const runs = r.plan_runs as PlannedRun[] | null;
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    tags: (r.tags as string[]) ?? [],
+    zones: (r.zones as string[]) ?? [],
+    cloudRegion: (r.cloud_region as string | null) ?? null,
+    durationMin: Number(r.duration_min),
+    powerKw: numOrNull(r.power_kw),
+    energyKwh: numOrNull(r.energy_kwh),
+    earliestMs: ms(r.earliest_start),
+    deadlineMs: ms(r.deadline),
+    interruptible: Boolean(r.interruptible),
+    objective: String(r.objective),
+    carbonCapG: numOrNull(r.carbon_cap_g),
+    priority: Number(r.priority),
+    dispatch: r.dispatch as DispatchTarget,
+    idempotencyKey: (r.idempotency_key as string | null) ?? null,
+    maxRetries: Number(r.max_retries),
+    state: r.state as LoadState,
+    attempt: Number(r.attempt),
+    plan:
+      r.plan_zone === null || r.plan_zone === undefined
+        ? null
+        : {
+            zone: String(r.plan_zone),
+            runs: runs ?? [],
+            expectedEmissionsG: numOrNull(r.expected_emissions_g),
+            expectedCost: numOrNull(r.expected_cost),
+            baselineEmissionsG: numOrNull(r.baseline_emissions_g),
+            baselineCost: numOrNull(r.baseline_cost),
+            currency: (r.cost_currency as string | null) ?? null,
+          },
+    plannedStartMs: msOrNull(r.planned_start),
+    lastError: (r.last_error as string | null) ?? null,
+    createdMs: ms(r.created_at),
+    updatedMs: ms(r.updated_at),
+    stateChangedMs: ms(r.state_changed_at),
+    startedMs: msOrNull(r.started_at),
+    finishedMs: msOrNull(r.finished_at),
+  };
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ids are UUIDs; anything else cannot name a load (and would make PostgreSQL raise on the cast). */
+export const isUuid = (id: string): boolean => UUID_RE.test(id);
+
+/** Cursors are opaque to callers: base64url of the last row's (created_at, id). */
+function encodeCursor(load: Load): string {
+  return Buffer.from(JSON.stringify([load.createdMs, load.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdMs: number; id: string } {
+  try {
+    const [createdMs, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Number.isFinite(createdMs) && typeof id === 'string' && isUuid(id)) return { createdMs, id };
+  } catch {
+    // fall through
+  }
+  throw new InputError('cursor: not a cursor this server issued');
+}
