@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { ProviderError } from '../core/errors.ts';
 import type { Metric, Series } from '../core/series.ts';
 import { DAY_MS, MINUTE_MS, toIso } from '../core/time.ts';
-import { type Currency, perMwhToPerKwh, priceUnit } from '../core/units.ts';
+import { type Currency, perMwhToPerKwh } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
 import { expectShape, getText } from './http.ts';
-import { coverageGap, overlapping, toSteps, type ValueInterval } from './intervals.ts';
+import { dayAheadSeries, type ValueInterval } from './intervals.ts';
 import type { SignalProvider, SignalRequest } from './provider.ts';
 
 /**
@@ -152,8 +152,6 @@ const acknowledgementSchema = z.object({
   }),
 });
 type TimeSeriesXml = z.infer<typeof timeSeriesSchema>;
-type PublicationXml = z.infer<typeof publicationSchema>;
-type AcknowledgementXml = z.infer<typeof acknowledgementSchema>;
 type PeriodXml = z.infer<typeof periodSchema>;
 
 const KNOWN_CURRENCIES: readonly Currency[] = [
@@ -324,11 +322,7 @@ export function parseDayAheadPrices(
     throw new ProviderError(PROVIDER, 'malformed', 'response is not well-formed XML');
   const doc: unknown = parser.parse(xml);
   if (doc && typeof doc === 'object' && 'Acknowledgement_MarketDocument' in doc) {
-    const ack = expectShape(
-      acknowledgementSchema,
-      doc,
-      PROVIDER,
-    ).Acknowledgement_MarketDocument;
+    const ack = expectShape(acknowledgementSchema, doc, PROVIDER).Acknowledgement_MarketDocument;
     const reasons = (ack.Reason ?? []).map((r) => `${r.code ?? '?'}: ${r.text ?? ''}`.trim());
     if (reasons.some((r) => /no matching data/i.test(r))) return null;
     throw new ProviderError(
@@ -339,8 +333,7 @@ export function parseDayAheadPrices(
   }
   if (!(doc && typeof doc === 'object' && 'Publication_MarketDocument' in doc))
     throw new ProviderError(PROVIDER, 'malformed', 'expected a Publication_MarketDocument');
-  const series =
-    expectShape(publicationSchema, doc, PROVIDER).Publication_MarketDocument.TimeSeries ?? [];
+  const series = expectShape(publicationSchema, doc, PROVIDER).Publication_MarketDocument.TimeSeries ?? [];
   if (series.length === 0) return null;
   return chooseIntervals(series, preferredSequence);
 }
@@ -432,27 +425,7 @@ export function entsoe(opts: EntsoeOptions = {}): SignalProvider {
         currency = answer.currency;
         coverage.add(answer.intervals);
       }
-      const intervals = overlapping(coverage.chosen, fromMs, toMs);
-      if (!currency || intervals.length === 0)
-        throw new ProviderError(
-          PROVIDER,
-          'not_found',
-          `no day-ahead prices for ${zone.code} between ${toIso(fromMs)} and ${toIso(toMs)} (the next day's prices appear after about 13:00 CET)`,
-        );
-      const { points, resolutionMin } = toSteps(intervals, PROVIDER);
-      return [
-        {
-          zone: zone.code,
-          metric: 'price',
-          unit: priceUnit(currency),
-          resolutionMin,
-          // Cleared auction prices are fixed once published, also for tomorrow.
-          kind: 'actual',
-          source: PROVIDER,
-          degraded: coverageGap(intervals, fromMs, toMs),
-          points,
-        },
-      ];
+      return [dayAheadSeries(PROVIDER, zone.code, currency, coverage.chosen, fromMs, toMs)];
     },
   };
 }

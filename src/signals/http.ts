@@ -78,5 +78,9 @@ export function expectShape<S extends z.ZodType>(schema: S, data: unknown, provi
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue?.path?.length ? ` at ${issue.path.join('.')}` : '';
-  throw new ProviderError(provider, 'malformed', `unexpected response shape${where}: ${issue?.message ?? 'invalid'}`);
+  throw new ProviderError(
+    provider,
+    'malformed',
+    `unexpected response shape${where}: ${issue?.message ?? 'invalid'}`,
+  );
 }

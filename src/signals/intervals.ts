@@ -1,6 +1,7 @@
 import { ProviderError } from '../core/errors.ts';
-import type { Point } from '../core/series.ts';
+import type { Point, Series } from '../core/series.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
+import { type Currency, priceUnit } from '../core/units.ts';
 
 /** One published price (or other value) that holds over [startMs, endMs). */
 export interface ValueInterval {
@@ -69,4 +70,37 @@ export function coverageGap(
   if (first > fromMs) notes.push(`start only at ${toIso(first)}`);
   if (last < toMs) notes.push(`are published only until ${toIso(last)}`);
   return notes.length > 0 ? `${what} ${notes.join(' and ')}` : undefined;
+}
+
+/**
+ * The Series of a day-ahead market's cleared prices for [fromMs, toMs): kind `actual` because cleared
+ * auction prices are fixed once published, also for tomorrow. Throws `not_found` when nothing overlaps.
+ */
+export function dayAheadSeries(
+  provider: string,
+  zone: string,
+  currency: Currency | undefined,
+  intervals: readonly ValueInterval[],
+  fromMs: number,
+  toMs: number,
+  area = zone,
+): Series {
+  const inRange = overlapping(intervals, fromMs, toMs);
+  if (!currency || inRange.length === 0)
+    throw new ProviderError(
+      provider,
+      'not_found',
+      `no day-ahead prices for ${area} between ${toIso(fromMs)} and ${toIso(toMs)} (the next day's prices appear after about 13:00 CET)`,
+    );
+  const { points, resolutionMin } = toSteps(inRange, provider);
+  return {
+    zone,
+    metric: 'price',
+    unit: priceUnit(currency),
+    resolutionMin,
+    kind: 'actual',
+    source: provider,
+    degraded: coverageGap(inRange, fromMs, toMs),
+    points,
+  };
 }

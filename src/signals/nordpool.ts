@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { InputError, ProviderError } from '../core/errors.ts';
 import type { Metric, Series } from '../core/series.ts';
 import { DAY_MS, MINUTE_MS, toIso, zonedParts } from '../core/time.ts';
-import { perMwhToPerKwh, priceUnit } from '../core/units.ts';
+import { perMwhToPerKwh } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
 import { expectShape, request } from './http.ts';
-import { coverageGap, overlapping, toSteps, type ValueInterval } from './intervals.ts';
+import { dayAheadSeries, type ValueInterval } from './intervals.ts';
 import type { SignalProvider, SignalRequest } from './provider.ts';
 
 /**
@@ -158,27 +158,7 @@ export function nordPool(opts: NordPoolOptions = {}): SignalProvider {
         const day = await fetchDay(area, date);
         if (day) all.push(...day);
       }
-      const intervals = overlapping(all, fromMs, toMs);
-      if (intervals.length === 0)
-        throw new ProviderError(
-          PROVIDER,
-          'not_found',
-          `no day-ahead prices for ${area} between ${toIso(fromMs)} and ${toIso(toMs)} (the next day's prices appear after about 13:00 CET)`,
-        );
-      const { points, resolutionMin } = toSteps(intervals, PROVIDER);
-      return [
-        {
-          zone: zone.code,
-          metric: 'price',
-          unit: priceUnit(currency),
-          resolutionMin,
-          // Cleared auction prices are fixed once published, also for tomorrow.
-          kind: 'actual',
-          source: PROVIDER,
-          degraded: coverageGap(intervals, fromMs, toMs),
-          points,
-        },
-      ];
+      return [dayAheadSeries(PROVIDER, zone.code, currency, all, fromMs, toMs, area)];
     },
   };
 }

@@ -71,8 +71,7 @@ export function ukCarbonIntensity(options: UkCarbonIntensityOptions = {}): Signa
       headers: { accept: 'application/json' },
       timeoutMs: options.timeoutMs,
     });
-    if (area === 'national')
-      return expectShape(nationalShape, data, NAME).data;
+    if (area === 'national') return expectShape(nationalShape, data, NAME).data;
     const answer = expectShape(regionalShape, data, NAME).data;
     const block = Array.isArray(answer) ? answer[0] : answer;
     if (block.regionid !== area)
