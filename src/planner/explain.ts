@@ -1,3 +1,4 @@
+import { formatCurrency, formatEnergy, formatMass, formatPct } from '../core/format.ts';
 import { toIso } from '../core/time.ts';
 import type { Plan, PlanAlternative, Run } from './plan.ts';
 
@@ -21,13 +22,13 @@ export function explainPlan(plan: Plan, options: ExplainOptions = {}): string[] 
     `Run ${name}${runsNow ? ' at once' : ''} in ${plan.zone}${pieces} ${runsText(plan.runs, when)} (${tz})`,
   );
   lines.push(
-    `Expected: ${formatMass(plan.emissionsG)} CO2eq for ${round(plan.energyKwh, 2)} kWh` +
-      (plan.cost !== undefined ? `, cost ${formatMoney(plan.cost, plan.currency)}` : ''),
+    `Expected: ${formatMass(plan.emissionsG)} CO2eq for ${formatEnergy(plan.energyKwh)}` +
+      (plan.cost !== undefined ? `, cost ${formatCurrency(plan.cost, plan.currency)}` : ''),
   );
   const b = plan.baseline;
   lines.push(
     `Run now: ${runsText(b.runs, when)} in ${b.zone}: ${formatMass(b.emissionsG)} CO2eq` +
-      (b.cost !== undefined ? `, cost ${formatMoney(b.cost, plan.currency)}` : ''),
+      (b.cost !== undefined ? `, cost ${formatCurrency(b.cost, plan.currency)}` : ''),
   );
   lines.push(savingsLine(plan));
   lines.push(`Why: ${whyText(plan)}`);
@@ -47,10 +48,10 @@ export function explainPlan(plan: Plan, options: ExplainOptions = {}): string[] 
 function savingsLine(plan: Plan): string {
   const s = plan.savings;
   if (!Number.isFinite(s.emissionsG)) return 'Savings: unknown (the run-now window has no carbon data)';
-  const parts = [`${formatMass(s.emissionsG)} CO2eq (${round(s.emissionsPct, 1)}%)`];
+  const parts = [`${formatMass(s.emissionsG)} CO2eq (${formatPct(s.emissionsPct)})`];
   if (s.cost !== undefined)
     parts.push(
-      `${formatMoney(s.cost, plan.currency)}${s.costPct !== undefined ? ` (${round(s.costPct, 1)}%)` : ''}`,
+      `${formatCurrency(s.cost, plan.currency)}${s.costPct !== undefined ? ` (${formatPct(s.costPct)})` : ''}`,
     );
   const verb = s.emissionsG < 0 ? 'Savings (negative: emits more than running now)' : 'Saves';
   return `${verb}: ${parts.join(' and ')}`;
@@ -93,7 +94,7 @@ function alternativeText(a: PlanAlternative, plan: Plan, when: Intl.DateTimeForm
   const diff = a.emissionsG - plan.emissionsG;
   const sign = diff >= 0 ? '+' : '-';
   let text = `${a.zone} ${runsText(a.runs, when)}: ${formatMass(a.emissionsG)} CO2eq (${sign}${formatMass(Math.abs(diff))})`;
-  if (a.cost !== undefined) text += `, cost ${formatMoney(a.cost, a.currency ?? plan.currency)}`;
+  if (a.cost !== undefined) text += `, cost ${formatCurrency(a.cost, a.currency ?? plan.currency)}`;
   return text;
 }
 
@@ -124,25 +125,6 @@ function runText(r: Run, f: Intl.DateTimeFormat): string {
 
 function runsText(runs: Run[], f: Intl.DateTimeFormat): string {
   return runs.map((r) => runText(r, f)).join(', ');
-}
-
-function round(x: number, digits: number): string {
-  if (!Number.isFinite(x)) return 'unknown';
-  return x.toFixed(digits);
-}
-
-/** Grams as g, kg or t. */
-export function formatMass(g: number): string {
-  if (!Number.isFinite(g)) return 'unknown';
-  const a = Math.abs(g);
-  if (a < 1000) return `${round(g, a < 10 ? 2 : 1)} g`;
-  if (a < 1_000_000) return `${round(g / 1000, 2)} kg`;
-  return `${round(g / 1_000_000, 2)} t`;
-}
-
-function formatMoney(x: number, currency?: string): string {
-  const digits = Math.abs(x) >= 0.01 || x === 0 ? 2 : 4;
-  return `${round(x, digits)}${currency ? ` ${currency}` : ''}`;
 }
 
 export interface RunJson {

@@ -9,7 +9,7 @@ export type {
 } from './decide.ts';
 export { chooseModelTier, decideNow } from './decide.ts';
 export type { ExplainOptions, PlanJson, RunJson } from './explain.ts';
-export { explainPlan, formatMass, planToJson } from './explain.ts';
+export { explainPlan, planToJson } from './explain.ts';
 export type { Objective, Strategy } from './objectives.ts';
 export {
   needsPrice,

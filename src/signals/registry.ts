@@ -354,7 +354,12 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
   ): Promise<Series | undefined> {
     const { metric, toMs, nowMs } = query;
     const lookbackMs = horizon.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
-    const past = await ask(s, provider, { zone, metric, fromMs: nowMs - lookbackMs, toMs: nowMs, nowMs });
+    // whole hours up to the last one begun: the same request all hour long, so the cache answers it, and it
+    // never reaches past now (a source asked past now would also fetch its forecast); the answer itself
+    // holds the values since the hour began when the range starts there
+    const endMs = floorToStep(nowMs, 60);
+    const request = { zone, metric, fromMs: floorToStep(endMs - lookbackMs, 60), toMs: endMs, nowMs };
+    const past = await ask(s, provider, request);
     // a source that cannot give its history is not a failure of the answer: the next source fills
     if (!('series' in past)) return undefined;
     const extension = extendPastHorizon(

@@ -30,6 +30,7 @@ import {
   type ZoneActuals,
 } from './forecast-modes.ts';
 import type { WorkloadLoad } from './workload.ts';
+import { createForecaster, FORECAST_DEFAULTS, type Forecaster } from '../signals/forecast.ts';
 
 /** A step-function series as the simulator needs it; `source` names it in messages (e.g. the file). */
 export type SeriesInput = Pick<Series, 'points' | 'resolutionMin'> & { source?: string };
@@ -256,6 +257,10 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     issued: names.map((z) => input.issued?.[z]),
     estimates,
   });
+  const edge =
+    estimates && process.env.GS_EDGE !== '0' && (mode.kind === 'horizon' || mode.kind === 'issued')
+      ? edgeEstimator(startMs, stepMin, actuals)
+      : null;
   const thresholdOptions: ThresholdOptions = {
     thresholdGPerKwh: input.thresholdGPerKwh ?? DEFAULT_THRESHOLD.thresholdGPerKwh,
     horizonSlots: Math.floor(((input.horizonH ?? DEFAULT_HORIZON_H) * 60) / stepMin + 1e-9),
@@ -274,7 +279,10 @@ export function runSimulation(input: SimulationInput): SimulationResult {
       hi = dayEnd(hi - 1);
     }
     if (hi <= lo) return;
-    knowledge.fill(zi, lo, hi, z.forecast, estimates);
+    if (edge) {
+      knowledge.fill(zi, lo, hi, z.forecast, false);
+      edge.fillUnknown(zi, lo, hi, z.forecast);
+    } else knowledge.fill(zi, lo, hi, z.forecast, estimates);
     const { forecast, usable, scores, price } = z;
     for (let s = lo; s < hi; s++) if (!usable[s]) forecast[s] = Number.NaN;
     if (objective.kind === 'carbon') scores.set(forecast.subarray(lo, hi), lo);
@@ -335,6 +343,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
       const p = order[i];
       if (knowledge.dynamic) {
         knowledge.advanceTo(p.load.submitMs);
+        edge?.advanceTo(p.load.submitMs);
         for (const zi of p.zones) refresh(zones[zi], zi, p.from, p.to);
       }
       const choice = decide(policy, decisionFor(p, p.zones, p.from, p.k), thresholdOptions);
@@ -380,6 +389,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     while (next < byFrom.length || active.length > 0) {
       if (active.length === 0 && byFrom[next].from > j) j = byFrom[next].from;
       knowledge.advanceTo(slotMs(j));
+      edge?.advanceTo(slotMs(j));
       while (next < byFrom.length && byFrom[next].from <= j) {
         const p = byFrom[next++];
         active.push({ p, need: p.k, locked: -1, dirty: true, planZone: p.zones[0], planStart: j, done: [] });
@@ -513,6 +523,65 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     totals,
     loads: results,
     elapsedMs: Math.round(performance.now() - t0),
+  };
+}
+
+/**
+ * Estimates for the slots a forecast does not reach, continued from its edge: the built-in forecaster, fitted
+ * on the actuals of the slots that ended before the decision time, plus the deviation of the known forecast
+ * from the forecaster over the last known slots, fading with lead time as the forecaster's own deviation does.
+ * A windy spell at the end of a 24-hour forecast is likely to go on for a while after it.
+ */
+function edgeEstimator(startMs: number, stepMin: number, zones: readonly ZoneActuals[]) {
+  const stepMs = stepMin * MINUTE_MS;
+  const slotsPerHour = 60 / stepMin;
+  const smooth = 1 - 2 ** (-1 / (FORECAST_DEFAULTS.deviationSmoothingHours * slotsPerHour));
+  const fade = 2 ** (-1 / (FORECAST_DEFAULTS.deviationHalfLifeHours * slotsPerHour));
+  const windowSlots = 24 * slotsPerHour;
+  const n = zones[0]?.carbon.length ?? 0;
+  const models: (Forecaster | undefined)[] = zones.map(() => undefined);
+  let observed = 0;
+  let model = new Float64Array(0);
+  const forecaster = (z: number): Forecaster => {
+    let m = models[z];
+    if (!m) {
+      m = createForecaster({ stepMin, startMs });
+      for (let s = 0; s < observed; s++) m.observe(zones[z].carbon[s]);
+      models[z] = m;
+    }
+    return m;
+  };
+  return {
+    advanceTo(tMs: number): void {
+      const target = Math.max(observed, Math.min(n, Math.floor((tMs - startMs) / stepMs)));
+      for (let z = 0; z < zones.length; z++) {
+        const m = models[z];
+        if (m) for (let s = m.observed; s < target; s++) m.observe(zones[z].carbon[s]);
+      }
+      observed = target;
+    },
+    /** fills the unknown (NaN) slots at or after the decision time within [from, to) of `out` */
+    fillUnknown(z: number, from: number, to: number, out: Float64Array): void {
+      const lo = Math.max(from, observed);
+      for (let a = lo; a < to; a++) {
+        if (Number.isFinite(out[a])) continue;
+        let b = a + 1;
+        while (b < to && !Number.isFinite(out[b])) b++;
+        // the known run just before the gap, within a day and after the decision time
+        let k0 = a;
+        while (k0 > observed && k0 > a - windowSlots && Number.isFinite(out[k0 - 1])) k0--;
+        if (model.length < b - k0) model = new Float64Array(2 * (b - k0));
+        forecaster(z).predictInto(model, k0, b, 0);
+        let dev = 0;
+        for (let s = k0; s < a; s++) if (Number.isFinite(model[s - k0])) dev += smooth * (out[s] - model[s - k0] - dev);
+        if (process.env.GS_EDGE === 'raw') dev = 0;
+        for (let s = a; s < b; s++) {
+          dev *= fade;
+          out[s] = model[s - k0] + dev;
+        }
+        a = b;
+      }
+    },
   };
 }
 

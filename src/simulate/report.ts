@@ -1,5 +1,5 @@
 /** The human summary of a simulation: baseline against policy, savings, and a breakdown by home zone. */
-import { formatEnergy, formatMass, formatNumber, formatPct, formatTable } from '../cli/format.ts';
+import { formatEnergy, formatMass, formatNumber, formatPct, formatTable } from '../core/format.ts';
 import { type SimulationResult, savingsPct } from './engine.ts';
 import type { WorkloadLoad } from './workload.ts';
 

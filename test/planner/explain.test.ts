@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadSpec, ZoneSignals } from '../../src/core/load.ts';
-import { explainPlan, formatMass, planToJson } from '../../src/planner/explain.ts';
+import { explainPlan, planToJson } from '../../src/planner/explain.ts';
 import { planLoad } from '../../src/planner/plan.ts';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z'); // a Monday
@@ -37,14 +37,14 @@ describe('explainPlan', () => {
   it('reads the window, expectations, baseline, savings, why and runner-ups', () => {
     const lines = explainPlan(planLoad(load, [DE, FR]));
     expect(lines[0]).toBe('Run backup in DE Mon 1 Jan 02:00–04:00 (UTC)');
-    expect(lines[1]).toBe('Expected: 300.0 g CO2eq for 4.00 kWh, cost 0.40 EUR');
-    expect(lines[2]).toBe('Run now: Mon 1 Jan 00:00–02:00 in DE: 1.00 kg CO2eq, cost 1.00 EUR');
-    expect(lines[3]).toBe('Saves: 700.0 g CO2eq (70.0%) and 0.60 EUR (60.0%)');
+    expect(lines[1]).toBe('Expected: 300 g CO2eq for 4 kWh, cost €0.40');
+    expect(lines[2]).toBe('Run now: Mon 1 Jan 00:00–02:00 in DE: 1 kg CO2eq, cost €1.00');
+    expect(lines[3]).toBe('Saves: 700 g CO2eq (70%) and €0.60 (60%)');
     expect(lines[4]).toBe(
       'Why: the lowest-carbon window between the earliest start and the deadline across 2 zones',
     );
     expect(lines[5]).toBe('Alternatives:');
-    expect(lines[6]).toBe('  1. DE Mon 1 Jan 00:00–02:00: 1.00 kg CO2eq (+700.0 g), cost 1.00 EUR');
+    expect(lines[6]).toBe('  1. DE Mon 1 Jan 00:00–02:00: 1 kg CO2eq (+700 g), cost €1.00');
     expect(lines.at(-1)).toBe('Signals: carbon from electricitymaps, price from entsoe');
   });
 
@@ -62,7 +62,7 @@ describe('explainPlan', () => {
       planLoad({ ...load, zones: ['DE'], interruptible: true, carbonCapG: 100 }, [DE]),
     );
     expect(pieces[0]).toBe('Run backup in DE Mon 1 Jan 02:00–04:00 (UTC)');
-    expect(pieces.find((l) => l.startsWith('Why:'))).toMatch(/no plan meets the carbon cap of 100.0 g/);
+    expect(pieces.find((l) => l.startsWith('Why:'))).toMatch(/no plan meets the carbon cap of 100 g/);
 
     const split = zone('DE', [10, 500, 10, 500]);
     const p = planLoad({ ...load, zones: ['DE'], deadlineMs: at(4), interruptible: true }, [
@@ -71,16 +71,6 @@ describe('explainPlan', () => {
     const lines = explainPlan(p);
     expect(lines[0]).toBe('Run backup in DE in 2 pieces: Mon 1 Jan 00:00–01:00, Mon 1 Jan 02:00–03:00 (UTC)');
     expect(lines).toContain('Degraded: forecast missing: persistence used');
-  });
-});
-
-describe('formatMass', () => {
-  it('uses g, kg and t', () => {
-    expect(formatMass(3.456)).toBe('3.46 g');
-    expect(formatMass(700)).toBe('700.0 g');
-    expect(formatMass(12_345)).toBe('12.35 kg');
-    expect(formatMass(2_500_000)).toBe('2.50 t');
-    expect(formatMass(Number.NaN)).toBe('unknown');
   });
 });
 
