@@ -1,1 +1,34 @@
+/**
+ * gridshift as a library: grid signals, the planner, accounting and the simulator. The CLI (`gridshift`)
+ * is built on exactly these exports.
+ */
+export type { EnergyEstimate, Equivalents, Footprint, Savings, WorkloadKind } from './accounting/index.ts';
+export {
+  backupEnergy,
+  deviceEnergy,
+  EQUIVALENCE_FACTORS,
+  equivalents,
+  footprintOfSlots,
+  footprintOnGrid,
+  savings,
+  trainingEnergy,
+} from './accounting/index.ts';
+export { ConfigError, type GridshiftConfig, loadConfig, parseConfig } from './core/config.ts';
+export { InputError, ProviderError, type ProviderFailure } from './core/errors.ts';
+export { parseDuration, parseTime } from './core/human-time.ts';
+export type { LoadSpec, ZoneSignals } from './core/load.ts';
+export { type Grid, type Metric, type Point, resample, type Series, type SeriesKind } from './core/series.ts';
+export {
+  CLOUD_REGIONS,
+  type CloudRegion,
+  findZone,
+  listZones,
+  resolveZone,
+  type Zone,
+} from './core/zones.ts';
+export * from './planner/index.ts';
+export * from './signals/index.ts';
+export type { SimulationResult } from './simulate/engine.ts';
+export { type SimulateOptions, simulate } from './simulate/simulate.ts';
+
 export const version = '0.1.0';

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
+import { parseDuration } from './human-time.ts';
 import { METRICS, type Metric } from './series.ts';
 import { editDistance } from './text.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.ts';
@@ -165,37 +166,17 @@ export function zoneConfig(config: GridshiftConfig, zoneCode: string): ZoneConfi
 // ---------------------------------------------------------------------------------------------------
 // durations
 
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  sec: 1000,
-  m: MINUTE_MS,
-  min: MINUTE_MS,
-  h: HOUR_MS,
-  d: DAY_MS,
-};
-
 /**
- * Parses a duration such as `15m`, `6h`, `1h30m`, `90s`, `2d`, `500ms` into milliseconds.
- * A bare number is refused: the unit is what makes the value readable.
+ * Parses a duration such as `15m`, `6h`, `1h30m`, `90s`, `2d`, `PT6H` or `500ms` into milliseconds.
+ * A bare number is refused: in a config file the unit is what makes the value readable.
  */
-export function parseDuration(text: string): number {
+export function parseDurationMs(text: string): number {
   const t = text.trim().toLowerCase();
-  const part = /(\d+(?:\.\d+)?)\s*(ms|sec|s|min|m|h|d)/y;
-  let total = 0;
-  let pos = 0;
-  let parts = 0;
-  while (pos < t.length) {
-    part.lastIndex = pos;
-    const m = part.exec(t);
-    if (!m) break;
-    total += Number(m[1]) * DURATION_UNITS[m[2]];
-    pos = part.lastIndex;
-    parts++;
-  }
-  if (parts === 0 || pos !== t.length)
-    throw new RangeError(`"${text}" is not a duration: write e.g. 15m, 6h, 1h30m, 90s, 2d`);
-  return total;
+  const ms = /^(\d+(?:\.\d+)?)\s*ms$/.exec(t);
+  if (ms) return Number(ms[1]);
+  if (/^\d+(?:\.\d+)?$/.test(t) || t === '')
+    throw new RangeError(`"${text}" is not a duration: give a unit, e.g. 15m, 6h, 1h30m, 90s, 2d`);
+  return parseDuration(t) * MINUTE_MS;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -208,7 +189,7 @@ const timeoutMs = z.union([
   z.number().positive(),
   z.string().transform((text, ctx) => {
     try {
-      return parseDuration(text);
+      return parseDurationMs(text);
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: (err as Error).message });
       return z.NEVER;
@@ -490,7 +471,7 @@ export function parseConfig(raw: unknown, options: ParseOptions = {}): Gridshift
     const keyPath = `cache.ttl.${name}`;
     const provider = providerName(name, keyPath, fail);
     try {
-      ttlMs[provider] = parseDuration(text);
+      ttlMs[provider] = parseDurationMs(text);
     } catch (err) {
       fail(keyPath, (err as Error).message);
     }

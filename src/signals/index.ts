@@ -26,6 +26,7 @@ export {
 } from './csv.ts';
 export { type ElectricityMapsOptions, electricityMaps } from './electricitymaps.ts';
 export { type EntsoeOptions, entsoe } from './entsoe.ts';
+export { extendPastHorizon, FORECAST_SOURCE, HORIZON_DEFAULTS, type HorizonOptions } from './extend.ts';
 export {
   createForecaster,
   type Forecaster,
@@ -59,7 +60,7 @@ export {
   type ZoneSignalsQuery,
   type ZoneSignalsResult,
 } from './registry.ts';
-export { type SimulatorOptions, simulator } from './simulator.ts';
+export { type SimulatorOptions, simulator, solarAvailableAt } from './simulator.ts';
 export { DEFAULT_FACTORIES, type FactoryContext, type ProviderFactory } from './sources.ts';
 export { type Span, type Stitched, stitch } from './stitch.ts';
 export { type UkCarbonIntensityOptions, ukCarbonIntensity } from './ukgrid.ts';

@@ -532,11 +532,12 @@ export function runSimulation(input: SimulationInput): SimulationResult {
  * from the forecaster over the last known slots, fading with lead time as the forecaster's own deviation does.
  * A windy spell at the end of a 24-hour forecast is likely to go on for a while after it.
  */
+const BIAS = Number(process.env.GS_BIAS ?? 0);
 function edgeEstimator(startMs: number, stepMin: number, zones: readonly ZoneActuals[]) {
   const stepMs = stepMin * MINUTE_MS;
   const slotsPerHour = 60 / stepMin;
-  const smooth = 1 - 2 ** (-1 / (FORECAST_DEFAULTS.deviationSmoothingHours * slotsPerHour));
-  const fade = 2 ** (-1 / (FORECAST_DEFAULTS.deviationHalfLifeHours * slotsPerHour));
+  const smooth = 1 - 2 ** (-1 / (Number(process.env.GS_SMOOTH ?? FORECAST_DEFAULTS.deviationSmoothingHours) * slotsPerHour));
+  const fade = 2 ** (-1 / (Number(process.env.GS_FADE ?? FORECAST_DEFAULTS.deviationHalfLifeHours) * slotsPerHour));
   const windowSlots = 24 * slotsPerHour;
   const n = zones[0]?.carbon.length ?? 0;
   const models: (Forecaster | undefined)[] = zones.map(() => undefined);
@@ -577,7 +578,7 @@ function edgeEstimator(startMs: number, stepMin: number, zones: readonly ZoneAct
         if (process.env.GS_EDGE === 'raw') dev = 0;
         for (let s = a; s < b; s++) {
           dev *= fade;
-          out[s] = model[s - k0] + dev;
+          out[s] = model[s - k0] + dev - BIAS;
         }
         a = b;
       }

@@ -56,6 +56,8 @@ export interface PostgresOptions extends CommonOptions {
   databaseUrl: string;
   /** pool size (default 10) */
   maxConnections?: number;
+  /** shown in pg_stat_activity (default gridshift) */
+  applicationName?: string;
   /** retries of a statement whose connection the server dropped before running it (default 3) */
   reconnectRetries?: number;
   /** told about connection errors the pool recovers from by itself (idle clients killed by a restart) */
@@ -231,7 +233,7 @@ function openPostgres(options: PostgresOptions, schema: string): PostgresDb {
     connectionString: options.databaseUrl,
     max: options.maxConnections ?? 10,
     keepAlive: true,
-    application_name: 'gridshift',
+    application_name: options.applicationName ?? 'gridshift',
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled, that would end the
   // process. pg drops the client, so the next checkout opens a fresh connection.

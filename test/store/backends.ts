@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { describe } from 'vitest';
+import { openStore, type Store } from '../../src/store/db.ts';
+
+/**
+ * The two real backends the store and queue tests run against: PGlite in a temporary data directory,
+ * and the PostgreSQL server (a fresh schema per store, dropped afterwards).
+ */
+
+export const TEST_DATABASE_URL =
+  process.env.GRIDSHIFT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function probe(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const unreachable = await probe(TEST_DATABASE_URL);
+/** In CI a missing PostgreSQL fails the suites; locally they are skipped with a message. */
+export const skipPostgres = unreachable !== null && !process.env.CI;
+if (unreachable !== null) {
+  console.warn(
+    `PostgreSQL at ${TEST_DATABASE_URL} is not reachable (${unreachable}): ` +
+      (skipPostgres ? 'skipping the PostgreSQL suites' : 'CI is set, so the PostgreSQL suites will fail'),
+  );
+}
+
+export interface TestBackend {
+  kind: 'embedded' | 'postgres';
+  /** a new, empty store (its own data directory or schema); migrated unless `migrate: false` */
+  open(options?: { migrate?: boolean; applicationName?: string }): Promise<Store>;
+  /** opens the same database/schema as `store` again (a second process would) */
+  reopen(store: Store, options?: { migrate?: boolean }): Promise<Store>;
+  /** closes what is still open and removes every directory and schema made by open() */
+  cleanup(): Promise<void>;
+}
+
+const unique = () => randomBytes(4).toString('hex');
+
+function embeddedBackend(): TestBackend {
+  const root = mkdtempSync(join(tmpdir(), 'gridshift-store-'));
+  const opened: Store[] = [];
+  // initdb of a PGlite data directory takes seconds; copying a fresh one takes milliseconds.
+  let template: Promise<string> | undefined;
+  const makeTemplate = async () => {
+    const dir = join(root, 'template');
+    const store = await openStore({ dataDir: dir, migrate: false });
+    await store.close();
+    return dir;
+  };
+  return {
+    kind: 'embedded',
+    async open(options = {}) {
+      template ??= makeTemplate();
+      const dir = join(root, `db-${unique()}`);
+      cpSync(await template, dir, { recursive: true });
+      const store = await openStore({ dataDir: dir, migrate: options.migrate });
+      opened.push(store);
+      return store;
+    },
+    async reopen(store, options = {}) {
+      if (store.kind !== 'embedded') throw new Error('not an embedded store');
+      const again = await openStore({ dataDir: store.dataDir, migrate: options.migrate });
+      opened.push(again);
+      return again;
+    },
+    async cleanup() {
+      for (const s of opened) await s.close().catch(() => {});
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresBackend(): TestBackend {
+  const opened: Store[] = [];
+  const schemas = new Set<string>();
+  return {
+    kind: 'postgres',
+    async open(options = {}) {
+      if (unreachable !== null) throw new Error(`PostgreSQL at ${TEST_DATABASE_URL} is not reachable: ${unreachable}`);
+      const schema = `t_${unique()}`;
+      schemas.add(schema);
+      const store = await openStore({
+        databaseUrl: TEST_DATABASE_URL,
+        schema,
+        migrate: options.migrate,
+        applicationName: options.applicationName,
+        maxConnections: 5,
+      });
+      opened.push(store);
+      return store;
+    },
+    async reopen(store, options = {}) {
+      const again = await openStore({
+        databaseUrl: TEST_DATABASE_URL,
+        schema: store.schema,
+        migrate: options.migrate,
+        maxConnections: 5,
+      });
+      opened.push(again);
+      return again;
+    },
+    async cleanup() {
+      for (const s of opened) await s.close().catch(() => {});
+      if (!schemas.size || unreachable !== null) return;
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      try {
+        for (const s of schemas) {
+          await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE; DROP SCHEMA IF EXISTS "${s}_queue" CASCADE`);
+        }
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export const BACKENDS = [
+  { name: 'embedded PGlite', kind: 'embedded', make: embeddedBackend, skip: false },
+  { name: 'PostgreSQL', kind: 'postgres', make: postgresBackend, skip: skipPostgres },
+] as const;
+
+/** `describe.each` over both backends; the PostgreSQL one is skipped (locally only) when the server is down. */
+export function describeEachBackend(title: string, body: (backend: () => TestBackend) => void): void {
+  describe.each(BACKENDS)(`${title} on $name`, ({ make, skip }) => {
+    if (skip) {
+      describe.skip('PostgreSQL not reachable', () => body(make));
+      return;
+    }
+    body(make);
+  });
+}
