@@ -7,7 +7,7 @@ import { InputError } from './errors.ts';
 import { parseDuration } from './human-time.ts';
 import { METRICS, type Metric } from './series.ts';
 import { editDistance } from './text.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.ts';
+import { MINUTE_MS } from './time.ts';
 import { resolveZone } from './zones.ts';
 
 /**

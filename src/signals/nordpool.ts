@@ -71,7 +71,6 @@ const dayAheadPrices = z.object({
     }),
   ),
 });
-type DayAheadPrices = z.infer<typeof dayAheadPrices>;
 
 /** YYYY-MM-DD of the CET delivery day that contains `ms`. */
 export function deliveryDate(ms: number): string {
