@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Clock, fromPglite, type JobWithMetadata, PgBoss } from 'pg-boss';
 import { InputError } from '../core/errors.ts';
-import type { Store } from '../store/db.ts';
+import { isReconnectable, type Store } from '../store/db.ts';
 
 /**
  * The durable queue of load attempts, on pg-boss: an attempt waits in the database until its planned
@@ -34,11 +34,16 @@ export interface QueueOptions {
   /** how often expiry of stuck work and cleanup run, seconds (default 30); the effective period is the larger of the two */
   superviseIntervalSeconds?: number;
   monitorIntervalSeconds?: number;
+  /** how long a due attempt may wait for a worker (a paused scheduler, all workers down) before it is dropped, days (default 30) */
+  retentionDays?: number;
   /** PostgreSQL pool size for pg-boss (default 10) */
   maxConnections?: number;
+  /** shown in pg_stat_activity (default gridshift-queue) */
+  applicationName?: string;
   /** a pg-boss TestClock in tests; default the system clock */
   clock?: Clock;
-  /** errors pg-boss recovers from by itself (lost connections, failed polls); default: written to stderr */
+  /** errors pg-boss recovers from by itself (lost connections, failed polls) and its warnings (slow queries,
+   * a large backlog); default: written to stderr */
   onError?: (err: Error) => void;
 }
 
@@ -72,7 +77,7 @@ export interface DeadAttempt {
 }
 
 export interface ScheduleOptions {
-  /** the run's duration; with the margin it gives the expiry */
+  /** the run's duration; with the margin it gives the expiry (default: one hour plus the margin) */
   durationMin?: number;
   /** explicit expiry in seconds (overrides durationMin) */
   expireInSeconds?: number;
@@ -81,6 +86,8 @@ export interface ScheduleOptions {
 
 export interface Queue {
   readonly boss: PgBoss;
+  /** the PostgreSQL schema pg-boss keeps its tables in */
+  readonly schema: string;
   readonly name: string;
   readonly deadLetterName: string;
   /**
@@ -128,8 +135,6 @@ export async function openQueue(store: Store, options: QueueOptions = {}): Promi
     clock: options.clock,
     superviseIntervalSeconds: options.superviseIntervalSeconds ?? 30,
     monitorIntervalSeconds: options.monitorIntervalSeconds ?? 30,
-    // gridshift keeps its own history (load events); finished jobs need not stay long
-    persistWarnings: false,
   };
   const boss =
     store.kind === 'embedded'
@@ -138,30 +143,42 @@ export async function openQueue(store: Store, options: QueueOptions = {}): Promi
           ...common,
           connectionString: store.databaseUrl,
           max: options.maxConnections ?? 10,
-          application_name: 'gridshift-queue',
+          application_name: options.applicationName ?? 'gridshift-queue',
         });
   // pg-boss reports recoverable trouble as 'error' events; an EventEmitter without a listener would throw.
   boss.on('error', (err) => onError(err instanceof Error ? err : new Error(String(err))));
+  boss.on('warning', (warning) => onError(new Error(`warning: ${warning.message}`)));
   await boss.start();
 
+  const retryBackoff = options.retryBackoff ?? true;
   const retry = {
+    retentionSeconds: Math.round((options.retentionDays ?? 30) * 86_400),
     retryLimit: options.retryLimit ?? 2,
     retryDelay: options.retryDelaySeconds ?? 30,
-    retryBackoff: options.retryBackoff ?? true,
-    retryDelayMax: options.retryDelayMaxSeconds ?? 3600,
+    retryBackoff,
+    // pg-boss accepts a cap only together with backoff
+    ...(retryBackoff ? { retryDelayMax: options.retryDelayMaxSeconds ?? 3600 } : {}),
   };
   const margin = options.expireMarginSeconds ?? 300;
-  await boss.createQueue(DEAD_LETTER_QUEUE, { retryLimit: 0 });
+  // A dead-letter handler that fails (the database briefly away) must get another chance to mark its load.
+  await boss.createQueue(DEAD_LETTER_QUEUE, {
+    retryLimit: 10,
+    retryDelay: 10,
+    retryBackoff: true,
+    retryDelayMax: 600,
+  });
   // 'exclusive': at most one job per singleton key (load:attempt) queued or running at a time.
   await boss.createQueue(DISPATCH_QUEUE, { policy: 'exclusive', deadLetter: DEAD_LETTER_QUEUE, ...retry });
-  // createQueue keeps an existing queue as it was; apply changed retry settings.
-  await boss.updateQueue(DISPATCH_QUEUE, { ...retry });
+  // createQueue keeps an existing queue as it was; apply changed settings.
+  await boss.updateQueue(DISPATCH_QUEUE, { ...retry, retryDelayMax: retry.retryDelayMax ?? null });
   const polling = { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 };
 
   const expiryFor = (o: ScheduleOptions): number => {
-    const seconds = o.expireInSeconds ?? (o.durationMin !== undefined ? o.durationMin * 60 + margin : undefined);
+    const seconds =
+      o.expireInSeconds ?? (o.durationMin !== undefined ? o.durationMin * 60 + margin : undefined);
     if (seconds === undefined) return Math.min(MAX_EXPIRE_SECONDS, 3600 + margin);
-    if (!(Number.isFinite(seconds) && seconds >= 1)) throw new InputError(`expireInSeconds: ${seconds} is not >= 1`);
+    if (!(Number.isFinite(seconds) && seconds >= 1))
+      throw new InputError(`expireInSeconds: ${seconds} is not >= 1`);
     if (seconds > MAX_EXPIRE_SECONDS) {
       throw new InputError(
         `durationMin: a single run of ${Math.round(seconds / 60)} minutes (with margin) is longer than the 24 hours ` +
@@ -171,38 +188,52 @@ export async function openQueue(store: Store, options: QueueOptions = {}): Promi
     return Math.ceil(seconds);
   };
 
+  // pg-boss does not retry a statement whose pooled connection the server closed (restart, failover).
+  // These calls are idempotent (the job id is derived from load and attempt), so they retry a few times.
+  const retrying = async <T>(run: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if (attempt >= 3 || !isReconnectable(err)) throw err;
+        await new Promise((r) => setTimeout(r, 100 * 4 ** attempt));
+      }
+    }
+  };
+
   return {
     boss,
+    schema,
     name: DISPATCH_QUEUE,
     deadLetterName: DEAD_LETTER_QUEUE,
 
     async scheduleAttempt(loadId, attempt, startAfter, scheduleOptions = {}) {
-      if (!Number.isInteger(attempt) || attempt < 0) throw new InputError(`attempt: ${attempt} is not a whole number`);
+      if (!Number.isInteger(attempt) || attempt < 0)
+        throw new InputError(`attempt: ${attempt} is not a whole number`);
       const jobId = attemptJobId(loadId, attempt);
-      const id = await boss.send(
-        DISPATCH_QUEUE,
-        { loadId, attempt },
-        {
-          id: jobId,
-          singletonKey: attemptKey(loadId, attempt),
-          startAfter: new Date(startAfter),
-          expireInSeconds: expiryFor(scheduleOptions),
-          priority: scheduleOptions.priority ?? 0,
-        },
-      );
+      const sendOptions = {
+        id: jobId,
+        singletonKey: attemptKey(loadId, attempt),
+        startAfter: new Date(startAfter),
+        expireInSeconds: expiryFor(scheduleOptions),
+        priority: scheduleOptions.priority ?? 0,
+      };
+      const id = await retrying(() => boss.send(DISPATCH_QUEUE, { loadId, attempt }, sendOptions));
       return { jobId, created: id !== null };
     },
 
     async rescheduleAttempt(loadId, attempt, startAfter) {
-      const result = await boss.update(DISPATCH_QUEUE, undefined, {
-        id: attemptJobId(loadId, attempt),
-        startAfter: new Date(startAfter),
-      });
+      const result = await retrying(() =>
+        boss.update(DISPATCH_QUEUE, undefined, {
+          id: attemptJobId(loadId, attempt),
+          startAfter: new Date(startAfter),
+        }),
+      );
       return result.updated > 0;
     },
 
     async cancelAttempt(loadId, attempt) {
-      const result = await boss.cancel(DISPATCH_QUEUE, attemptJobId(loadId, attempt));
+      const result = await retrying(() => boss.cancel(DISPATCH_QUEUE, attemptJobId(loadId, attempt)));
       // CommandResponse is declared empty in pg-boss's types; at run time it carries the count.
       return ((result as { affected?: number }).affected ?? 0) > 0;
     },

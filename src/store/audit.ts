@@ -93,9 +93,12 @@ export function decisionHash(d: Omit<Decision, 'hash'>): string {
  * concurrent appenders (API replicas, workers) extend one chain and never fork it.
  */
 export async function appendDecision(db: Db, entry: NewDecision): Promise<Decision> {
-  if (!/^[a-z][a-z_]*$/.test(entry.kind)) throw new InputError(`kind: "${entry.kind}" is not a lower-case word`);
-  if (typeof entry.reason !== 'string' || !entry.reason.trim()) throw new InputError('reason: must not be empty');
-  if (entry.loadId != null && !isUuid(entry.loadId)) throw new InputError(`loadId: "${entry.loadId}" is not a load id`);
+  if (!/^[a-z][a-z_]*$/.test(entry.kind))
+    throw new InputError(`kind: "${entry.kind}" is not a lower-case word`);
+  if (typeof entry.reason !== 'string' || !entry.reason.trim())
+    throw new InputError('reason: must not be empty');
+  if (entry.loadId != null && !isUuid(entry.loadId))
+    throw new InputError(`loadId: "${entry.loadId}" is not a load id`);
   // Stored as JSON and read back as JSON: hash the value the database will hand back, not the caller's object.
   const inputs = roundTrip(entry.inputs, 'inputs');
   const choice = roundTrip(entry.choice, 'choice');
@@ -143,7 +146,9 @@ export type ChainVerdict =
     };
 
 /** Checks a sequence of entries, in order, from the first (seq 1). */
-export async function verifyChain(entries: AsyncIterable<Decision> | Iterable<Decision>): Promise<ChainVerdict> {
+export async function verifyChain(
+  entries: AsyncIterable<Decision> | Iterable<Decision>,
+): Promise<ChainVerdict> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let count = 0;
@@ -178,7 +183,11 @@ export async function* readDecisions(
   const pageSize = options.pageSize ?? 500;
   let after = options.afterSeq ?? 0;
   for (;;) {
-    const rows = await db.query<Row>(sql.selectDecisions(db.schema), [after, options.loadId ?? null, pageSize]);
+    const rows = await db.query<Row>(sql.selectDecisions(db.schema), [
+      after,
+      options.loadId ?? null,
+      pageSize,
+    ]);
     for (const r of rows) yield rowToDecision(r);
     if (rows.length < pageSize) return;
     after = Number(rows[rows.length - 1].seq);

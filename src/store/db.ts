@@ -89,7 +89,9 @@ export function defaultDataDir(
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */
 export function assertSchemaName(schema: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new InputError(`schema: "${schema}" is not a plain identifier (a-z, 0-9, _; at most 63 characters)`);
+    throw new InputError(
+      `schema: "${schema}" is not a plain identifier (a-z, 0-9, _; at most 63 characters)`,
+    );
   }
   return schema;
 }
@@ -107,10 +109,29 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       await migrate(db);
     } catch (err) {
       await db.close();
+      if (db.kind === 'postgres' && isReconnectable(err)) {
+        throw new Error(
+          `cannot reach PostgreSQL at ${redactUrl(db.databaseUrl)}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
       throw err;
     }
   }
   return db;
+}
+
+/** A connection string fit for messages and logs: the password replaced by ***. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
 }
 
 /** The store the environment asks for: `DATABASE_URL` selects PostgreSQL, else the embedded store in `dataDir`. */
@@ -222,7 +243,12 @@ export function isReconnectable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
   if (e.code === '57P01' || e.code === '57P02' || e.code === '57P03') return true; // admin/crash shutdown, starting up
-  if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
+  if (
+    e.code === 'ECONNREFUSED' ||
+    e.code === 'ECONNRESET' ||
+    e.code === 'ENOTFOUND' ||
+    e.code === 'EAI_AGAIN'
+  ) {
     return true;
   }
   return /not queryable|Connection terminated due to connection timeout/.test(e.message ?? '');

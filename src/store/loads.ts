@@ -167,7 +167,8 @@ export async function createLoad(
   ]);
   if (rows.length) return { load: rowToLoad(rows[0]), created: true };
   const [existing] = await db.query<Row>(sql.selectLoadByKey(db.schema), [load.idempotencyKey]);
-  if (!existing) throw new Error(`load with idempotency key "${load.idempotencyKey}" vanished while creating it`);
+  if (!existing)
+    throw new Error(`load with idempotency key "${load.idempotencyKey}" vanished while creating it`);
   return { load: rowToLoad(existing), created: false };
 }
 
@@ -205,7 +206,7 @@ export async function listLoads(db: Db, filter: LoadFilter = {}): Promise<LoadPa
     throw new InputError(`limit: ${limit} is not a whole number from 1 to 1000`);
   }
   const states = filter.state === undefined ? null : [filter.state].flat();
-  states?.forEach((s) => assertState(s, 'state'));
+  for (const s of states ?? []) assertState(s, 'state');
   const after = filter.cursor ? decodeCursor(filter.cursor) : null;
   const rows = await db.query<Row>(sql.listLoads(db.schema), [
     states,
@@ -272,7 +273,12 @@ export async function transition(
 }
 
 /** Records a (re)plan on a load that has not started yet (planned or waiting); null when it has. */
-export async function setPlan(db: Db, loadId: string, plan: LoadPlan, options: Clocked = {}): Promise<Load | null> {
+export async function setPlan(
+  db: Db,
+  loadId: string,
+  plan: LoadPlan,
+  options: Clocked = {},
+): Promise<Load | null> {
   if (!isUuid(loadId)) return null;
   const rows = await db.query<Row>(sql.updatePlan(db.schema), [
     loadId,
@@ -307,7 +313,7 @@ export async function purgeLoads(
   olderThanMs: number,
   states: readonly LoadState[] = FINAL_STATES,
 ): Promise<number> {
-  states.forEach((s) => assertState(s, 'states'));
+  for (const s of states) assertState(s, 'states');
   const [row] = await db.query<{ count: number }>(sql.purgeLoads(db.schema), [
     [...states],
     new Date(olderThanMs),
@@ -338,7 +344,8 @@ function validateNewLoad(load: NewLoad): void {
     ['energyKwh', load.energyKwh],
     ['carbonCapG', load.carbonCapG],
   ] as const) {
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new InputError(`${field}: ${v} is not >= 0`);
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+      throw new InputError(`${field}: ${v} is not >= 0`);
   }
   if (!Number.isFinite(load.earliestMs)) throw new InputError('earliestMs: not a time');
   if (!Number.isFinite(load.deadlineMs)) throw new InputError('deadlineMs: not a time');
@@ -377,7 +384,8 @@ function assertState(s: string, field: string): asserts s is LoadState {
   }
 }
 
-const finiteOrNull = (v: number | null | undefined) => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
+const finiteOrNull = (v: number | null | undefined) =>
+  v === undefined || v === null || !Number.isFinite(v) ? null : v;
 
 /** $18..$25 of insertLoad, $2..$9 of updatePlan */
 function planParams(plan: LoadPlan | null): unknown[] {

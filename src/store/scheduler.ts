@@ -31,7 +31,11 @@ export async function pauseScheduler(
 }
 
 export async function resumeScheduler(db: Db, options: { nowMs?: number } = {}): Promise<SchedulerState> {
-  const [row] = await db.query<Row>(sql.setPaused(db.schema), [false, new Date(options.nowMs ?? Date.now()), null]);
+  const [row] = await db.query<Row>(sql.setPaused(db.schema), [
+    false,
+    new Date(options.nowMs ?? Date.now()),
+    null,
+  ]);
   return rowToState(row);
 }
 

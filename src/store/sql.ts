@@ -30,11 +30,39 @@ export const recordMigration = (s: string) =>
 // --- loads -----------------------------------------------------------------------------------------
 
 const LOAD_COLUMN_NAMES = [
-  'id', 'name', 'tags', 'zones', 'cloud_region', 'duration_min', 'power_kw', 'energy_kwh', 'earliest_start',
-  'deadline', 'interruptible', 'objective', 'carbon_cap_g', 'priority', 'dispatch', 'idempotency_key',
-  'max_retries', 'state', 'attempt', 'plan_zone', 'plan_runs', 'planned_start', 'expected_emissions_g',
-  'expected_cost', 'baseline_emissions_g', 'baseline_cost', 'cost_currency', 'last_error', 'created_at',
-  'updated_at', 'state_changed_at', 'started_at', 'finished_at',
+  'id',
+  'name',
+  'tags',
+  'zones',
+  'cloud_region',
+  'duration_min',
+  'power_kw',
+  'energy_kwh',
+  'earliest_start',
+  'deadline',
+  'interruptible',
+  'objective',
+  'carbon_cap_g',
+  'priority',
+  'dispatch',
+  'idempotency_key',
+  'max_retries',
+  'state',
+  'attempt',
+  'plan_zone',
+  'plan_runs',
+  'planned_start',
+  'expected_emissions_g',
+  'expected_cost',
+  'baseline_emissions_g',
+  'baseline_cost',
+  'cost_currency',
+  'last_error',
+  'created_at',
+  'updated_at',
+  'state_changed_at',
+  'started_at',
+  'finished_at',
 ];
 const loadColumns = (alias = '') => LOAD_COLUMN_NAMES.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
 const LOAD_COLUMNS = loadColumns();
@@ -142,7 +170,8 @@ export const countLoadsByState = (s: string) =>
 /** Serialises appenders for the rest of the transaction, so the chain never forks. */
 export const lockDecisions = (s: string) => `LOCK TABLE ${q(s)}.decisions IN SHARE ROW EXCLUSIVE MODE`;
 
-export const lastDecision = (s: string) => `SELECT seq, hash FROM ${q(s)}.decisions ORDER BY seq DESC LIMIT 1`;
+export const lastDecision = (s: string) =>
+  `SELECT seq, hash FROM ${q(s)}.decisions ORDER BY seq DESC LIMIT 1`;
 
 /** $1 seq, $2 at, $3 load_id, $4 kind, $5 inputs, $6 choice, $7 alternatives (json text), $8 reason, $9 prev_hash, $10 hash */
 export const insertDecision = (s: string) => `
@@ -192,7 +221,8 @@ UPDATE ${q(s)}.api_tokens SET last_used_at = $2
 WHERE secret_hash = $1 AND revoked_at IS NULL
 RETURNING ${TOKEN_COLUMNS}`;
 
-export const listTokens = (s: string) => `SELECT ${TOKEN_COLUMNS} FROM ${q(s)}.api_tokens ORDER BY created_at, id`;
+export const listTokens = (s: string) =>
+  `SELECT ${TOKEN_COLUMNS} FROM ${q(s)}.api_tokens ORDER BY created_at, id`;
 
 /** $1 id, $2 now */
 export const revokeToken = (s: string) => `

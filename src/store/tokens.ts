@@ -51,7 +51,10 @@ export async function createToken(
 /** The live (not revoked) token a secret belongs to, stamping its last use; null for an unknown secret. */
 export async function authenticateToken(db: Db, secret: string, options: { nowMs?: number } = {}) {
   if (!secret.startsWith(SECRET_PREFIX)) return null;
-  const [row] = await db.query<Row>(sql.useToken(db.schema), [hashSecret(secret), new Date(options.nowMs ?? Date.now())]);
+  const [row] = await db.query<Row>(sql.useToken(db.schema), [
+    hashSecret(secret),
+    new Date(options.nowMs ?? Date.now()),
+  ]);
   return row ? rowToToken(row) : null;
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -50,23 +50,37 @@ export interface TestBackend {
 
 const unique = () => randomBytes(4).toString('hex');
 
+// initdb of a PGlite data directory takes seconds; copying a fresh one takes milliseconds. The empty
+// (unmigrated) template is kept in the temp directory, keyed by the PGlite version, and shared by all test
+// files; whoever builds it first renames it into place, so racing builders are harmless.
+let template: Promise<string> | undefined;
+function templateDir(): Promise<string> {
+  template ??= (async () => {
+    const pkg = new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url);
+    const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
+    const dir = join(tmpdir(), `gridshift-test-pglite-${version}`);
+    if (existsSync(join(dir, 'pgdata', 'PG_VERSION'))) return dir;
+    const building = mkdtempSync(join(tmpdir(), 'gridshift-template-'));
+    const store = await openStore({ dataDir: building, migrate: false });
+    await store.close();
+    try {
+      renameSync(building, dir);
+    } catch {
+      rmSync(building, { recursive: true, force: true }); // another file built it first
+    }
+    return dir;
+  })();
+  return template;
+}
+
 function embeddedBackend(): TestBackend {
   const root = mkdtempSync(join(tmpdir(), 'gridshift-store-'));
   const opened: Store[] = [];
-  // initdb of a PGlite data directory takes seconds; copying a fresh one takes milliseconds.
-  let template: Promise<string> | undefined;
-  const makeTemplate = async () => {
-    const dir = join(root, 'template');
-    const store = await openStore({ dataDir: dir, migrate: false });
-    await store.close();
-    return dir;
-  };
   return {
     kind: 'embedded',
     async open(options = {}) {
-      template ??= makeTemplate();
       const dir = join(root, `db-${unique()}`);
-      cpSync(await template, dir, { recursive: true });
+      cpSync(await templateDir(), dir, { recursive: true });
       const store = await openStore({ dataDir: dir, migrate: options.migrate });
       opened.push(store);
       return store;
@@ -90,7 +104,8 @@ function postgresBackend(): TestBackend {
   return {
     kind: 'postgres',
     async open(options = {}) {
-      if (unreachable !== null) throw new Error(`PostgreSQL at ${TEST_DATABASE_URL} is not reachable: ${unreachable}`);
+      if (unreachable !== null)
+        throw new Error(`PostgreSQL at ${TEST_DATABASE_URL} is not reachable: ${unreachable}`);
       const schema = `t_${unique()}`;
       schemas.add(schema);
       const store = await openStore({
@@ -120,7 +135,9 @@ function postgresBackend(): TestBackend {
       await client.connect();
       try {
         for (const s of schemas) {
-          await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE; DROP SCHEMA IF EXISTS "${s}_queue" CASCADE`);
+          await client.query(
+            `DROP SCHEMA IF EXISTS "${s}" CASCADE; DROP SCHEMA IF EXISTS "${s}_queue" CASCADE`,
+          );
         }
       } finally {
         await client.end();

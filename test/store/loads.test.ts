@@ -151,8 +151,16 @@ describeEachBackend('loads', (make) => {
       expect(err.message).toMatch(message);
     }
     // a cloud region is enough where no zone is given; an energy estimate is enough without power
-    const cloud = await createLoad(db, spec({ zones: [], cloudRegion: 'aws:eu-west-1', powerKw: undefined, energyKwh: 3 }));
-    expect(cloud.load).toMatchObject({ zones: [], cloudRegion: 'aws:eu-west-1', powerKw: null, energyKwh: 3 });
+    const cloud = await createLoad(
+      db,
+      spec({ zones: [], cloudRegion: 'aws:eu-west-1', powerKw: undefined, energyKwh: 3 }),
+    );
+    expect(cloud.load).toMatchObject({
+      zones: [],
+      cloudRegion: 'aws:eu-west-1',
+      powerKw: null,
+      energyKwh: 3,
+    });
   });
 
   it('is idempotent on the idempotency key, also when the same request races itself', async () => {
@@ -162,7 +170,9 @@ describeEachBackend('loads', (make) => {
     expect(second.load).toEqual(first.load);
 
     const racing = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => createLoad(db, spec({ idempotencyKey: 'order-18', name: `try ${i}` }))),
+      Array.from({ length: 8 }, (_, i) =>
+        createLoad(db, spec({ idempotencyKey: 'order-18', name: `try ${i}` })),
+      ),
     );
     expect(racing.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(racing.map((r) => r.load.id)).size).toBe(1);
@@ -239,12 +249,18 @@ describeEachBackend('loads', (make) => {
     const lost = await transition(db, load.id, ['planned', 'waiting'], 'running');
     expect(lost.won).toBe(false);
     expect(lost.load?.state).toBe('cancelled');
-    expect((await transition(db, '00000000-0000-4000-8000-000000000000', 'planned', 'waiting')).load).toBeNull();
+    expect(
+      (await transition(db, '00000000-0000-4000-8000-000000000000', 'planned', 'waiting')).load,
+    ).toBeNull();
   });
 
   it('records a replan only while the load has not started', async () => {
     const { load } = await createLoad(db, spec());
-    const plan = { zone: 'DE', runs: [{ startMs: T0 + 3 * HOUR, endMs: T0 + 4.5 * HOUR }], expectedEmissionsG: 99 };
+    const plan = {
+      zone: 'DE',
+      runs: [{ startMs: T0 + 3 * HOUR, endMs: T0 + 4.5 * HOUR }],
+      expectedEmissionsG: 99,
+    };
     const replanned = await setPlan(db, load.id, plan, { nowMs: T0 + 7 });
     expect(replanned?.plan).toMatchObject({ zone: 'DE', expectedEmissionsG: 99, expectedCost: null });
     expect(replanned?.plannedStartMs).toBe(T0 + 3 * HOUR);
@@ -287,7 +303,7 @@ describeEachBackend('listing loads', (make) => {
 
   const all = async (filter: Parameters<typeof listLoads>[1], pageSize: number) => {
     const seen: Load[] = [];
-    let cursor: string | undefined;
+    let cursor = filter?.cursor;
     let pages = 0;
     do {
       const page = await listLoads(db, { ...filter, cursor, limit: pageSize });
@@ -327,7 +343,13 @@ describeEachBackend('listing loads', (make) => {
 
   it('filters by state, tag, zone and creation time', async () => {
     const waiting = await all({ state: 'waiting' }, 100);
-    expect(waiting.seen.map((l) => l.name).sort()).toEqual(['load 0', 'load 10', 'load 15', 'load 20', 'load 5']);
+    expect(waiting.seen.map((l) => l.name).sort()).toEqual([
+      'load 0',
+      'load 10',
+      'load 15',
+      'load 20',
+      'load 5',
+    ]);
     const oddGb = await all({ tag: 'odd', zone: 'GB' }, 100);
     expect(oddGb.seen.map((l) => l.name).sort()).toEqual(['load 1', 'load 3']);
     // minutes 2 and 3 hold loads 6..11
