@@ -22,6 +22,7 @@ import {
   type ZoneForecast,
 } from '../planner/policies.ts';
 import { type Prefix, prefixSums } from '../planner/windows.ts';
+import { createForecaster, FORECAST_DEFAULTS, type Forecaster } from '../signals/forecast.ts';
 import {
   createKnowledge,
   type ForecastMode,
@@ -30,7 +31,6 @@ import {
   type ZoneActuals,
 } from './forecast-modes.ts';
 import type { WorkloadLoad } from './workload.ts';
-import { createForecaster, FORECAST_DEFAULTS, type Forecaster } from '../signals/forecast.ts';
 
 /** A step-function series as the simulator needs it; `source` names it in messages (e.g. the file). */
 export type SeriesInput = Pick<Series, 'points' | 'resolutionMin'> & { source?: string };
@@ -257,9 +257,10 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     issued: names.map((z) => input.issued?.[z]),
     estimates,
   });
-  const edge =
-    estimates && process.env.GS_EDGE !== '0' && (mode.kind === 'horizon' || mode.kind === 'issued')
-      ? edgeEstimator(startMs, stepMin, actuals)
+  // the optimal policy looks past the end of a horizon or issued forecast (see lookAhead)
+  const ahead =
+    estimates && (mode.kind === 'horizon' || mode.kind === 'issued')
+      ? lookAhead(startMs, stepMin, actuals)
       : null;
   const thresholdOptions: ThresholdOptions = {
     thresholdGPerKwh: input.thresholdGPerKwh ?? DEFAULT_THRESHOLD.thresholdGPerKwh,
@@ -279,9 +280,9 @@ export function runSimulation(input: SimulationInput): SimulationResult {
       hi = dayEnd(hi - 1);
     }
     if (hi <= lo) return;
-    if (edge) {
+    if (ahead) {
       knowledge.fill(zi, lo, hi, z.forecast, false);
-      edge.fillUnknown(zi, lo, hi, z.forecast);
+      ahead.fillUnknown(zi, lo, hi, z.forecast);
     } else knowledge.fill(zi, lo, hi, z.forecast, estimates);
     const { forecast, usable, scores, price } = z;
     for (let s = lo; s < hi; s++) if (!usable[s]) forecast[s] = Number.NaN;
@@ -343,7 +344,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
       const p = order[i];
       if (knowledge.dynamic) {
         knowledge.advanceTo(p.load.submitMs);
-        edge?.advanceTo(p.load.submitMs);
+        ahead?.advanceTo(p.load.submitMs);
         for (const zi of p.zones) refresh(zones[zi], zi, p.from, p.to);
       }
       const choice = decide(policy, decisionFor(p, p.zones, p.from, p.k), thresholdOptions);
@@ -389,7 +390,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     while (next < byFrom.length || active.length > 0) {
       if (active.length === 0 && byFrom[next].from > j) j = byFrom[next].from;
       knowledge.advanceTo(slotMs(j));
-      edge?.advanceTo(slotMs(j));
+      ahead?.advanceTo(slotMs(j));
       while (next < byFrom.length && byFrom[next].from <= j) {
         const p = byFrom[next++];
         active.push({ p, need: p.k, locked: -1, dirty: true, planZone: p.zones[0], planStart: j, done: [] });
@@ -527,19 +528,29 @@ export function runSimulation(input: SimulationInput): SimulationResult {
 }
 
 /**
- * Estimates for the slots a forecast does not reach, continued from its edge: the built-in forecaster, fitted
- * on the actuals of the slots that ended before the decision time, plus the deviation of the known forecast
- * from the forecaster over the last known slots, fading with lead time as the forecaster's own deviation does.
- * A windy spell at the end of a 24-hour forecast is likely to go on for a while after it.
+ * The `optimal` policy's view past the end of a forecast (a limited horizon, the end of an issued forecast):
+ * the built-in forecaster, fitted on the actuals of the slots that ended by the decision time, continued from
+ * the last known forecast values rather than from the last actual value. The deviation of the known values
+ * from the forecaster just before the gap (smoothed and fading as the forecaster smooths and fades its own
+ * deviation) carries on into the gap: a windy spell at the end of a 24-hour forecast is likely to last a while
+ * longer. Only what the forecast mode makes known at the decision time is used.
  */
-const BIAS = Number(process.env.GS_BIAS ?? 0);
-function edgeEstimator(startMs: number, stepMin: number, zones: readonly ZoneActuals[]) {
+interface LookAhead {
+  /** moves the decision time to `tMs` (never back): the forecasters learn the slots that ended by then */
+  advanceTo(tMs: number): void;
+  /** fills the unknown (NaN) slots of `out` within [from, to) that start at or after the decision time */
+  fillUnknown(z: number, from: number, to: number, out: Float64Array): void;
+}
+
+function lookAhead(startMs: number, stepMin: number, zones: readonly ZoneActuals[]): LookAhead {
   const stepMs = stepMin * MINUTE_MS;
   const slotsPerHour = 60 / stepMin;
-  const smooth = 1 - 2 ** (-1 / (Number(process.env.GS_SMOOTH ?? FORECAST_DEFAULTS.deviationSmoothingHours) * slotsPerHour));
-  const fade = 2 ** (-1 / (Number(process.env.GS_FADE ?? FORECAST_DEFAULTS.deviationHalfLifeHours) * slotsPerHour));
-  const windowSlots = 24 * slotsPerHour;
+  const smoothing = 1 - 2 ** (-1 / (FORECAST_DEFAULTS.deviationSmoothingHours * slotsPerHour));
+  const fade = 2 ** (-1 / (FORECAST_DEFAULTS.deviationHalfLifeHours * slotsPerHour));
+  // how far back the known values count: older ones have faded out of the smoothed deviation
+  const backSlots = 24 * slotsPerHour;
   const n = zones[0]?.carbon.length ?? 0;
+  // created on first use: a zone no decision looks past the forecast in costs nothing
   const models: (Forecaster | undefined)[] = zones.map(() => undefined);
   let observed = 0;
   let model = new Float64Array(0);
@@ -553,7 +564,7 @@ function edgeEstimator(startMs: number, stepMin: number, zones: readonly ZoneAct
     return m;
   };
   return {
-    advanceTo(tMs: number): void {
+    advanceTo(tMs) {
       const target = Math.max(observed, Math.min(n, Math.floor((tMs - startMs) / stepMs)));
       for (let z = 0; z < zones.length; z++) {
         const m = models[z];
@@ -561,24 +572,24 @@ function edgeEstimator(startMs: number, stepMin: number, zones: readonly ZoneAct
       }
       observed = target;
     },
-    /** fills the unknown (NaN) slots at or after the decision time within [from, to) of `out` */
-    fillUnknown(z: number, from: number, to: number, out: Float64Array): void {
-      const lo = Math.max(from, observed);
-      for (let a = lo; a < to; a++) {
+    fillUnknown(z, from, to, out) {
+      for (let a = Math.max(from, observed); a < to; a++) {
         if (Number.isFinite(out[a])) continue;
         let b = a + 1;
         while (b < to && !Number.isFinite(out[b])) b++;
-        // the known run just before the gap, within a day and after the decision time
-        let k0 = a;
-        while (k0 > observed && k0 > a - windowSlots && Number.isFinite(out[k0 - 1])) k0--;
-        if (model.length < b - k0) model = new Float64Array(2 * (b - k0));
-        forecaster(z).predictInto(model, k0, b, 0);
-        let dev = 0;
-        for (let s = k0; s < a; s++) if (Number.isFinite(model[s - k0])) dev += smooth * (out[s] - model[s - k0] - dev);
-        if (process.env.GS_EDGE === 'raw') dev = 0;
+        // the known forecast values just before the gap (none when the gap starts at the decision time)
+        let known = a;
+        while (known > observed && known > a - backSlots && Number.isFinite(out[known - 1])) known--;
+        if (model.length < b - known) model = new Float64Array(2 * (b - known));
+        forecaster(z).predictInto(model, known, b, 0);
+        let deviation = 0;
+        for (let s = known; s < a; s++) {
+          const m = model[s - known];
+          if (Number.isFinite(m)) deviation += smoothing * (out[s] - m - deviation);
+        }
         for (let s = a; s < b; s++) {
-          dev *= fade;
-          out[s] = model[s - k0] + dev - BIAS;
+          deviation *= fade;
+          out[s] = model[s - known] + deviation;
         }
         a = b;
       }
