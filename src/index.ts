@@ -18,6 +18,7 @@ export { InputError, ProviderError, type ProviderFailure } from './core/errors.t
 export { parseDuration, parseTime } from './core/human-time.ts';
 export type { LoadSpec, ZoneSignals } from './core/load.ts';
 export { type Grid, type Metric, type Point, resample, type Series, type SeriesKind } from './core/series.ts';
+export { VERSION as version } from './core/version.ts';
 export {
   CLOUD_REGIONS,
   type CloudRegion,
@@ -27,8 +28,7 @@ export {
   type Zone,
 } from './core/zones.ts';
 export * from './planner/index.ts';
+export { signPayload, verifySignature } from './runner/dispatch/webhook.ts';
 export * from './signals/index.ts';
 export type { SimulationResult } from './simulate/engine.ts';
 export { type SimulateOptions, simulate } from './simulate/simulate.ts';
-
-export const version = '0.1.0';

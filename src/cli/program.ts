@@ -2,8 +2,8 @@
  * The `gridshift` command: global options, subcommands, and the mapping of failures to exit codes.
  * `runCli(argv, io)` runs it in-process (tests use it); src/cli/main.ts runs it for the real process.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../core/version.ts';
 import { type CliIO, createCli } from './context.ts';
 import { EXIT, errorText, exitCodeFor } from './errors.ts';
 import { estimateCommand } from './estimate.ts';
@@ -12,23 +12,13 @@ import { signalsCommand } from './signals.ts';
 import { simulateCommand } from './simulate.ts';
 import { zonesCommand } from './zones.ts';
 
-function packageVersion(): string {
-  try {
-    // the same relative path from src/cli and dist/cli
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    return String(pkg.version);
-  } catch {
-    return '0.0.0';
-  }
-}
-
 export function buildProgram(io: CliIO): Command {
   const cli = createCli(io);
   const program = new Command('gridshift')
     .description(
       'Run flexible electrical loads when the grid is cleanest and cheapest, and prove what it saved.',
     )
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(VERSION, '-V, --version', 'print the version')
     .option('--json', 'print machine-readable JSON instead of text')
     .option(
       '--config <path>',

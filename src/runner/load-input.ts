@@ -37,13 +37,27 @@ export const webhookTarget = z
 export const mqttTarget = z
   .object({
     kind: z.literal('mqtt'),
-    /** broker URL, default GRIDSHIFT_MQTT_URL or mqtt://127.0.0.1:1883 */
-    url: z.string().optional(),
-    topic: z.string().min(1),
-    /** JSON payload merged with the dispatch fields (loadId, attempt ...); default none */
-    payload: z.record(z.string(), z.unknown()).optional(),
+    /** broker URL (mqtt, mqtts, ws, wss), default GRIDSHIFT_MQTT_URL or mqtt://127.0.0.1:1883; credentials
+     * are better in GRIDSHIFT_MQTT_USERNAME / GRIDSHIFT_MQTT_PASSWORD than in this URL, which is stored */
+    url: z.url({ protocol: /^(mqtts?|wss?)$/ }).optional(),
+    /** a topic to publish to: no wildcards (+ #) */
+    topic: z
+      .string()
+      .min(1)
+      .max(1024)
+      .refine((t) => !/[+#]/.test(t), { message: 'a publish topic may not contain + or #' }),
+    /** JSON fields added to the dispatch fields (name, zone ...); loadId and attempt are gridshift's */
+    payload: z
+      .record(z.string(), z.unknown())
+      .refine((p) => !('loadId' in p) && !('attempt' in p), {
+        message: 'payload may not set loadId or attempt (gridshift sets them)',
+      })
+      .optional(),
+    /** default 1 (acknowledged by the broker) */
     qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
     retain: z.boolean().optional(),
+    /** limit for connecting and the broker's acknowledgement together; default 10 s */
+    timeoutSec: z.number().positive().max(3600).optional(),
   })
   .strict();
 

@@ -1,0 +1,103 @@
+import type { DispatchTargetInput } from '../load-input.ts';
+import { MqttPool, runMqtt } from './mqtt.ts';
+import { runShell } from './shell.ts';
+import type { DispatchContext, DispatchOutcome } from './types.ts';
+import { runWebhook } from './webhook.ts';
+
+export {
+  DEFAULT_MQTT_TIMEOUT_MS,
+  DEFAULT_MQTT_URL,
+  MqttPool,
+  type MqttPoolOptions,
+  mqttPayload,
+  runMqtt,
+} from './mqtt.ts';
+export { DEFAULT_SHELL_TIMEOUT_MS, runShell, type ShellOptions, shellEnv } from './shell.ts';
+export { TailBuffer } from './tail.ts';
+export {
+  type DispatchContext,
+  type Dispatcher,
+  type DispatchOutcome,
+  type MqttTarget,
+  type NoneTarget,
+  OUTPUT_TAIL_BYTES,
+  type ShellTarget,
+  type WebhookTarget,
+} from './types.ts';
+export {
+  DEFAULT_SECRET_ENV,
+  DEFAULT_TOLERANCE_SEC,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  runWebhook,
+  SIGNATURE_HEADER,
+  signPayload,
+  USER_AGENT,
+  verifySignature,
+  type WebhookBody,
+  type WebhookOptions,
+} from './webhook.ts';
+
+export interface DispatchOptions {
+  /** where secrets and defaults are read (GRIDSHIFT_WEBHOOK_SECRET, GRIDSHIFT_MQTT_URL ...) and where
+   * commands get PATH, HOME and LANG from; default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** the clock for `dispatchedAt` and webhook signatures; default Date.now */
+  nowMs?: () => number;
+  /** limit for shell targets without `timeoutSec` (default 24 h); a worker passes one shorter than the job's expiry */
+  shellTimeoutMs?: number;
+  /** SIGTERM to SIGKILL grace period of shell commands (default 5 s) */
+  killGraceMs?: number;
+  /** limit for webhook targets without `timeoutSec` (default 30 s) */
+  webhookTimeoutMs?: number;
+  /** the worker's shared MQTT connections; without one, the dispatch opens and closes its own */
+  mqttPool?: MqttPool;
+}
+
+/**
+ * Starts one attempt of a load on its target and reports how it went. Never throws: every failure
+ * (a non-zero exit, an HTTP error, an unreachable broker, a bug) is an outcome with `ok: false`.
+ */
+export async function dispatch(
+  target: DispatchTargetInput,
+  ctx: DispatchContext,
+  options: DispatchOptions = {},
+): Promise<DispatchOutcome> {
+  try {
+    switch (target.kind) {
+      case 'shell':
+        return await runShell(target, ctx, {
+          parentEnv: options.env,
+          defaultTimeoutMs: options.shellTimeoutMs,
+          killGraceMs: options.killGraceMs,
+        });
+      case 'webhook':
+        return await runWebhook(target, ctx, {
+          env: options.env,
+          nowMs: options.nowMs,
+          defaultTimeoutMs: options.webhookTimeoutMs,
+        });
+      case 'mqtt': {
+        if (options.mqttPool) return await runMqtt(target, ctx, options.mqttPool, { nowMs: options.nowMs });
+        const pool = new MqttPool({ env: options.env });
+        try {
+          return await runMqtt(target, ctx, pool, { nowMs: options.nowMs });
+        } finally {
+          await pool.close();
+        }
+      }
+      case 'none':
+        // gridshift only announces the start (events, API); the client does the work
+        return { ok: true, durationMs: 0 };
+      default: {
+        const kind = (target as { kind?: unknown }).kind;
+        return { ok: false, durationMs: 0, error: `unknown dispatch target kind ${JSON.stringify(kind)}` };
+      }
+    }
+  } catch (err) {
+    return {
+      ok: false,
+      durationMs: 0,
+      error: `dispatcher failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+}
