@@ -113,8 +113,12 @@ export function cheapestSlotsPolicy(d: Decision): PolicyChoice {
 
 /**
  * gridshift's planner: the exact optimum over the forecast it is given (best contiguous window, or best `k`
- * slots for interruptible loads) across candidate zones. The simulator hands it forecasts completed by the
- * built-in forecaster beyond what is known, which is what lets it wait for a better day.
+ * slots for interruptible loads) across candidate zones. What it is given differs from what the other
+ * policies see in two ways (see `fillsUnknown` and `denoisesForecast`): slots the forecast does not reach
+ * carry the built-in forecaster's estimate, which is what lets it wait for a better day; and a forecast with
+ * a known white error is replaced by the expected actual values given that error (src/planner/denoise.ts),
+ * so that it does not chase the slots whose error happens to be lowest. With an exact forecast (error 0)
+ * the view is the forecast itself and the choice is the true optimum.
  */
 export function optimal(d: Decision): PolicyChoice {
   return cheapestSlotsPolicy(d);
@@ -122,6 +126,15 @@ export function optimal(d: Decision): PolicyChoice {
 
 /** Whether the policy wants unknown slots filled with the built-in forecaster's estimate. */
 export function fillsUnknown(policy: PolicyName): boolean {
+  return policy === 'optimal';
+}
+
+/**
+ * Whether the policy plans on the expected actual values given the forecast's error standard deviation
+ * (g/kWh, an input the caller derives from its forecast source) rather than on the forecast as it is.
+ * Only gridshift's planner does; the other policies are the field's methods and see the raw forecast.
+ */
+export function denoisesForecast(policy: PolicyName): boolean {
   return policy === 'optimal';
 }
 

@@ -10,12 +10,14 @@
 import { InputError } from '../core/errors.ts';
 import { resample, type Series } from '../core/series.ts';
 import { ceilToStep, DAY_MS, floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
+import { expectedActuals, type PastActuals, roughness } from '../planner/denoise.ts';
 import { needsPrice, type Objective, objectiveName, slotScores } from '../planner/objectives.ts';
 import {
   choiceSlots,
   DEFAULT_THRESHOLD,
   type Decision,
   decide,
+  denoisesForecast,
   fillsUnknown,
   type PolicyName,
   type ThresholdOptions,
@@ -26,6 +28,7 @@ import { createForecaster, FORECAST_DEFAULTS, type Forecaster } from '../signals
 import {
   createKnowledge,
   type ForecastMode,
+  forecastErrorSd,
   forecastModeName,
   type IssuedForecast,
   type ZoneActuals,
@@ -46,6 +49,12 @@ export interface SimulationInput {
   forecast?: ForecastMode;
   /** issued forecasts per zone, for the `issued` forecast mode */
   issued?: Record<string, readonly IssuedForecast[]>;
+  /**
+   * standard deviation (g/kWh) of each zone's white (slot-to-slot independent) forecast error, which the
+   * `optimal` policy plans around; zones not named get the mode's own (`forecastErrorSd`): REL × mean for
+   * `noise` and `horizon`, 0 otherwise
+   */
+  forecastErrorSd?: Record<string, number>;
   /** re-decide pending loads whenever new forecast information arrives */
   replan?: boolean;
   /** default carbon */
@@ -255,13 +264,36 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     stepMin,
     zones: actuals,
     issued: names.map((z) => input.issued?.[z]),
-    estimates,
   });
   // the optimal policy looks past the end of a horizon or issued forecast (see lookAhead)
   const ahead =
     estimates && (mode.kind === 'horizon' || mode.kind === 'issued')
       ? lookAhead(startMs, stepMin, actuals)
       : null;
+  // the optimal policy plans on the expected actual values given a forecast's white error (see denoise.ts)
+  const modeErrorSd = forecastErrorSd(mode, actuals);
+  const errorSd = names.map((z, zi) => {
+    const given = input.forecastErrorSd?.[z];
+    if (given === undefined) return modeErrorSd[zi];
+    if (!(Number.isFinite(given) && given >= 0))
+      throw new InputError(`forecast error of zone ${z} must be a number of g/kWh >= 0, got ${given}`);
+    return given;
+  });
+  for (const z of Object.keys(input.forecastErrorSd ?? {}))
+    if (!zoneIndex.has(z))
+      throw new InputError(`forecast error given for zone ${z}, which has no --carbon series`);
+  const denoising = denoisesForecast(policy) && errorSd.some((sd) => sd > 0);
+  const past: (PastActuals | null)[] = zones.map((z, zi) =>
+    denoising && errorSd[zi] > 0 ? { values: z.carbon, roughness: roughness(z.carbon) } : null,
+  );
+  // a day of actuals anchors the estimate at the present, and at least a day of them fits the signal model
+  const daySlots = Math.max(1, Math.round((24 * 60) / stepMin));
+  const smoothing = { anchorSlots: daySlots, minHistorySlots: daySlots };
+  // decisions need their own view when the optimal policy denoises: it depends on the decision time
+  const perDecision = knowledge.dynamic || denoising;
+  /** the decision time, and the slots that ended by then (their actuals are known) */
+  let decisionMs = startMs;
+  const ended = () => Math.max(0, Math.min(n, Math.floor((decisionMs - startMs) / stepMs)));
   const thresholdOptions: ThresholdOptions = {
     thresholdGPerKwh: input.thresholdGPerKwh ?? DEFAULT_THRESHOLD.thresholdGPerKwh,
     horizonSlots: Math.floor(((input.horizonH ?? DEFAULT_HORIZON_H) * 60) / stepMin + 1e-9),
@@ -275,16 +307,19 @@ export function runSimulation(input: SimulationInput): SimulationResult {
 
   /** Recomputes zone z's forecast, scores and prefix sums over [lo, hi) at the current decision time. */
   const refresh = (z: ZoneState, zi: number, lo: number, hi: number) => {
+    const observed = ended();
+    const zonePast = past[zi];
+    // the expected actuals join the known past to the window: the slots between are estimated too
+    if (zonePast) lo = Math.min(lo, observed);
     if (weighted) {
       lo = dayStart(lo);
       hi = dayEnd(hi - 1);
     }
     if (hi <= lo) return;
-    if (ahead) {
-      knowledge.fill(zi, lo, hi, z.forecast, false);
-      ahead.fillUnknown(zi, lo, hi, z.forecast);
-    } else knowledge.fill(zi, lo, hi, z.forecast, estimates);
     const { forecast, usable, scores, price } = z;
+    knowledge.fill(zi, lo, hi, forecast);
+    if (zonePast) expectedActuals(forecast, errorSd[zi], zonePast, observed, hi, smoothing);
+    if (ahead) ahead.fillUnknown(zi, lo, hi, forecast);
     for (let s = lo; s < hi; s++) if (!usable[s]) forecast[s] = Number.NaN;
     if (objective.kind === 'carbon') scores.set(forecast.subarray(lo, hi), lo);
     else if (objective.kind === 'cost') {
@@ -309,11 +344,11 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     }
   };
 
-  if (!knowledge.dynamic) {
+  if (!perDecision) {
     // the same forecast at every decision time: scores and prefix sums once for the whole grid
     for (let zi = 0; zi < zones.length; zi++) {
       const z = zones[zi];
-      knowledge.fill(zi, 0, n, z.forecast, estimates);
+      knowledge.fill(zi, 0, n, z.forecast);
       for (let s = 0; s < n; s++) if (!z.usable[s]) z.forecast[s] = Number.NaN;
       const scores =
         objective.kind === 'carbon'
@@ -342,7 +377,8 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     const every = Math.max(1, Math.floor(order.length / 100));
     for (let i = 0; i < order.length; i++) {
       const p = order[i];
-      if (knowledge.dynamic) {
+      if (perDecision) {
+        decisionMs = p.load.submitMs;
         knowledge.advanceTo(p.load.submitMs);
         ahead?.advanceTo(p.load.submitMs);
         for (const zi of p.zones) refresh(zones[zi], zi, p.from, p.to);
@@ -389,8 +425,9 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     let j = firstFrom;
     while (next < byFrom.length || active.length > 0) {
       if (active.length === 0 && byFrom[next].from > j) j = byFrom[next].from;
-      knowledge.advanceTo(slotMs(j));
-      ahead?.advanceTo(slotMs(j));
+      decisionMs = slotMs(j);
+      knowledge.advanceTo(decisionMs);
+      ahead?.advanceTo(decisionMs);
       while (next < byFrom.length && byFrom[next].from <= j) {
         const p = byFrom[next++];
         active.push({ p, need: p.k, locked: -1, dirty: true, planZone: p.zones[0], planStart: j, done: [] });
@@ -403,9 +440,16 @@ export function runSimulation(input: SimulationInput): SimulationResult {
       }
       for (let zi = 0; zi < zones.length; zi++) {
         fresh[zi] = 0;
-        const c = knowledge.changed(zi, estimates);
-        changedLo[zi] = weighted && c.hi > c.lo ? dayStart(c.lo) : c.lo;
-        changedHi[zi] = weighted && c.hi > c.lo ? dayEnd(c.hi - 1) : c.hi;
+        const c = knowledge.changed(zi);
+        let lo = c.lo;
+        let hi = c.hi;
+        // the estimates past the forecast and the expected actuals follow the actuals, one more each step
+        if (ahead || past[zi]) {
+          lo = hi > lo ? Math.min(lo, j) : j;
+          hi = n;
+        }
+        changedLo[zi] = weighted && hi > lo ? dayStart(lo) : lo;
+        changedHi[zi] = weighted && hi > lo ? dayEnd(hi - 1) : hi;
       }
       let finished = 0;
       for (const a of active) {

@@ -124,8 +124,6 @@ export interface KnowledgeOptions {
   zones: readonly ZoneActuals[];
   /** issued forecasts per zone index (issued mode); zones without any have no forecast */
   issued?: readonly (readonly IssuedForecast[] | undefined)[];
-  /** whether `fill` will be asked for estimates beyond what is known (the optimal policy) */
-  estimates?: boolean;
 }
 
 /**
@@ -137,14 +135,10 @@ export interface Knowledge {
   readonly dynamic: boolean;
   /** moves the decision time to `tMs`; it never goes back */
   advanceTo(tMs: number): void;
-  /**
-   * Writes zone `z`'s forecast for slots [from, to) into `out` (indexed like the grid). NaN = unknown;
-   * with `estimates`, unknown future slots get the built-in forecaster's estimate, fitted on the actuals
-   * of the slots that ended by the decision time.
-   */
-  fill(z: number, from: number, to: number, out: Float64Array, estimates: boolean): void;
+  /** Writes zone `z`'s forecast for slots [from, to) into `out` (indexed like the grid). NaN = unknown. */
+  fill(z: number, from: number, to: number, out: Float64Array): void;
   /** the slots [lo, hi) of zone `z` whose forecast may differ from what it was before the last advance */
-  changed(z: number, estimates: boolean): { lo: number; hi: number };
+  changed(z: number): { lo: number; hi: number };
 }
 
 const NOTHING = { lo: 0, hi: 0 };
@@ -169,19 +163,35 @@ export function createKnowledge(mode: ForecastMode, options: KnowledgeOptions): 
   }
 }
 
+/** Mean of the finite values (0 when there are none). */
+function meanOf(values: Float64Array): number {
+  let sum = 0;
+  let count = 0;
+  for (const v of values)
+    if (Number.isFinite(v)) {
+      sum += v;
+      count++;
+    }
+  return count > 0 ? sum / count : 0;
+}
+
+/**
+ * The standard deviation (g/kWh) of each zone's white forecast error in a mode: `REL × mean(actual)` for
+ * `noise` and `horizon` (the error those modes add), 0 for `perfect`. Real forecasts (`issued`, `model`)
+ * err smoothly over hours, not slot by slot, so they count as 0 here: a white-noise smoother cannot tell
+ * such an error from the signal.
+ */
+export function forecastErrorSd(mode: ForecastMode, zones: readonly ZoneActuals[]): number[] {
+  const rel = mode.kind === 'noise' || mode.kind === 'horizon' ? mode.rel : 0;
+  return zones.map((z) => (rel > 0 ? rel * meanOf(z.carbon) : 0));
+}
+
 /** Actuals plus noise of standard deviation `rel * mean(actual)`, one fixed draw per (zone, slot). */
 export function noisy(zones: readonly ZoneActuals[], rel: number, seed: number): Float64Array[] {
   return zones.map((z) => {
     const out = Float64Array.from(z.carbon);
-    let sum = 0;
-    let count = 0;
-    for (const v of z.carbon)
-      if (Number.isFinite(v)) {
-        sum += v;
-        count++;
-      }
-    if (count === 0 || rel === 0) return out;
-    const sd = (rel * sum) / count;
+    const sd = rel * meanOf(z.carbon);
+    if (sd === 0) return out;
     const draws = gaussianDraws(z.zone, seed, z.carbon.length - z.firstSlot);
     for (let i = z.firstSlot; i < out.length; i++) out[i] += sd * draws[i - z.firstSlot];
     return out;
@@ -201,7 +211,7 @@ function staticKnowledge(values: Float64Array[]): Knowledge {
 
 /**
  * Forecasters per zone, fed the actuals of every slot that has ended by the decision time. Created on
- * first use: only the model mode and the optimal policy need them.
+ * first use: a zone no decision asks about costs nothing.
  */
 function estimators(options: KnowledgeOptions) {
   const { startMs, stepMin, zones } = options;
@@ -213,16 +223,14 @@ function estimators(options: KnowledgeOptions) {
     get observed() {
       return observed;
     },
-    advanceTo(tMs: number): number {
+    advanceTo(tMs: number): void {
       const n = zones[0]?.carbon.length ?? 0;
       const target = Math.max(observed, Math.min(n, Math.floor((tMs - startMs) / stepMs)));
-      const before = observed;
       for (let z = 0; z < zones.length; z++) {
         const m = models[z];
         if (m) for (let s = m.observed; s < target; s++) m.observe(zones[z].carbon[s]);
       }
       observed = target;
-      return target - before;
     },
     /** estimates for slots [from, to), all at or after `observed` */
     predictInto(z: number, from: number, to: number, out: Float64Array): void {
@@ -246,10 +254,8 @@ function horizonKnowledge(
   const values = noisyValues ?? zones.map((z) => z.carbon);
   const n = zones[0]?.carbon.length ?? 0;
   const stepMs = stepMin * MINUTE_MS;
-  const est = estimators(options);
   let knownEnd = 0;
   let prevKnownEnd = 0;
-  let newObservations = 0;
   return {
     dynamic: true,
     advanceTo(tMs) {
@@ -257,22 +263,13 @@ function horizonKnowledge(
       const end = Math.max(knownEnd, Math.min(n, Math.ceil((tMs + hours * HOUR_MS - startMs) / stepMs)));
       prevKnownEnd = knownEnd;
       knownEnd = end;
-      newObservations = est.advanceTo(tMs);
     },
-    fill(z, from, to, out, estimates) {
+    fill(z, from, to, out) {
       const k = Math.max(from, Math.min(to, knownEnd));
       out.set(values[z].subarray(from, k), from);
-      if (k >= to) return;
-      if (!estimates) {
-        out.fill(Number.NaN, k, to);
-        return;
-      }
-      const lo = Math.max(k, est.observed);
-      out.fill(Number.NaN, k, lo);
-      est.predictInto(z, lo, to, out);
+      if (k < to) out.fill(Number.NaN, k, to);
     },
-    changed(_z, estimates) {
-      if (estimates && newObservations > 0) return { lo: prevKnownEnd, hi: n };
+    changed() {
       return { lo: prevKnownEnd, hi: knownEnd };
     },
   };
@@ -296,7 +293,6 @@ function issuedKnowledge(options: KnowledgeOptions): Knowledge {
   const { startMs, stepMin, zones } = options;
   const n = zones[0]?.carbon.length ?? 0;
   const stepMs = stepMin * MINUTE_MS;
-  const est = estimators(options);
   const segments: Segment[][] = zones.map((_, z) => {
     const list = [...(options.issued?.[z] ?? [])].sort((a, b) => a.issuedAtMs - b.issuedAtMs);
     return list
@@ -313,7 +309,6 @@ function issuedKnowledge(options: KnowledgeOptions): Knowledge {
   const latestCover = zones.map(() => new Int32Array(n).fill(-1));
   let present = -1;
   let previousPresent = -1;
-  let newObservations = 0;
   const span = (z: number, i: number) => {
     const seg = segments[z][i];
     return seg ? { lo: seg.first, hi: seg.first + seg.values.length } : { lo: 0, hi: 0 };
@@ -340,9 +335,8 @@ function issuedKnowledge(options: KnowledgeOptions): Knowledge {
       }
       previousPresent = present;
       present = Math.floor((tMs - startMs) / stepMs);
-      newObservations = est.advanceTo(tMs);
     },
-    fill(z, from, to, out, estimates) {
+    fill(z, from, to, out) {
       const seg = segments[z][current[z]];
       const a = seg ? seg.first : 0;
       const b = seg ? seg.first + seg.values.length : 0;
@@ -351,19 +345,8 @@ function issuedKnowledge(options: KnowledgeOptions): Knowledge {
         const earlier = segments[z][latestCover[z][present]];
         if (earlier) out[present] = earlier.values[present - earlier.first];
       }
-      if (!estimates) return;
-      // the unknown future slots before and after the forecast
-      const lo = Math.max(from, est.observed);
-      for (let s = lo; s < to; s++) {
-        if (Number.isFinite(out[s])) continue;
-        let e = s + 1;
-        while (e < to && !Number.isFinite(out[e])) e++;
-        est.predictInto(z, s, e, out);
-        s = e;
-      }
     },
-    changed(z, estimates) {
-      if (estimates && newObservations > 0) return { lo: 0, hi: n };
+    changed(z) {
       const movedPresent = present !== previousPresent;
       if (previous[z] === current[z] && !movedPresent) return NOTHING;
       const p = span(z, previous[z]);

@@ -3,6 +3,7 @@ import { InputError } from '../../src/core/errors.ts';
 import { HOUR_MS } from '../../src/core/time.ts';
 import {
   createKnowledge,
+  forecastErrorSd,
   forecastModeName,
   gaussianDraws,
   noisy,
@@ -16,15 +17,9 @@ const actuals = (values: number[], zone = 'DE', firstSlot = 0): ZoneActuals => (
   carbon: Float64Array.from(values),
   firstSlot,
 });
-const read = (
-  k: ReturnType<typeof createKnowledge>,
-  z: number,
-  from: number,
-  to: number,
-  estimates = false,
-) => {
+const read = (k: ReturnType<typeof createKnowledge>, z: number, from: number, to: number) => {
   const out = new Float64Array(to).fill(-1);
-  k.fill(z, from, to, out, estimates);
+  k.fill(z, from, to, out);
   return Array.from(out.subarray(from, to));
 };
 
@@ -114,20 +109,18 @@ describe('createKnowledge', () => {
     expect(read(k, 0, 0, 5)).toEqual([1, 2, 3, Number.NaN, Number.NaN]);
     k.advanceTo(T0 + HOUR_MS);
     expect(read(k, 0, 1, 5)).toEqual([2, 3, Number.NaN, Number.NaN]);
-    expect(k.changed(0, false)).toEqual({ lo: 3, hi: 3 });
+    expect(k.changed(0)).toEqual({ lo: 3, hi: 3 });
     k.advanceTo(T0 + 2 * HOUR_MS);
-    expect(k.changed(0, false)).toEqual({ lo: 3, hi: 4 });
+    expect(k.changed(0)).toEqual({ lo: 3, hi: 4 });
   });
 
-  it('horizon with estimates: unknown future slots get the built-in forecaster estimate', () => {
-    // a flat history of 100: the forecaster predicts 100
+  it('horizon: past the horizon the slots stay unknown (NaN)', () => {
     const values = [...Array(48).fill(100), 5, 5, 5, 5];
     const k = createKnowledge({ kind: 'horizon', hours: 1, rel: 0, seed: 1 }, opts([actuals(values)]));
     k.advanceTo(T0 + 48 * HOUR_MS);
-    const got = read(k, 0, 48, 52, true);
+    const got = read(k, 0, 48, 52);
     expect(got[0]).toBe(5);
-    for (const v of got.slice(1)) expect(v).toBeCloseTo(100, 6);
-    expect(read(k, 0, 48, 52, false).slice(1).every(Number.isNaN)).toBe(true);
+    expect(got.slice(1).every(Number.isNaN)).toBe(true);
   });
 
   it('issued: the latest forecast issued at or before t, resampled onto the grid; other slots unknown but the present', () => {
@@ -160,10 +153,10 @@ describe('createKnowledge', () => {
     k.advanceTo(at(1));
     // the 01:00 forecast starts at 02:00: the slot in progress keeps the 00:00 forecast's value
     expect(read(k, 0, 0, 5)).toEqual([Number.NaN, 25, 7, 8, Number.NaN]);
-    expect(k.changed(0, false)).toEqual({ lo: 0, hi: 4 });
+    expect(k.changed(0)).toEqual({ lo: 0, hi: 4 });
     // no new forecast, but time moved on: only the slot now in progress changed (nothing covers it)
     k.advanceTo(at(2));
-    expect(k.changed(0, false)).toEqual({ lo: 2, hi: 3 });
+    expect(k.changed(0)).toEqual({ lo: 2, hi: 3 });
     expect(read(k, 0, 0, 5)).toEqual([Number.NaN, Number.NaN, 7, 8, Number.NaN]);
   });
 
@@ -174,6 +167,31 @@ describe('createKnowledge', () => {
     const got = read(k, 0, 47, 50);
     expect(got[0]).toBe(100);
     expect(got[1]).toBeCloseTo(100, 6);
-    expect(k.changed(0, false)).toEqual({ lo: 0, hi: 50 });
+    expect(k.changed(0)).toEqual({ lo: 0, hi: 50 });
+  });
+});
+
+describe('forecastErrorSd', () => {
+  // means: DE (100 + 300) / 2 = 200 (NaN left out), GB 50
+  const zones = [actuals([100, Number.NaN, 300], 'DE'), actuals([50, 50, 50], 'GB')];
+
+  it('is REL x mean(actual) for the modes that add noise', () => {
+    expect(forecastErrorSd(parseForecastMode('noise:0.05'), zones)).toEqual([10, 2.5]);
+    expect(forecastErrorSd(parseForecastMode('horizon:24:0.1:3'), zones)).toEqual([20, 5]);
+  });
+
+  it('is 0 for exact and real forecasts', () => {
+    for (const m of ['perfect', 'horizon:24', 'noise:0', 'model', 'issued:f.csv'])
+      expect(forecastErrorSd(parseForecastMode(m), zones)).toEqual([0, 0]);
+  });
+
+  it('is the standard deviation of the noise the mode adds', () => {
+    // a long flat series: the noisy forecast's spread around it is the error sd
+    const flat = actuals(Array(20000).fill(400), 'DE');
+    const [sd] = forecastErrorSd(parseForecastMode('noise:0.05:9'), [flat]);
+    const [values] = noisy([flat], 0.05, 9);
+    let sq = 0;
+    for (const v of values) sq += (v - 400) ** 2;
+    expect(Math.sqrt(sq / values.length)).toBeCloseTo(sd, 0);
   });
 });

@@ -96,4 +96,25 @@ describe('optimal past the end of a forecast', () => {
       { numRuns: 50 },
     );
   });
+
+  it('never looks ahead when it plans on the expected actuals of a noisy forecast either', () => {
+    // told that the known forecast errs by 30 g/kWh, optimal smooths it with the actuals of the ended slots.
+    // Decided once at 06:00 (4-hour horizon), the job may depend on the actuals before 10:00 only; replanned,
+    // on the actuals before its start + 4 h (every decision up to the start knew no more). (The noise of the
+    // `noise` and `horizon` modes scales with the whole series' mean, so the forecast is given exactly here
+    // and only its error is declared.)
+    const values = fc.array(fc.integer({ min: 50, max: 600 }), { minLength: 72, maxLength: 72 });
+    fc.assert(
+      fc.property(values, values, fc.boolean(), (series, later, replan) => {
+        const extra = { forecastErrorSd: { DE: 30 }, replan };
+        const a = runSimulation(input(series, extra));
+        const start = (Date.parse(a.loads[0].runs[0].start) - T0) / HOUR_MS;
+        const known = replan ? start + 4 : 58;
+        const changed = series.map((v, i) => (i >= known ? later[i] : v));
+        const b = runSimulation(input(changed, extra));
+        expect(b.loads[0].runs).toEqual(a.loads[0].runs);
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
