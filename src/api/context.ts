@@ -1,0 +1,39 @@
+import type { GridshiftConfig } from '../core/config.ts';
+import type { SchedulerService } from '../runner/service.ts';
+import type { SignalRegistry } from '../signals/registry.ts';
+import type { Db } from '../store/db.ts';
+import { unavailable } from './problem.ts';
+
+/** What the route plugins get: the services behind the API and the server's clock. */
+export interface ApiContext {
+  registry: SignalRegistry;
+  store: Db;
+  config: GridshiftConfig;
+  /** the server's clock (tests pin it) */
+  nowMs(): number;
+  /** the scheduler, or a 503 problem when this server runs without one */
+  scheduler(): SchedulerService;
+  hasScheduler: boolean;
+}
+
+export function createContext(options: {
+  scheduler?: SchedulerService;
+  registry: SignalRegistry;
+  store: Db;
+  config?: GridshiftConfig;
+  now?: () => number;
+}): ApiContext {
+  const { scheduler } = options;
+  return {
+    registry: options.registry,
+    store: options.store,
+    config: options.config ?? options.registry.config,
+    nowMs: options.now ?? Date.now,
+    hasScheduler: scheduler !== undefined,
+    scheduler() {
+      if (!scheduler)
+        throw unavailable('this server runs without a scheduler: loads, reports and events are off');
+      return scheduler;
+    },
+  };
+}

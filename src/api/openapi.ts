@@ -1,0 +1,58 @@
+import { createJsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+
+/**
+ * The OpenAPI document as served at /openapi.json: the zod type provider writes every named schema twice
+ * (as `X` for responses and `XInput` for requests); only those the paths use, directly or through other
+ * schemas, are kept.
+ */
+
+type Doc = { paths?: unknown; components?: { schemas?: Record<string, unknown> } };
+
+function refsIn(value: unknown, found: Set<string>): void {
+  if (Array.isArray(value)) {
+    for (const v of value) refsIn(v, found);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/'))
+      found.add(v.slice('#/components/schemas/'.length));
+    else refsIn(v, found);
+  }
+}
+
+/** Drops component schemas that nothing in the paths refers to. */
+export function pruneSchemas<T extends Doc>(doc: T): T {
+  const schemas = doc.components?.schemas;
+  if (!schemas) return doc;
+  const used = new Set<string>();
+  refsIn(doc.paths, used);
+  // follow references between schemas until nothing new turns up
+  for (let size = -1; size !== used.size; ) {
+    size = used.size;
+    for (const name of [...used]) refsIn(schemas[name], used);
+  }
+  const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  return { ...doc, components: { ...doc.components, schemas: kept } };
+}
+
+export const transformObject: typeof jsonSchemaTransformObject = (input) =>
+  pruneSchemas(jsonSchemaTransformObject(input) as Doc) as ReturnType<typeof jsonSchemaTransformObject>;
+
+const baseTransform = createJsonSchemaTransform({ skipList: ['/openapi.json'] });
+
+/**
+ * Each operation as the zod type provider writes it, plus the scope it needs (`x-gridshift-scope`:
+ * public, read, write or admin); public operations need no bearer token (`security: []`).
+ */
+export const transform: typeof baseTransform = (input) => {
+  const out = baseTransform(input);
+  const route = (input as { route?: { config?: { scope?: string } } }).route;
+  const schema = out.schema as Record<string, unknown> | undefined;
+  if (schema && !schema.hide) {
+    const scope = route?.config?.scope ?? 'admin';
+    schema['x-gridshift-scope'] = scope;
+    if (scope === 'public') schema.security = [];
+  }
+  return out;
+};

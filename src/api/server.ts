@@ -1,0 +1,156 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import type { GridshiftConfig } from '../core/config.ts';
+import type { SchedulerService } from '../runner/service.ts';
+import type { SignalRegistry } from '../signals/registry.ts';
+import type { Db } from '../store/db.ts';
+import { createContext } from './context.ts';
+import { type LoggerSettings, loggerOptions } from './logger.ts';
+import { transform, transformObject } from './openapi.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { type CarbonAwareOptions, carbonAwareRoutes } from './routes/carbon-aware.ts';
+import { decideRoutes } from './routes/decide.ts';
+import { type EventsOptions, eventRoutes } from './routes/events.ts';
+import { healthRoutes, type ReadinessOptions } from './routes/health.ts';
+import { loadRoutes } from './routes/loads.ts';
+import { recurringRoutes } from './routes/recurring.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { schedulerRoutes } from './routes/scheduler.ts';
+import { signalRoutes } from './routes/signals.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { zoneRoutes } from './routes/zones.ts';
+
+/** What the HTTP API is built on. Only `registry` and `store` are required. */
+export interface ServerDeps {
+  /** the scheduler behind /v1/loads, reports, audit, scheduler and events; without it those answer 503 */
+  scheduler?: SchedulerService;
+  /** grid signals (signals, decide, Carbon Aware SDK routes, price currency of the metrics) */
+  registry: SignalRegistry;
+  /** the store: API tokens, readiness, the audit export and verification */
+  store: Db;
+  /** the configuration (zone metrics and sources); default the registry's */
+  config?: GridshiftConfig;
+  auth?: {
+    /** allow read routes without a token; default false. Writes always need a token. */
+    openRead?: boolean;
+    /** who may read /metrics: `public` (default) or holders of a read token */
+    metrics?: 'public' | 'read';
+    /** reuse a successful token check for this long, ms; default 0 (check every request) */
+    tokenCacheMs?: number;
+  };
+  /** pino settings, or false for no logs; default info to stdout */
+  logger?: LoggerSettings | false;
+  /** largest request body, bytes; default 1 MiB */
+  bodyLimit?: number;
+  /** the clock; default Date.now */
+  now?: () => number;
+  /** readiness: whether this process's dispatch queue runs (asked when the scheduler has the worker role) */
+  readiness?: ReadinessOptions;
+  /** Server-Sent Events keep-alive and retry */
+  events?: EventsOptions;
+  /** Carbon Aware SDK routes: forecast length, longest range */
+  carbonAware?: CarbonAwareOptions;
+  metrics?: {
+    /** fill this Prometheus registry instead of a new one (to add the embedding process's own metrics) */
+    registry?: Registry;
+    /** waits before asking again for the accounting of a load that just succeeded, ms */
+    accountingRetryMs?: number[];
+  };
+  /** the API's version in the OpenAPI document; default 0.1.0 */
+  version?: string;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The gridshift HTTP API as a Fastify instance, not yet listening: call `listen` on it (or `inject` in
+ * tests). More routes may be registered before that; a route that declares no `config.scope` needs an
+ * admin token. Routes: /v1 (loads, signals, zones, decide, reports, audit, scheduler, events, tokens), the
+ * Carbon Aware SDK's /emissions and /locations, /healthz, /readyz, /metrics, /openapi.json and /docs.
+ */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const ctx = createContext(deps);
+  const app = Fastify({
+    logger: loggerOptions(deps.logger),
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // SSE streams are ended by the events plugin; idle keep-alive sockets must not hold up close()
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(errorsPlugin);
+  await app.register(authPlugin, {
+    store: deps.store,
+    openRead: deps.auth?.openRead ?? false,
+    metrics: deps.auth?.metrics ?? 'public',
+    tokenCacheMs: deps.auth?.tokenCacheMs,
+    nowMs: ctx.nowMs,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'gridshift',
+        version: deps.version ?? '0.1.0',
+        description:
+          'Run flexible electrical loads when the grid is cleanest and cheapest, and prove what it saved. ' +
+          'Authenticate with "Authorization: Bearer <token>" (`gridshift token create`); scopes read, write, admin.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'an API token (gs_...)' },
+        },
+      },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'loads', description: 'submit, list and operate loads' },
+        { name: 'signals', description: 'grid signals per zone' },
+        { name: 'zones', description: 'zones and cloud regions' },
+        { name: 'decide', description: 'decisions in the moment' },
+        { name: 'reports', description: 'what ran and what it saved' },
+        { name: 'audit', description: 'the hash-chained decision log' },
+        { name: 'scheduler', description: 'status, pause and resume' },
+        { name: 'events', description: 'Server-Sent Events' },
+        { name: 'tokens', description: 'API tokens (admin)' },
+        { name: 'health', description: 'liveness, readiness, metrics' },
+        { name: 'carbon-aware-sdk', description: 'Green Software Foundation Carbon Aware SDK Web API' },
+      ],
+    },
+    transform,
+    transformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(app.swagger()),
+  );
+
+  await app.register(healthRoutes, { ctx, readiness: deps.readiness ?? {} });
+  await app.register(metricsPlugin, {
+    scheduler: deps.scheduler,
+    registry: deps.registry,
+    nowMs: ctx.nowMs,
+    metricsRegistry: deps.metrics?.registry,
+    accountingRetryMs: deps.metrics?.accountingRetryMs,
+  });
+  await app.register(zoneRoutes, { ctx });
+  await app.register(signalRoutes, { ctx });
+  await app.register(decideRoutes, { ctx });
+  await app.register(loadRoutes, { ctx });
+  await app.register(recurringRoutes, { ctx });
+  await app.register(reportRoutes, { ctx });
+  await app.register(auditRoutes, { ctx });
+  await app.register(schedulerRoutes, { ctx });
+  await app.register(eventRoutes, { ctx, options: deps.events ?? {} });
+  await app.register(tokenRoutes, { ctx });
+  await app.register(carbonAwareRoutes, { ctx, options: deps.carbonAware ?? {} });
+  return app;
+}
