@@ -1,6 +1,7 @@
 import type { Plan } from '../planner/plan.ts';
 import type { Decision } from '../store/audit.ts';
 import type { Load, LoadEvent, LoadFilter, LoadPage } from '../store/loads.ts';
+import type { RecurringTemplate } from '../store/recurring.ts';
 import type { SchedulerStatus } from '../store/scheduler.ts';
 import type { LoadInput } from './load-input.ts';
 
@@ -33,6 +34,10 @@ export interface SchedulerService {
   decisions(options?: { afterSeq?: number; loadId?: string; limit?: number }): Promise<Decision[]>;
   /** state changes, signal updates and window transitions, from every process sharing the store */
   onEvent(listener: (event: SchedulerEvent) => void): () => void;
+  /** recurring loads (templates), oldest first */
+  recurring(options?: { activeOnly?: boolean }): Promise<RecurringTemplate[]>;
+  /** stops a recurring load: no more occurrences, and its occurrences not started yet are cancelled */
+  cancelRecurring(id: string, reason?: string): Promise<RecurringTemplate>;
 }
 
 export interface SubmitResult {
@@ -40,6 +45,8 @@ export interface SubmitResult {
   plan: Plan;
   /** false when the idempotency key matched an existing load (which is returned unchanged) */
   created: boolean;
+  /** a recurring submission: the id of the recurring load (template); `load` is its first occurrence */
+  templateId?: string;
 }
 
 export interface LoadDetail {

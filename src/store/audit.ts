@@ -263,3 +263,14 @@ function roundTrip(value: unknown, field: string): unknown {
   if (text.includes('\\u0000')) throw new InputError(`${field}: text with a NUL character cannot be stored`);
   return JSON.parse(text);
 }
+
+/** The newest decision about a load of one of `kinds` (the plan it runs on: `plan`, `replan`), or null. */
+export async function lastDecisionOf(
+  db: Db,
+  loadId: string,
+  kinds: readonly string[] = ['plan', 'replan'],
+): Promise<Decision | null> {
+  if (!isUuid(loadId)) return null;
+  const [row] = await db.query<Row>(sql.lastDecisionOf(db.schema), [loadId, [...kinds]]);
+  return row ? rowToDecision(row) : null;
+}

@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { InputError } from '../core/errors.ts';
 import { migrate } from './migrations.ts';
+import * as sql from './sql.ts';
 
 /** One row as the driver returns it. */
 export type Row = Record<string, unknown>;
@@ -23,6 +24,22 @@ export interface Db {
   exec(sql: string): Promise<void>;
   /** runs `fn` in one transaction; commits when it resolves, rolls back when it throws. Nested calls join the outer one. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Sends `payload` (at most 8000 bytes) on `channel`: every listener on the database, in every process,
+   * receives it. Inside a transaction it is sent when the transaction commits, and not at all on rollback.
+   */
+  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Calls `onNotify` with the payload of each notification on `channel` until the returned function is
+   * called. On PostgreSQL one dedicated connection per store listens; when the server drops it, it
+   * reconnects (backing off to 5 s) and listens again, then calls `onReconnect`: notifications sent while
+   * it was away are lost, so a listener that cares re-reads what it follows.
+   */
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    options?: { onReconnect?: () => void },
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -66,6 +83,28 @@ export interface PostgresOptions extends CommonOptions {
 export type StoreOptions = EmbeddedOptions | PostgresOptions;
 
 export const DEFAULT_SCHEMA = 'gridshift';
+
+/** PostgreSQL's limit on a notification payload, in bytes. */
+export const MAX_NOTIFY_BYTES = 8000;
+
+/** Channels are spliced into LISTEN statements, so only plain lower-case identifiers are accepted. */
+function assertChannel(channel: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
+    throw new InputError(
+      `channel: "${channel}" is not a plain identifier (a-z, 0-9, _; at most 63 characters)`,
+    );
+  }
+  return channel;
+}
+
+function assertPayload(payload: string): string {
+  if (Buffer.byteLength(payload) > MAX_NOTIFY_BYTES) {
+    throw new InputError(
+      `payload: ${Buffer.byteLength(payload)} bytes is more than a notification holds (${MAX_NOTIFY_BYTES})`,
+    );
+  }
+  return payload;
+}
 
 /**
  * Where gridshift keeps its data when no `--data-dir` is given:
@@ -175,6 +214,16 @@ async function openEmbedded(options: EmbeddedOptions, schema: string): Promise<E
       async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
         if (inTx) return fn(db);
         return pglite.transaction((tx) => fn(make(tx, true)));
+      },
+      async notify(channel: string, payload: string) {
+        await target.query(sql.notify(), [assertChannel(channel), assertPayload(payload)]);
+      },
+      async listen(channel: string, onNotify: (payload: string) => void) {
+        if (inTx) throw new Error('listen() called inside a transaction');
+        const unlisten = await pglite.listen(assertChannel(channel), onNotify);
+        return async () => {
+          if (!pglite.closed) await unlisten();
+        };
       },
       async close() {
         if (inTx) throw new Error('close() called inside a transaction');
@@ -293,12 +342,19 @@ function openPostgres(options: PostgresOptions, schema: string): PostgresDb {
       async transaction<T>(fn: (tx: Db) => Promise<T>) {
         return fn(db);
       },
+      async notify(channel: string, payload: string) {
+        await client.query(sql.notify(), [assertChannel(channel), assertPayload(payload)]);
+      },
+      async listen() {
+        throw new Error('listen() called inside a transaction');
+      },
       async close() {
         throw new Error('close() called inside a transaction');
       },
     };
     return db;
   };
+  const listener = createListener(options);
 
   let closed = false;
   return {
@@ -340,10 +396,133 @@ function openPostgres(options: PostgresOptions, schema: string): PostgresDb {
         client.release(broken);
       }
     },
+    async notify(channel: string, payload: string) {
+      await withReconnect(() => pool.query(sql.notify(), [assertChannel(channel), assertPayload(payload)]));
+    },
+    listen(channel, onNotify, listenOptions = {}) {
+      return listener.listen(assertChannel(channel), onNotify, listenOptions.onReconnect);
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await listener.close();
       await pool.end();
+    },
+  };
+}
+
+interface Subscriber {
+  onNotify: (payload: string) => void;
+  onReconnect?: () => void;
+}
+
+/**
+ * LISTEN on one dedicated connection (a pooled one would be handed to other work). When the server drops
+ * it, it reconnects with backoff (100 ms doubling to 5 s), listens on every channel again and tells the
+ * subscribers, who may have missed notifications meanwhile.
+ */
+function createListener(options: PostgresOptions) {
+  const channels = new Map<string, Set<Subscriber>>();
+  let client: pg.Client | null = null;
+  let connecting: Promise<pg.Client> | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let delayMs = 100;
+  let closed = false;
+
+  const connect = (): Promise<pg.Client> => {
+    if (client) return Promise.resolve(client);
+    connecting ??= (async () => {
+      const c = new pg.Client({
+        connectionString: options.databaseUrl,
+        keepAlive: true,
+        application_name: `${options.applicationName ?? 'gridshift'}-listen`,
+      });
+      c.on('notification', (msg) => {
+        for (const sub of channels.get(msg.channel) ?? []) sub.onNotify(msg.payload ?? '');
+      });
+      c.on('error', (err) => {
+        options.onConnectionError?.(err);
+        lost(c);
+      });
+      c.on('end', () => lost(c));
+      try {
+        await c.connect();
+        for (const channel of channels.keys()) await c.query(`LISTEN "${channel}"`);
+      } catch (err) {
+        c.end().catch(() => {});
+        throw err;
+      }
+      if (closed) {
+        await c.end().catch(() => {});
+        throw new Error('the store is closed');
+      }
+      client = c;
+      delayMs = 100;
+      return c;
+    })().finally(() => {
+      connecting = null;
+    });
+    return connecting;
+  };
+
+  const lost = (c: pg.Client) => {
+    if (client !== c) return;
+    client = null;
+    c.end().catch(() => {});
+    reconnectLater();
+  };
+
+  const reconnectLater = () => {
+    if (closed || timer || channels.size === 0) return;
+    timer = setTimeout(async () => {
+      timer = undefined;
+      try {
+        await connect();
+        for (const subs of channels.values()) for (const sub of subs) sub.onReconnect?.();
+      } catch (err) {
+        if (closed) return;
+        options.onConnectionError?.(err as Error);
+        delayMs = Math.min(delayMs * 2, 5000);
+        reconnectLater();
+      }
+    }, delayMs);
+    timer.unref();
+  };
+
+  return {
+    async listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void) {
+      if (closed) throw new Error('the store is closed');
+      const sub: Subscriber = { onNotify, onReconnect };
+      let subs = channels.get(channel);
+      const first = !subs;
+      if (!subs) {
+        subs = new Set();
+        channels.set(channel, subs);
+      }
+      subs.add(sub);
+      try {
+        const c = await connect();
+        // a fresh connection listened on every channel already; LISTEN twice is harmless
+        if (first) await c.query(`LISTEN "${channel}"`);
+      } catch (err) {
+        subs.delete(sub);
+        if (subs.size === 0) channels.delete(channel);
+        throw err;
+      }
+      return async () => {
+        const set = channels.get(channel);
+        if (!set?.delete(sub) || set.size > 0) return;
+        channels.delete(channel);
+        await client?.query(`UNLISTEN "${channel}"`).catch(() => {});
+      };
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      timer = undefined;
+      const c = client ?? (connecting ? await connecting.catch(() => null) : null);
+      client = null;
+      await c?.end().catch(() => {});
     },
   };
 }

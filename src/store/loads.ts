@@ -15,12 +15,14 @@ export { LOAD_STATES };
 /**
  * Which moves the lifecycle allows. `planned -> waiting -> running -> succeeded | failed`, a failed attempt
  * is retried (`failed -> waiting | running`) or gives up (`failed -> dead`); an operator can retry a dead
- * load, run one now (`planned | waiting -> running`) or cancel anything not finished.
+ * load, run one now (`planned | waiting -> running`) or cancel anything not finished. An interruptible load
+ * goes back to `waiting` between its pieces (`running -> waiting`). An attempt the queue gave up on (its
+ * dead-letter queue) makes the load `dead` from wherever it was.
  */
 export const LOAD_TRANSITIONS: Readonly<Record<LoadState, readonly LoadState[]>> = {
-  planned: ['waiting', 'running', 'cancelled'],
-  waiting: ['running', 'planned', 'cancelled'],
-  running: ['succeeded', 'failed', 'cancelled'],
+  planned: ['waiting', 'running', 'cancelled', 'dead'],
+  waiting: ['running', 'planned', 'cancelled', 'dead'],
+  running: ['succeeded', 'failed', 'cancelled', 'waiting', 'dead'],
   failed: ['waiting', 'running', 'dead', 'cancelled'],
   dead: ['waiting', 'planned'],
   succeeded: [],
@@ -81,6 +83,18 @@ export interface NewLoad {
   /** retries of a failed attempt before the load is dead; default 2 */
   maxRetries?: number;
   plan?: LoadPlan;
+  /** when it would start without gridshift (the run-now counterfactual); default the earliest start */
+  baselineStartMs?: number;
+  /** interruptible loads: shortest piece and most pieces, kept for replanning */
+  minPieceMin?: number;
+  maxPieces?: number;
+  /** the recurring load this one is an occurrence of */
+  templateId?: string;
+  /** held (no signals under a closed failure policy): queued at the latest start, planned when signals return */
+  held?: boolean;
+  holdReason?: string;
+  /** the attempt number its first queued attempt will carry (default 0: none queued yet) */
+  queuedAttempt?: number;
 }
 
 export interface Load {
@@ -113,6 +127,23 @@ export interface Load {
   stateChangedMs: number;
   startedMs: number | null;
   finishedMs: number | null;
+  /** the run-now counterfactual's start when it is not the earliest start (recurring loads: the nominal time) */
+  baselineStartMs: number | null;
+  minPieceMin: number | null;
+  maxPieces: number | null;
+  /** the recurring load it is an occurrence of */
+  templateId: string | null;
+  /** waiting for signals (closed failure policy): queued at the latest start that meets the deadline */
+  held: boolean;
+  holdReason: string | null;
+  /** the attempt number of the load's queued attempt; a worker starts the load only with that attempt */
+  queuedAttempt: number;
+  /** failed attempts since creation or the last operator retry (counted against maxRetries) */
+  failures: number;
+  /** index of the planned run (piece) the next or current attempt runs */
+  piece: number;
+  /** what actually ran, for accounting */
+  actualRuns: PlannedRun[];
 }
 
 export interface LoadEvent {
@@ -164,6 +195,13 @@ export async function createLoad(
     load.maxRetries ?? 2,
     ...plan,
     now,
+    load.baselineStartMs === undefined ? null : new Date(load.baselineStartMs),
+    load.minPieceMin ?? null,
+    load.maxPieces ?? null,
+    load.templateId ?? null,
+    load.held ?? false,
+    load.holdReason ?? null,
+    load.queuedAttempt ?? 0,
   ]);
   if (rows.length) return { load: rowToLoad(rows[0]), created: true };
   const [existing] = await db.query<Row>(sql.selectLoadByKey(db.schema), [load.idempotencyKey]);
@@ -175,6 +213,12 @@ export async function createLoad(
 export async function getLoad(db: Db, id: string): Promise<Load | null> {
   if (!isUuid(id)) return null;
   const [row] = await db.query<Row>(sql.selectLoad(db.schema), [id]);
+  return row ? rowToLoad(row) : null;
+}
+
+/** The load created with this idempotency key, or null. */
+export async function getLoadByKey(db: Db, idempotencyKey: string): Promise<Load | null> {
+  const [row] = await db.query<Row>(sql.selectLoadByKey(db.schema), [idempotencyKey]);
   return row ? rowToLoad(row) : null;
 }
 
@@ -366,6 +410,16 @@ function validateNewLoad(load: NewLoad): void {
     throw new InputError('dispatch.kind: must name a dispatcher');
   }
   if (load.plan) validatePlan(load.plan);
+  if (load.baselineStartMs !== undefined && !Number.isFinite(load.baselineStartMs))
+    throw new InputError('baselineStartMs: not a time');
+  if (load.minPieceMin !== undefined && !(Number.isFinite(load.minPieceMin) && load.minPieceMin > 0))
+    throw new InputError(`minPieceMin: ${load.minPieceMin} is not a positive number of minutes`);
+  if (load.maxPieces !== undefined && !(Number.isInteger(load.maxPieces) && load.maxPieces >= 1))
+    throw new InputError(`maxPieces: ${load.maxPieces} is not a whole number >= 1`);
+  if (load.templateId !== undefined && !isUuid(load.templateId))
+    throw new InputError(`templateId: "${load.templateId}" is not a recurring load id`);
+  if (load.queuedAttempt !== undefined && !(Number.isInteger(load.queuedAttempt) && load.queuedAttempt >= 0))
+    throw new InputError(`queuedAttempt: ${load.queuedAttempt} is not a whole number >= 0`);
 }
 
 function validatePlan(plan: LoadPlan): void {
@@ -449,6 +503,16 @@ export function rowToLoad(r: Row): Load {
     stateChangedMs: ms(r.state_changed_at),
     startedMs: msOrNull(r.started_at),
     finishedMs: msOrNull(r.finished_at),
+    baselineStartMs: msOrNull(r.baseline_start),
+    minPieceMin: numOrNull(r.min_piece_min),
+    maxPieces: numOrNull(r.max_pieces),
+    templateId: (r.template_id as string | null) ?? null,
+    held: Boolean(r.held),
+    holdReason: (r.hold_reason as string | null) ?? null,
+    queuedAttempt: Number(r.queued_attempt ?? 0),
+    failures: Number(r.failures ?? 0),
+    piece: Number(r.piece ?? 0),
+    actualRuns: (r.actual_runs as PlannedRun[] | null) ?? [],
   };
 }
 
@@ -469,4 +533,152 @@ function decodeCursor(cursor: string): { createdMs: number; id: string } {
     // fall through
   }
   throw new InputError('cursor: not a cursor this server issued');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The scheduler's moves: attempts, pieces, retries, replans
+
+export interface MoveOptions extends Clocked {
+  /** recorded on the event; `error` (a string) is also kept as the load's lastError */
+  detail?: Record<string, unknown>;
+  /** move only if the load's queued attempt is this one */
+  expectQueuedAttempt?: number;
+  /** move only if the load's current attempt is this one */
+  expectAttempt?: number;
+  /** set the load's attempt number (entering running) */
+  setAttempt?: number;
+  /** set the attempt number of the load's queued attempt */
+  setQueuedAttempt?: number;
+  /** count a failure, or reset the count (an operator retry) */
+  failures?: 'inc' | 'reset';
+  /** runs that actually happened, appended to actualRuns */
+  appendRuns?: PlannedRun[];
+  /** set the index of the next piece */
+  setPiece?: number;
+}
+
+/**
+ * A compare-and-set move like `transition`, with the scheduler's bookkeeping (attempt numbers, failures,
+ * pieces, actual runs) in the same statement as the state change and its event.
+ */
+export async function moveLoad(
+  db: Db,
+  loadId: string,
+  from: LoadState | readonly LoadState[],
+  to: LoadState,
+  options: MoveOptions = {},
+): Promise<TransitionResult> {
+  const fromStates = [from].flat() as LoadState[];
+  assertState(to, 'to');
+  for (const f of fromStates) {
+    assertState(f, 'from');
+    if (!LOAD_TRANSITIONS[f].includes(to)) {
+      throw new InputError(`transition: a load cannot move from ${f} to ${to}`);
+    }
+  }
+  const detail = options.detail ?? {};
+  const error = typeof detail.error === 'string' ? detail.error : null;
+  const rows = isUuid(loadId)
+    ? await db.query<Row>(sql.moveLoad(db.schema), [
+        loadId,
+        fromStates,
+        to,
+        new Date(options.nowMs ?? Date.now()),
+        JSON.stringify(detail),
+        error,
+        options.expectQueuedAttempt ?? null,
+        options.setAttempt ?? null,
+        options.setQueuedAttempt ?? null,
+        options.failures ?? null,
+        options.appendRuns ? JSON.stringify(options.appendRuns) : null,
+        options.setPiece ?? null,
+        FINISHING_STATES.includes(to),
+        options.expectAttempt ?? null,
+      ])
+    : [];
+  if (rows.length) return { won: true, from: rows[0].from_state as LoadState, load: rowToLoad(rows[0]) };
+  return { won: false, load: await getLoad(db, loadId) };
+}
+
+/**
+ * Gives a load a new queued attempt number without a state change (an attempt deferred to later), if its
+ * state is one of `states` and its queued attempt is still `expectQueuedAttempt`. Null when it is not.
+ */
+export async function requeueLoad(
+  db: Db,
+  loadId: string,
+  states: readonly LoadState[],
+  expectQueuedAttempt: number,
+  queuedAttempt: number,
+  options: Clocked = {},
+): Promise<Load | null> {
+  if (!isUuid(loadId)) return null;
+  const rows = await db.query<Row>(sql.requeueLoad(db.schema), [
+    loadId,
+    [...states],
+    expectQueuedAttempt,
+    queuedAttempt,
+    new Date(options.nowMs ?? Date.now()),
+  ]);
+  return rows[0] ? rowToLoad(rows[0]) : null;
+}
+
+export interface ReplanOptions extends Clocked {
+  /** states the load may be in (default planned, waiting) */
+  states?: readonly LoadState[];
+  held?: boolean;
+  holdReason?: string | null;
+  setQueuedAttempt?: number;
+  expectQueuedAttempt?: number;
+}
+
+/**
+ * Records a new plan (and whether the load is held) on a load that has not run any piece yet; null when the
+ * load is no longer in one of the allowed states or its queued attempt moved on.
+ */
+export async function replanLoad(
+  db: Db,
+  loadId: string,
+  plan: LoadPlan,
+  options: ReplanOptions = {},
+): Promise<Load | null> {
+  if (!isUuid(loadId)) return null;
+  const rows = await db.query<Row>(sql.replanLoad(db.schema), [
+    loadId,
+    ...planParams(plan),
+    new Date(options.nowMs ?? Date.now()),
+    [...(options.states ?? ['planned', 'waiting'])],
+    options.held ?? false,
+    options.holdReason ?? null,
+    options.setQueuedAttempt ?? null,
+    options.expectQueuedAttempt ?? null,
+  ]);
+  return rows[0] ? rowToLoad(rows[0]) : null;
+}
+
+/** Waiting loads that have not started a piece and are held or start after `afterMs`, soonest first. */
+export async function replanCandidates(db: Db, afterMs: number, limit = 1000): Promise<Load[]> {
+  const rows = await db.query<Row>(sql.selectReplanCandidates(db.schema), [new Date(afterMs), limit]);
+  return rows.map(rowToLoad);
+}
+
+/**
+ * Loads untouched since `beforeMs` that a crash may have left between two steps: planned but not queued,
+ * failed but not retried, or waiting well past their planned start.
+ */
+export async function staleLoads(db: Db, beforeMs: number, limit = 200): Promise<Load[]> {
+  const rows = await db.query<Row>(sql.selectStaleLoads(db.schema), [new Date(beforeMs), limit]);
+  return rows.map(rowToLoad);
+}
+
+/** Waiting loads due at or before `atMs`, soonest first. */
+export async function dueLoads(db: Db, atMs: number, limit = 1000): Promise<Load[]> {
+  const rows = await db.query<Row>(sql.selectDueLoads(db.schema), [new Date(atMs), limit]);
+  return rows.map(rowToLoad);
+}
+
+/** Zones (candidate and planned) of the loads that are not finished. */
+export async function activeZones(db: Db): Promise<string[]> {
+  const rows = await db.query<{ zone: string }>(sql.selectActiveZones(db.schema));
+  return rows.map((r) => r.zone);
 }

@@ -78,3 +78,79 @@ function rowToState(r: Row | undefined): SchedulerState {
     updatedMs: new Date(r.updated_at as Date).getTime(),
   };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// One planner run at a time
+
+/** Planner runs in progress in this process, by store (the embedded store serves one process). */
+const localRuns = new WeakSet<Db>();
+
+export type LockedRun<T> = { ran: true; value: T } | { ran: false; reason: string };
+
+/**
+ * Runs `fn` only if no other planner run holds the lock: in this process (a flag per store) and, on
+ * PostgreSQL, across every process sharing the database (a transaction-scoped advisory lock, held by one
+ * connection while `fn` works through the others; a lost connection releases it). Never waits.
+ */
+export async function withPlannerLock<T>(db: Db, fn: () => Promise<T>): Promise<LockedRun<T>> {
+  if (localRuns.has(db)) return { ran: false, reason: 'a planner run is in progress in this process' };
+  localRuns.add(db);
+  try {
+    if (db.kind === 'embedded') return { ran: true, value: await fn() };
+    return await db.transaction(async (tx) => {
+      const [row] = await tx.query<{ locked: boolean }>(sql.tryAdvisoryXactLock(), [
+        `gridshift.planner:${db.schema}`,
+      ]);
+      if (!row?.locked) return { ran: false as const, reason: 'another process is running the planner' };
+      return { ran: true as const, value: await fn() };
+    });
+  } finally {
+    localRuns.delete(db);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The last signal reading per zone (so window transitions are reported once)
+
+export interface ZoneSignalState {
+  zone: string;
+  carbon: number | null;
+  price: number | null;
+  currency: string | null;
+  source: string | null;
+  /** isCleanNow said clean at the last reading */
+  clean: boolean;
+  /** the slot of the last reading was the cleanest and cheapest of the horizon */
+  bestNow: boolean;
+  updatedMs: number;
+}
+
+export async function zoneSignalState(db: Db, zone: string): Promise<ZoneSignalState | null> {
+  const [r] = await db.query<Row>(sql.selectZoneSignal(db.schema), [zone]);
+  if (!r) return null;
+  const num = (v: unknown) => (v == null ? null : Number(v));
+  return {
+    zone: String(r.zone),
+    carbon: num(r.carbon),
+    price: num(r.price),
+    currency: (r.currency as string | null) ?? null,
+    source: (r.source as string | null) ?? null,
+    clean: Boolean(r.clean),
+    bestNow: Boolean(r.best_now),
+    updatedMs: new Date(r.updated_at as Date).getTime(),
+  };
+}
+
+export async function saveZoneSignalState(db: Db, state: ZoneSignalState): Promise<void> {
+  const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+  await db.query(sql.upsertZoneSignal(db.schema), [
+    state.zone,
+    finite(state.carbon),
+    finite(state.price),
+    state.currency,
+    state.source,
+    state.clean,
+    state.bestNow,
+    new Date(state.updatedMs),
+  ]);
+}

@@ -117,6 +117,81 @@ CREATE TABLE scheduler_state (
 INSERT INTO scheduler_state (id) VALUES (true);
 `,
   },
+  {
+    version: 2,
+    name: 'scheduler: attempts, pieces, holds, recurring loads, accounting, zone signal state',
+    sql: `
+-- queued_attempt: the attempt number of the load's queued job; a worker starts the load only with that attempt.
+-- failures: failed attempts since the load was created or last retried by an operator (counted against max_retries).
+-- piece: index of the planned run (interruptible loads) the next or current attempt runs.
+-- actual_runs: [{startMs, endMs}] of what ran, for accounting.
+ALTER TABLE loads
+  ADD COLUMN baseline_start timestamptz,
+  ADD COLUMN min_piece_min double precision CHECK (min_piece_min > 0),
+  ADD COLUMN max_pieces integer CHECK (max_pieces >= 1),
+  ADD COLUMN template_id uuid,
+  ADD COLUMN held boolean NOT NULL DEFAULT false,
+  ADD COLUMN hold_reason text,
+  ADD COLUMN queued_attempt integer NOT NULL DEFAULT 0 CHECK (queued_attempt >= 0),
+  ADD COLUMN failures integer NOT NULL DEFAULT 0 CHECK (failures >= 0),
+  ADD COLUMN piece integer NOT NULL DEFAULT 0 CHECK (piece >= 0),
+  ADD COLUMN actual_runs jsonb NOT NULL DEFAULT '[]';
+CREATE INDEX loads_pending ON loads (planned_start) WHERE state IN ('planned', 'waiting', 'failed');
+CREATE INDEX loads_template ON loads (template_id, created_at) WHERE template_id IS NOT NULL;
+
+CREATE TABLE recurring_loads (
+  id uuid PRIMARY KEY,
+  name text NOT NULL,
+  spec jsonb NOT NULL,
+  cron text NOT NULL,
+  flex_min integer NOT NULL CHECK (flex_min >= 0),
+  time_zone text NOT NULL,
+  idempotency_key text UNIQUE,
+  active boolean NOT NULL DEFAULT true,
+  last_nominal timestamptz,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  cancelled_at timestamptz
+);
+
+-- No foreign key to loads: reports outlive purges.
+CREATE TABLE load_accounting (
+  load_id uuid PRIMARY KEY,
+  name text NOT NULL,
+  tags text[] NOT NULL DEFAULT '{}',
+  zone text NOT NULL,
+  home_zone text NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz NOT NULL,
+  runs jsonb NOT NULL,
+  baseline_runs jsonb NOT NULL,
+  energy_kwh double precision NOT NULL CHECK (energy_kwh >= 0),
+  emissions_g double precision,
+  baseline_emissions_g double precision,
+  cost double precision,
+  baseline_cost double precision,
+  currency text,
+  basis text NOT NULL CHECK (basis IN ('actual', 'forecast')),
+  source text NOT NULL,
+  detail jsonb NOT NULL DEFAULT '{}',
+  accounted_at timestamptz NOT NULL
+);
+CREATE INDEX load_accounting_started ON load_accounting (started_at);
+CREATE INDEX load_accounting_forecast ON load_accounting (accounted_at) WHERE basis = 'forecast';
+
+-- The last signal reading per zone seen by the planner, so window transitions are reported once.
+CREATE TABLE zone_signals (
+  zone text PRIMARY KEY,
+  carbon double precision,
+  price double precision,
+  currency text,
+  source text,
+  clean boolean NOT NULL DEFAULT false,
+  best_now boolean NOT NULL DEFAULT false,
+  updated_at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */

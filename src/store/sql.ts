@@ -63,6 +63,16 @@ const LOAD_COLUMN_NAMES = [
   'state_changed_at',
   'started_at',
   'finished_at',
+  'baseline_start',
+  'min_piece_min',
+  'max_pieces',
+  'template_id',
+  'held',
+  'hold_reason',
+  'queued_attempt',
+  'failures',
+  'piece',
+  'actual_runs',
 ];
 const loadColumns = (alias = '') => LOAD_COLUMN_NAMES.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
 const LOAD_COLUMNS = loadColumns();
@@ -73,16 +83,19 @@ const LOAD_COLUMNS = loadColumns();
  * $9 earliest_start, $10 deadline, $11 interruptible, $12 objective, $13 carbon_cap_g, $14 priority,
  * $15 dispatch (json text), $16 idempotency_key, $17 max_retries, $18 plan_zone, $19 plan_runs (json text),
  * $20 planned_start, $21 expected_emissions_g, $22 expected_cost, $23 baseline_emissions_g, $24 baseline_cost,
- * $25 cost_currency, $26 now
+ * $25 cost_currency, $26 now, $27 baseline_start, $28 min_piece_min, $29 max_pieces, $30 template_id,
+ * $31 held, $32 hold_reason, $33 queued_attempt
  */
 export const insertLoad = (s: string) => `
 WITH ins AS (
   INSERT INTO ${q(s)}.loads (id, name, tags, zones, cloud_region, duration_min, power_kw, energy_kwh,
     earliest_start, deadline, interruptible, objective, carbon_cap_g, priority, dispatch, idempotency_key,
     max_retries, state, attempt, plan_zone, plan_runs, planned_start, expected_emissions_g, expected_cost,
-    baseline_emissions_g, baseline_cost, cost_currency, created_at, updated_at, state_changed_at)
+    baseline_emissions_g, baseline_cost, cost_currency, created_at, updated_at, state_changed_at,
+    baseline_start, min_piece_min, max_pieces, template_id, held, hold_reason, queued_attempt)
   VALUES ($1, $2, $3::text[], $4::text[], $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17,
-    'planned', 0, $18, $19::jsonb, $20, $21, $22, $23, $24, $25, $26, $26, $26)
+    'planned', 0, $18, $19::jsonb, $20, $21, $22, $23, $24, $25, $26, $26, $26,
+    $27, $28, $29, $30::uuid, $31, $32, $33)
   ON CONFLICT (idempotency_key) DO NOTHING
   RETURNING ${LOAD_COLUMNS}
 ), ev AS (
@@ -228,3 +241,246 @@ export const listTokens = (s: string) =>
 export const revokeToken = (s: string) => `
 UPDATE ${q(s)}.api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
 RETURNING ${TOKEN_COLUMNS}`;
+
+// --- scheduler: attempts, plans, repairs -------------------------------------------------------------
+
+/**
+ * A compare-and-set move of a load with the bookkeeping of the scheduler, and its event, in one statement.
+ * The row lock (FOR UPDATE) makes racing movers re-check after the first commits: exactly one wins.
+ * $1 id, $2 from states, $3 to state, $4 now, $5 detail (json text), $6 error | null,
+ * $7 expected queued_attempt | null, $8 set attempt | null, $9 set queued_attempt | null,
+ * $10 failures: 'inc' | 'reset' | null, $11 runs to append (json text) | null, $12 set piece | null,
+ * $13 terminal (stamps finished_at), $14 expected attempt | null
+ */
+export const moveLoad = (s: string) => `
+WITH prev AS (
+  SELECT id, state FROM ${q(s)}.loads
+  WHERE id = $1 AND state = ANY($2::text[])
+    AND ($7::integer IS NULL OR queued_attempt = $7::integer)
+    AND ($14::integer IS NULL OR attempt = $14::integer)
+  FOR UPDATE
+), moved AS (
+  UPDATE ${q(s)}.loads l SET
+    state = $3,
+    state_changed_at = $4,
+    updated_at = $4,
+    attempt = COALESCE($8::integer, l.attempt),
+    queued_attempt = COALESCE($9::integer, l.queued_attempt),
+    failures = CASE $10::text WHEN 'inc' THEN l.failures + 1 WHEN 'reset' THEN 0 ELSE l.failures END,
+    actual_runs = CASE WHEN $11::jsonb IS NULL THEN l.actual_runs ELSE l.actual_runs || $11::jsonb END,
+    piece = COALESCE($12::integer, l.piece),
+    started_at = CASE WHEN $3 = 'running' AND (l.piece = 0 OR l.started_at IS NULL) THEN $4 ELSE l.started_at END,
+    finished_at = CASE WHEN $13::boolean THEN $4 WHEN $3 = 'running' THEN NULL ELSE l.finished_at END,
+    last_error = CASE WHEN $6::text IS NOT NULL THEN $6::text ELSE l.last_error END,
+    held = CASE WHEN $3 = 'running' THEN false ELSE l.held END,
+    hold_reason = CASE WHEN $3 = 'running' THEN NULL ELSE l.hold_reason END
+  FROM prev
+  WHERE l.id = prev.id
+  RETURNING ${loadColumns('l')}, prev.state AS from_state
+), ev AS (
+  INSERT INTO ${q(s)}.load_events (load_id, at, from_state, to_state, attempt, detail)
+  SELECT id, $4, from_state, state, attempt, $5::jsonb FROM moved
+)
+SELECT * FROM moved`;
+
+/**
+ * Gives a load a new queued attempt without changing its state (a deferred attempt): only while its state
+ * is one of $2 and its queued attempt is still $3. $1 id, $2 states, $3 expected queued_attempt,
+ * $4 new queued_attempt, $5 now
+ */
+export const requeueLoad = (s: string) => `
+UPDATE ${q(s)}.loads SET queued_attempt = $4, updated_at = $5
+WHERE id = $1 AND state = ANY($2::text[]) AND queued_attempt = $3
+RETURNING ${LOAD_COLUMNS}`;
+
+/**
+ * Records a (re)plan and whether the load is held, on a load in one of the states $11 that has not run a
+ * piece yet. $1 id, $2 plan_zone, $3 plan_runs, $4 planned_start, $5 expected_emissions_g, $6 expected_cost,
+ * $7 baseline_emissions_g, $8 baseline_cost, $9 cost_currency, $10 now, $11 states, $12 held,
+ * $13 hold_reason, $14 set queued_attempt | null, $15 expected queued_attempt | null
+ */
+export const replanLoad = (s: string) => `
+UPDATE ${q(s)}.loads SET plan_zone = $2, plan_runs = $3::jsonb, planned_start = $4, expected_emissions_g = $5,
+  expected_cost = $6, baseline_emissions_g = $7, baseline_cost = $8, cost_currency = $9, updated_at = $10,
+  held = $12, hold_reason = $13, queued_attempt = COALESCE($14::integer, queued_attempt)
+WHERE id = $1 AND state = ANY($11::text[]) AND piece = 0
+  AND ($15::integer IS NULL OR queued_attempt = $15::integer)
+RETURNING ${LOAD_COLUMNS}`;
+
+/** Waiting loads the planner may move: held ones, and those starting after $1. $2 limit */
+export const selectReplanCandidates = (s: string) => `
+SELECT ${LOAD_COLUMNS} FROM ${q(s)}.loads
+WHERE state = 'waiting' AND piece = 0 AND (held OR planned_start > $1)
+ORDER BY planned_start, id
+LIMIT $2`;
+
+/**
+ * Loads a crash may have left between two steps, untouched since $1: planned but never queued, failed but
+ * never retried, waiting well past their planned start (their attempt may be missing). $2 limit
+ */
+export const selectStaleLoads = (s: string) => `
+SELECT ${LOAD_COLUMNS} FROM ${q(s)}.loads
+WHERE updated_at <= $1
+  AND (state IN ('planned', 'failed') OR (state = 'waiting' AND planned_start <= $1))
+ORDER BY updated_at, id
+LIMIT $2`;
+
+/** Waiting loads due at or before $1 (released at once when the scheduler resumes). $2 limit */
+export const selectDueLoads = (s: string) => `
+SELECT ${LOAD_COLUMNS} FROM ${q(s)}.loads
+WHERE state = 'waiting' AND planned_start <= $1
+ORDER BY planned_start, id
+LIMIT $2`;
+
+/** Zones of loads not yet finished: the zones the planner watches. */
+export const selectActiveZones = (s: string) => `
+SELECT DISTINCT z AS zone FROM (
+  SELECT unnest(zones) AS z FROM ${q(s)}.loads WHERE state IN ('planned', 'waiting', 'running', 'failed')
+  UNION SELECT plan_zone FROM ${q(s)}.loads WHERE state IN ('planned', 'waiting', 'running', 'failed')
+) zs WHERE z IS NOT NULL ORDER BY 1`;
+
+/** The newest decision of the kinds $2 about load $1. */
+export const lastDecisionOf = (s: string) => `
+SELECT ${DECISION_COLUMNS} FROM ${q(s)}.decisions
+WHERE load_id = $1 AND kind = ANY($2::text[])
+ORDER BY seq DESC LIMIT 1`;
+
+/** Held to the end of the transaction, or not taken when another session holds it: $1 key text */
+export const tryAdvisoryXactLock = () => 'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked';
+
+// --- recurring loads -------------------------------------------------------------------------------
+
+const TEMPLATE_COLUMNS =
+  'id, name, spec, cron, flex_min, time_zone, idempotency_key, active, last_nominal, created_at, updated_at, cancelled_at';
+
+/** $1 id, $2 name, $3 spec (json text), $4 cron, $5 flex_min, $6 time_zone, $7 idempotency_key, $8 now */
+export const insertTemplate = (s: string) => `
+INSERT INTO ${q(s)}.recurring_loads (id, name, spec, cron, flex_min, time_zone, idempotency_key, active,
+  created_at, updated_at)
+VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, true, $8, $8)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING ${TEMPLATE_COLUMNS}`;
+
+export const selectTemplate = (s: string) =>
+  `SELECT ${TEMPLATE_COLUMNS} FROM ${q(s)}.recurring_loads WHERE id = $1`;
+
+export const selectTemplateByKey = (s: string) =>
+  `SELECT ${TEMPLATE_COLUMNS} FROM ${q(s)}.recurring_loads WHERE idempotency_key = $1`;
+
+/** $1 only active (boolean) */
+export const listTemplates = (s: string) => `
+SELECT ${TEMPLATE_COLUMNS} FROM ${q(s)}.recurring_loads
+WHERE (NOT $1::boolean OR active) ORDER BY created_at, id`;
+
+/** Moves the template's cursor forward (never back): $1 id, $2 nominal time, $3 now */
+export const advanceTemplate = (s: string) => `
+UPDATE ${q(s)}.recurring_loads SET last_nominal = GREATEST(COALESCE(last_nominal, $2), $2), updated_at = $3
+WHERE id = $1
+RETURNING ${TEMPLATE_COLUMNS}`;
+
+/** $1 id, $2 now */
+export const cancelTemplate = (s: string) => `
+UPDATE ${q(s)}.recurring_loads SET active = false, cancelled_at = $2, updated_at = $2
+WHERE id = $1 AND active
+RETURNING ${TEMPLATE_COLUMNS}`;
+
+/** Loads made from template $1 in states $2, oldest first */
+export const selectTemplateLoads = (s: string) => `
+SELECT ${LOAD_COLUMNS} FROM ${q(s)}.loads
+WHERE template_id = $1 AND ($2::text[] IS NULL OR state = ANY($2::text[]))
+ORDER BY created_at, id`;
+
+// --- accounting ------------------------------------------------------------------------------------
+
+const ACCOUNTING_COLUMNS =
+  'load_id, name, tags, zone, home_zone, started_at, finished_at, runs, baseline_runs, energy_kwh, emissions_g, ' +
+  'baseline_emissions_g, cost, baseline_cost, currency, basis, source, detail, accounted_at';
+
+/**
+ * $1 load_id, $2 name, $3 tags, $4 zone, $5 home_zone, $6 started_at, $7 finished_at, $8 runs, $9 baseline_runs
+ * (json text), $10 energy_kwh, $11 emissions_g, $12 baseline_emissions_g, $13 cost, $14 baseline_cost,
+ * $15 currency, $16 basis, $17 source, $18 detail (json text), $19 accounted_at
+ */
+export const upsertAccounting = (s: string) => `
+INSERT INTO ${q(s)}.load_accounting (${ACCOUNTING_COLUMNS})
+VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19)
+ON CONFLICT (load_id) DO UPDATE SET name = EXCLUDED.name, tags = EXCLUDED.tags, zone = EXCLUDED.zone,
+  home_zone = EXCLUDED.home_zone, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+  runs = EXCLUDED.runs, baseline_runs = EXCLUDED.baseline_runs, energy_kwh = EXCLUDED.energy_kwh,
+  emissions_g = EXCLUDED.emissions_g, baseline_emissions_g = EXCLUDED.baseline_emissions_g, cost = EXCLUDED.cost,
+  baseline_cost = EXCLUDED.baseline_cost, currency = EXCLUDED.currency, basis = EXCLUDED.basis,
+  source = EXCLUDED.source, detail = EXCLUDED.detail, accounted_at = EXCLUDED.accounted_at
+RETURNING ${ACCOUNTING_COLUMNS}`;
+
+export const selectAccounting = (s: string) =>
+  `SELECT ${ACCOUNTING_COLUMNS} FROM ${q(s)}.load_accounting WHERE load_id = $1`;
+
+/** Loads accounted on forecast values since $1 that finished before $2, oldest first: $3 limit */
+export const selectForecastAccounting = (s: string) => `
+SELECT load_id FROM ${q(s)}.load_accounting
+WHERE basis = 'forecast' AND accounted_at >= $1 AND finished_at <= $2
+ORDER BY accounted_at, load_id LIMIT $3`;
+
+export type ReportGrouping = 'day' | 'week' | 'month' | 'tag' | 'zone' | 'none';
+
+const REPORT_KEYS: Record<ReportGrouping, string> = {
+  day: `to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+  week: `to_char(started_at AT TIME ZONE 'UTC', 'IYYY-"W"IW')`,
+  month: `to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM')`,
+  tag: 'tag',
+  zone: 'zone',
+  none: `'all'`,
+};
+
+/**
+ * Accounting rows summed per group (`tag` counts a load once under each of its tags, untagged ones under
+ * `(untagged)`). Emission and cost sums cover only rows with both the run's and the baseline's value, so
+ * savings compare like with like. $1 from | null, $2 to | null (on started_at), $3 zone | null, $4 tag | null
+ */
+export const reportRows = (s: string, group: ReportGrouping) => `
+WITH picked AS (
+  SELECT * FROM ${q(s)}.load_accounting
+  WHERE ($1::timestamptz IS NULL OR started_at >= $1::timestamptz)
+    AND ($2::timestamptz IS NULL OR started_at < $2::timestamptz)
+    AND ($3::text IS NULL OR zone = $3::text)
+    AND ($4::text IS NULL OR tags @> ARRAY[$4::text])
+), keyed AS (
+  SELECT ${REPORT_KEYS[group]} AS key, p.*
+  FROM picked p${
+    group === 'tag'
+      ? `
+  CROSS JOIN LATERAL unnest(CASE WHEN cardinality(p.tags) = 0 THEN ARRAY['(untagged)'] ELSE p.tags END) AS tag`
+      : ''
+  }
+)
+SELECT key,
+  count(*)::integer AS loads,
+  coalesce(sum(energy_kwh), 0) AS energy_kwh,
+  coalesce(sum(emissions_g) FILTER (WHERE emissions_g IS NOT NULL AND baseline_emissions_g IS NOT NULL), 0) AS emissions_g,
+  coalesce(sum(baseline_emissions_g) FILTER (WHERE emissions_g IS NOT NULL AND baseline_emissions_g IS NOT NULL), 0)
+    AS baseline_emissions_g,
+  sum(cost) FILTER (WHERE cost IS NOT NULL AND baseline_cost IS NOT NULL) AS cost,
+  sum(baseline_cost) FILTER (WHERE cost IS NOT NULL AND baseline_cost IS NOT NULL) AS baseline_cost,
+  count(DISTINCT currency) FILTER (WHERE cost IS NOT NULL AND baseline_cost IS NOT NULL)::integer AS currencies,
+  min(currency) FILTER (WHERE cost IS NOT NULL AND baseline_cost IS NOT NULL) AS currency,
+  count(*) FILTER (WHERE basis = 'forecast')::integer AS forecast_basis
+FROM keyed
+GROUP BY key
+ORDER BY key COLLATE "C"`;
+
+// --- zone signal state -----------------------------------------------------------------------------
+
+export const selectZoneSignal = (s: string) =>
+  `SELECT zone, carbon, price, currency, source, clean, best_now, updated_at FROM ${q(s)}.zone_signals WHERE zone = $1`;
+
+/** $1 zone, $2 carbon, $3 price, $4 currency, $5 source, $6 clean, $7 best_now, $8 now */
+export const upsertZoneSignal = (s: string) => `
+INSERT INTO ${q(s)}.zone_signals (zone, carbon, price, currency, source, clean, best_now, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (zone) DO UPDATE SET carbon = EXCLUDED.carbon, price = EXCLUDED.price, currency = EXCLUDED.currency,
+  source = EXCLUDED.source, clean = EXCLUDED.clean, best_now = EXCLUDED.best_now, updated_at = EXCLUDED.updated_at`;
+
+// --- notifications ---------------------------------------------------------------------------------
+
+/** $1 channel, $2 payload (at most 8000 bytes) */
+export const notify = () => 'SELECT pg_notify($1, $2)';

@@ -1,0 +1,34 @@
+/**
+ * The scheduler service: submit, plan, queue, run, replan and account loads. `createScheduler` gives the
+ * SchedulerService every client uses; `startService` runs a whole process (api, worker, planner roles).
+ */
+export { buildReport, loadAccounting, reaccountForecasts, toLoadAccounting } from './accounting.ts';
+export type { Log, LogLevel, ReplanThresholds, RetrySettings, Role, SchedulerSettings } from './context.ts';
+export { DEFAULT_SETTINGS, retryDelayMs } from './context.ts';
+export { ConflictError, NotFoundError } from './errors.ts';
+export { type ControlMessage, createEventBus, type EventBus, eventChannel } from './events.ts';
+export * from './load-input.ts';
+export { type RunningService, type ServiceOptions, startService } from './process.ts';
+export {
+  type AttemptJob,
+  attemptJobId,
+  DEAD_LETTER_QUEUE,
+  type DeadAttempt,
+  DISPATCH_QUEUE,
+  openQueue,
+  type Queue,
+  type QueueOptions,
+} from './queue.ts';
+export { occurrences } from './recurring.ts';
+export { refreshSignals, runPlanner } from './replanner.ts';
+export { createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.ts';
+export type * from './service.ts';
+export {
+  fitRuns,
+  MAX_RUN_MIN,
+  makePlan,
+  type PlanningRequest,
+  parseLoadInput,
+  prepareLoad,
+} from './submit.ts';
+export { createWorker, type DispatchFn, type Worker, type WorkerOptions } from './worker.ts';

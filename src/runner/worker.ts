@@ -1,0 +1,445 @@
+import { hostname } from 'node:os';
+import { MINUTE_MS, toIso } from '../core/time.ts';
+import {
+  FINAL_STATES,
+  getLoad,
+  type Load,
+  type LoadState,
+  moveLoad,
+  type PlannedRun,
+  requeueLoad,
+} from '../store/loads.ts';
+import { schedulerState } from '../store/scheduler.ts';
+import { accountLoad } from './accounting.ts';
+import { failAttempt } from './attempts.ts';
+import {
+  currentRun,
+  errorMessage,
+  logDecision,
+  nextAttempt,
+  plannedRuns,
+  publishState,
+  queueAttempt,
+  runZone,
+  type SchedulerContext,
+} from './context.ts';
+import {
+  type DispatchContext,
+  type DispatchOptions,
+  type DispatchOutcome,
+  MqttPool,
+  dispatch as realDispatch,
+} from './dispatch/index.ts';
+import type { DispatchTargetInput } from './load-input.ts';
+import type { AttemptJob, DeadAttempt } from './queue.ts';
+
+/**
+ * The worker: runs the attempts the queue hands out. For each one it checks that the attempt is still the
+ * load's current one, moves the load to `running` with a compare-and-set (so an attempt starts exactly once),
+ * dispatches it, records the outcome, and then retries (own rescheduling with backoff, counted against the
+ * load's maxRetries), moves to the next piece, or finishes and accounts the load.
+ */
+
+export type DispatchFn = (
+  target: DispatchTargetInput,
+  ctx: DispatchContext,
+  options?: DispatchOptions,
+) => Promise<DispatchOutcome>;
+
+export interface WorkerOptions {
+  /** attempts run at the same time in this process (default 4) */
+  concurrency?: number;
+  /** replaces the dispatcher (embedding; tests use the real one) */
+  dispatch?: DispatchFn;
+  /** how often the pause switch is checked besides the notifications, ms (default 5 s) */
+  pausePollMs?: number;
+  /** passed to the dispatcher (environment, timeouts) */
+  dispatchOptions?: Omit<DispatchOptions, 'mqttPool' | 'shellTimeoutMs'>;
+}
+
+export interface Worker {
+  /** starts taking attempts (unless the scheduler is paused) and marking dead-lettered loads */
+  start(): Promise<void>;
+  /** runs one attempt (the queue calls this) */
+  handleAttempt(job: AttemptJob): Promise<void>;
+  /** marks the load of a dead-lettered attempt dead */
+  handleDeadLetter(job: DeadAttempt): Promise<void>;
+  /** re-reads the pause switch and starts or stops taking attempts */
+  syncPause(): Promise<void>;
+  /**
+   * Takes no new attempts, gives running ones `graceMs` to finish, then stops the rest (they are failed and
+   * queued again at once, for this or another worker) and waits for their outcome to be recorded.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** attempts running in this process */
+  readonly active: number;
+}
+
+type StopReason = 'cancelled' | 'shutdown' | 'piece_end' | 'expiry';
+
+interface Running {
+  loadId: string;
+  stop(reason: StopReason): void;
+}
+
+/** States a queued attempt may start a load from. */
+const STARTABLE: readonly LoadState[] = ['planned', 'waiting', 'failed'];
+
+export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {}): Worker {
+  const dispatch = options.dispatch ?? realDispatch;
+  const concurrency = options.concurrency ?? 4;
+  const mqttPool = new MqttPool({ env: options.dispatchOptions?.env });
+  const running = new Map<string, Running>();
+  const pending = new Set<Promise<unknown>>();
+  const workerName = `${hostname()}:${process.pid}`;
+  let workId: string | null = null;
+  let started = false;
+  let draining = false;
+  let syncing: Promise<void> = Promise.resolve();
+  let pollTimer: NodeJS.Timeout | undefined;
+  const unsubscribe: (() => void)[] = [];
+
+  /** Work that must finish before the store closes (recording an outcome, accounting). */
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    pending.add(p);
+    p.finally(() => pending.delete(p)).catch(() => {});
+    return p;
+  };
+
+  const fetching = async (on: boolean) => {
+    if (on && !workId && !draining) {
+      workId = await ctx.queue.work((job) => handleAttempt(job), { concurrency });
+    } else if (!on && workId) {
+      const id = workId;
+      workId = null;
+      await ctx.queue.boss.offWork(ctx.queue.name, { id, wait: false });
+    }
+  };
+
+  const syncPause = () => {
+    syncing = syncing
+      .then(async () => {
+        if (!started || draining) return;
+        const state = await schedulerState(ctx.store);
+        await fetching(!state.paused);
+      })
+      .catch((err) => ctx.log('warn', 'could not read the pause switch', { error: errorMessage(err) }));
+    return syncing;
+  };
+
+  async function handleAttempt(job: AttemptJob): Promise<void> {
+    await track(runAttempt(job));
+  }
+
+  async function runAttempt(job: AttemptJob): Promise<void> {
+    const load = await getLoad(ctx.store, job.loadId);
+    if (!load || FINAL_STATES.includes(load.state)) return; // cancelled, finished or purged meanwhile
+    if (load.state === 'running' && load.attempt === job.attempt) {
+      // the queue handed the attempt out again: the worker that had it is gone (killed, cut off) and it expired
+      if (running.has(load.id)) return; // still running here: let it finish
+      await lostAttempt(load, job);
+      return;
+    }
+    if (load.queuedAttempt !== job.attempt || !STARTABLE.includes(load.state)) return; // superseded
+    if ((await schedulerState(ctx.store)).paused) {
+      await defer(load, job);
+      return;
+    }
+    const { run, index, last } = currentRun(load);
+    const startedMs = ctx.now();
+    const moved = await moveLoad(ctx.store, load.id, STARTABLE, 'running', {
+      nowMs: startedMs,
+      expectQueuedAttempt: job.attempt,
+      setAttempt: job.attempt,
+      detail: {
+        event: 'started',
+        attempt: job.attempt,
+        ...(load.interruptible ? { piece: index + 1, pieces: plannedRuns(load).length } : {}),
+        plannedStart: toIso(run.startMs),
+        latenessMs: startedMs - run.startMs,
+        worker: workerName,
+      },
+    });
+    if (!moved.won) return; // another worker (or an operator) got there first
+    const current = moved.load;
+    publishState(ctx, current, moved.from, startedMs);
+    await logDecision(ctx, {
+      loadId: current.id,
+      kind: 'dispatch',
+      atMs: startedMs,
+      inputs: {
+        attempt: job.attempt,
+        plannedStart: toIso(run.startMs),
+        latenessMs: startedMs - run.startMs,
+        ...(load.interruptible ? { piece: index + 1 } : {}),
+      },
+      choice: { target: current.dispatch.kind, zone: runZone(current), worker: workerName },
+      reason: load.held
+        ? 'held load reached the latest start that meets its deadline'
+        : 'planned start reached',
+    });
+    await dispatchAttempt(current, job, run, last, startedMs);
+  }
+
+  async function dispatchAttempt(
+    load: Load,
+    job: AttemptJob,
+    run: PlannedRun,
+    last: boolean,
+    startedMs: number,
+  ): Promise<void> {
+    const controller = new AbortController();
+    let reason: StopReason | undefined;
+    const stop = (why: StopReason) => {
+      if (reason) return;
+      reason = why;
+      controller.abort(new Error(why));
+    };
+    const timers: NodeJS.Timeout[] = [];
+    const onJobAbort = () => stop('shutdown');
+    job.signal.addEventListener('abort', onJobAbort, { once: true });
+    // finish before the queue's expiry so the outcome is ours to record, not a lost attempt
+    const expiryMs = job.expireInSeconds * 1000;
+    const safetyMs = Math.min(30_000, Math.max(1000, expiryMs * 0.1));
+    const limitMs = Math.max(1000, expiryMs - safetyMs);
+    timers.push(setTimeout(() => stop('expiry'), limitMs));
+    const pieceMs = run.endMs - run.startMs;
+    // a piece other than the last one ends at its planned length; the last runs until the work is done
+    if (load.interruptible && !last) timers.push(setTimeout(() => stop('piece_end'), Math.max(0, pieceMs)));
+    running.set(load.id, { loadId: load.id, stop });
+    let outcome: DispatchOutcome;
+    try {
+      outcome = await dispatch(
+        load.dispatch as DispatchTargetInput,
+        {
+          loadId: load.id,
+          attempt: job.attempt,
+          name: load.name,
+          plannedStartMs: run.startMs,
+          deadlineMs: load.interruptible && !last ? startedMs + pieceMs : load.deadlineMs,
+          zone: runZone(load),
+          signal: controller.signal,
+        },
+        { ...options.dispatchOptions, mqttPool, shellTimeoutMs: limitMs },
+      );
+    } catch (err) {
+      outcome = {
+        ok: false,
+        durationMs: ctx.now() - startedMs,
+        error: `dispatcher failed: ${errorMessage(err)}`,
+      };
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      job.signal.removeEventListener('abort', onJobAbort);
+      running.delete(load.id);
+    }
+    await recordOutcome(load, job, run, last, startedMs, outcome, reason);
+  }
+
+  async function recordOutcome(
+    load: Load,
+    job: AttemptJob,
+    run: PlannedRun,
+    last: boolean,
+    startedMs: number,
+    outcome: DispatchOutcome,
+    reason: StopReason | undefined,
+  ): Promise<void> {
+    const endedMs = ctx.now();
+    if (reason === 'cancelled') return; // the operator's cancel already moved the load
+    const detail = outcomeDetail(outcome, job.attempt);
+    // what ran: a command for as long as it ran; a start signal (webhook, MQTT, none) for the planned length
+    const ranMs =
+      load.dispatch.kind === 'shell'
+        ? Math.max(0, endedMs - startedMs)
+        : load.interruptible
+          ? run.endMs - run.startMs
+          : load.durationMin * MINUTE_MS;
+    const actual: PlannedRun = { startMs: startedMs, endMs: startedMs + ranMs };
+    const pieceDone =
+      load.interruptible &&
+      !last &&
+      (reason === 'piece_end' || (outcome.ok && load.dispatch.kind !== 'shell'));
+    if (pieceDone) {
+      await nextPiece(load, job, actual, { ...detail, event: 'piece_done' }, endedMs);
+      return;
+    }
+    // a dispatch that reports success succeeded, even if a stop request came in as it finished
+    if (outcome.ok) {
+      const done = await moveLoad(ctx.store, load.id, 'running', 'succeeded', {
+        nowMs: endedMs,
+        expectAttempt: job.attempt,
+        appendRuns: [actual],
+        detail: { ...detail, event: 'succeeded' },
+      });
+      if (!done.won) return;
+      publishState(ctx, done.load, 'running', endedMs);
+      // accounting asks providers for measured values: not part of the attempt's time in the queue
+      void track(
+        accountLoad(ctx, done.load).catch((err) =>
+          ctx.log('warn', 'could not account a load', { loadId: load.id, error: errorMessage(err) }),
+        ),
+      );
+      return;
+    }
+    const error =
+      reason === 'shutdown'
+        ? 'worker stopped before the load finished'
+        : reason === 'expiry'
+          ? `ran longer than its attempt may (${job.expireInSeconds} s): stopped`
+          : (outcome.error ?? 'dispatch failed');
+    await failAttempt(
+      ctx,
+      load,
+      job.attempt,
+      { ...detail, event: 'failed', error },
+      endedMs,
+      reason !== 'shutdown',
+    );
+  }
+
+  /** Records a piece as done and queues the next one at its planned start. */
+  async function nextPiece(
+    load: Load,
+    job: AttemptJob,
+    actual: PlannedRun,
+    detail: Record<string, unknown>,
+    nowMs: number,
+  ): Promise<void> {
+    const attempt = nextAttempt(load);
+    const moved = await moveLoad(ctx.store, load.id, 'running', 'waiting', {
+      nowMs,
+      expectAttempt: job.attempt,
+      appendRuns: [actual],
+      setPiece: load.piece + 1,
+      setQueuedAttempt: attempt,
+      detail,
+    });
+    if (!moved.won) return;
+    publishState(ctx, moved.load, 'running', nowMs);
+    const { run } = currentRun(moved.load);
+    await queueAttempt(ctx, moved.load, attempt, Math.max(run.startMs, nowMs));
+  }
+
+  /** The attempt's worker disappeared mid-run: failed as 'worker lost', then retried like any failure. */
+  async function lostAttempt(load: Load, job: AttemptJob): Promise<void> {
+    await failAttempt(
+      ctx,
+      load,
+      job.attempt,
+      {
+        event: 'failed',
+        error: 'worker lost',
+        attempt: job.attempt,
+        detail: 'the attempt expired without an outcome',
+      },
+      ctx.now(),
+      true,
+    );
+  }
+
+  /** A paused scheduler holds loads: an attempt taken anyway is queued again for later (resume releases it). */
+  async function defer(load: Load, job: AttemptJob): Promise<void> {
+    const nowMs = ctx.now();
+    const attempt = nextAttempt(load);
+    const requeued = await requeueLoad(ctx.store, load.id, STARTABLE, job.attempt, attempt, { nowMs });
+    if (!requeued) return;
+    await queueAttempt(ctx, requeued, attempt, nowMs + ctx.settings.pauseDeferMs);
+    void syncPause();
+  }
+
+  async function handleDeadLetter(job: DeadAttempt): Promise<void> {
+    const load = await getLoad(ctx.store, job.loadId);
+    if (!load || FINAL_STATES.includes(load.state)) return;
+    const current =
+      load.queuedAttempt === job.attempt || (load.state === 'running' && load.attempt === job.attempt);
+    if (!current) return; // the load moved on to another attempt
+    const nowMs = ctx.now();
+    const error = `the queue gave up on attempt ${job.attempt} after ${job.retryCount + 1} tries: ${summarise(job.error)}`;
+    const dead = await moveLoad(ctx.store, load.id, load.state, 'dead', {
+      nowMs,
+      detail: { event: 'dead_letter', attempt: job.attempt, error },
+    });
+    if (!dead.won) return;
+    publishState(ctx, dead.load, dead.from, nowMs);
+    await logDecision(ctx, {
+      loadId: load.id,
+      kind: 'dead',
+      atMs: nowMs,
+      inputs: { attempt: job.attempt, retryCount: job.retryCount },
+      choice: { state: 'dead' },
+      reason: error,
+    });
+  }
+
+  return {
+    async start() {
+      if (started) return;
+      started = true;
+      unsubscribe.push(
+        ctx.bus.onEvent((e) => {
+          if (e.type === 'load.state' && e.to === 'cancelled') running.get(e.loadId)?.stop('cancelled');
+        }),
+        ctx.bus.onControl(() => {
+          void syncPause();
+        }),
+      );
+      await ctx.queue.workDeadLetters((job) => track(handleDeadLetter(job)));
+      await syncPause();
+      const poll = options.pausePollMs ?? 5000;
+      pollTimer = setInterval(() => void syncPause(), poll);
+      pollTimer.unref();
+    },
+    handleAttempt,
+    handleDeadLetter,
+    syncPause,
+    async drain(graceMs) {
+      draining = true;
+      clearInterval(pollTimer);
+      for (const u of unsubscribe.splice(0)) u();
+      await syncing;
+      if (workId) {
+        const id = workId;
+        workId = null;
+        await ctx.queue.boss.offWork(ctx.queue.name, { id, wait: false }).catch(() => {});
+      }
+      await ctx.queue.boss.offWork(ctx.queue.deadLetterName, { wait: false }).catch(() => {});
+      const settled = () => Promise.allSettled([...pending]);
+      let timer: NodeJS.Timeout | undefined;
+      const graceUp = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), graceMs);
+      });
+      const first = await Promise.race([settled().then(() => 'done' as const), graceUp]);
+      clearTimeout(timer);
+      if (first === 'timeout') {
+        for (const r of running.values()) r.stop('shutdown');
+        await settled();
+      }
+      await mqttPool.close().catch(() => {});
+    },
+    get active() {
+      return running.size;
+    },
+  };
+}
+
+function outcomeDetail(o: DispatchOutcome, attempt: number): Record<string, unknown> {
+  const d: Record<string, unknown> = { attempt, ok: o.ok, durationMs: o.durationMs };
+  if (o.exitCode !== undefined) d.exitCode = o.exitCode;
+  if (o.signal) d.signal = o.signal;
+  if (o.status !== undefined) d.status = o.status;
+  if (o.outputTail) d.outputTail = o.outputTail;
+  if (o.timedOut) d.timedOut = true;
+  if (o.aborted) d.aborted = true;
+  if (o.error && !o.ok) d.dispatchError = o.error;
+  return d;
+}
+
+function summarise(error: unknown): string {
+  if (error == null) return 'no error recorded';
+  if (typeof error === 'string') return error;
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  const text = JSON.stringify(error);
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
