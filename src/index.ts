@@ -13,6 +13,7 @@ export {
   savings,
   trainingEnergy,
 } from './accounting/index.ts';
+export { buildServer } from './api/index.ts';
 export { ConfigError, type GridshiftConfig, loadConfig, parseConfig } from './core/config.ts';
 export { InputError, ProviderError, type ProviderFailure } from './core/errors.ts';
 export { parseDuration, parseTime } from './core/human-time.ts';
@@ -29,6 +30,17 @@ export {
 } from './core/zones.ts';
 export * from './planner/index.ts';
 export { signPayload, verifySignature } from './runner/dispatch/webhook.ts';
+export {
+  ConflictError,
+  createScheduler,
+  NotFoundError,
+  type RunningService,
+  type ServiceOptions,
+  startService,
+} from './runner/index.ts';
+export type { LoadInput } from './runner/load-input.ts';
+export type * from './runner/service.ts';
 export * from './signals/index.ts';
 export type { SimulationResult } from './simulate/engine.ts';
 export { type SimulateOptions, simulate } from './simulate/simulate.ts';
+export { openStore } from './store/index.ts';

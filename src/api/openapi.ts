@@ -39,7 +39,9 @@ export function pruneSchemas<T extends Doc>(doc: T): T {
 export const transformObject: typeof jsonSchemaTransformObject = (input) =>
   pruneSchemas(jsonSchemaTransformObject(input) as Doc) as ReturnType<typeof jsonSchemaTransformObject>;
 
-const baseTransform = createJsonSchemaTransform({ skipList: ['/openapi.json'] });
+const baseTransform: ReturnType<typeof createJsonSchemaTransform> = createJsonSchemaTransform({
+  skipList: ['/openapi.json'],
+});
 
 /**
  * Each operation as the zod type provider writes it, plus the scope it needs (`x-gridshift-scope`:
