@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { toIso } from '../core/time.ts';
 import type { LoadAccounting, Report, ReportRow, SchedulerView } from '../runner/service.ts';
-import type { Decision } from '../store/audit.ts';
+import { type Decision, decisionRecord } from '../store/audit.ts';
 import type { DispatchTarget, Load, LoadEvent, LoadPlan } from '../store/loads.ts';
 import type {
   accountingSchema,
@@ -134,19 +134,9 @@ export function schedulerView(s: SchedulerView): z.infer<typeof schedulerStatusS
   };
 }
 
+/** The decision's record, with its time written as every API time is (no `.000` on whole seconds). */
 export function decisionView(d: Decision): z.infer<typeof decisionSchema> {
-  return {
-    seq: d.seq,
-    at: toIso(d.atMs),
-    loadId: d.loadId,
-    kind: d.kind,
-    inputs: d.inputs,
-    choice: d.choice,
-    alternatives: d.alternatives,
-    reason: d.reason,
-    prevHash: d.prevHash,
-    hash: d.hash,
-  };
+  return { ...decisionRecord(d), at: toIso(d.atMs) };
 }
 
 function figures(r: Omit<ReportRow, 'key'>) {

@@ -209,6 +209,21 @@ function needColumns(fields: string[], count: number, ctx: RowContext): void {
     throw rowError(ctx, `expected at least ${count} columns, found ${fields.length}`);
 }
 
+/**
+ * The rows below the header, split into fields: blank lines skipped, `ctx.lineNo` set to each row's line
+ * (for errors), and a row with fewer than `need` columns refused.
+ */
+function* dataRows(lines: readonly string[], need: number, ctx: RowContext): Generator<string[]> {
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.length === 0 || line.trim().length === 0) continue;
+    ctx.lineNo = i + 1;
+    const fields = splitLine(line);
+    needColumns(fields, need, ctx);
+    yield fields;
+  }
+}
+
 /** The most frequent gap between consecutive points, in minutes (60 for a single point). */
 function typicalStepMin(points: readonly Point[]): number {
   if (points.length < 2) return 60;
@@ -268,12 +283,7 @@ export function readCsvSeries(text: string, options: CsvReadOptions): Series {
   let fileZone: string | undefined;
   let prev = Number.NEGATIVE_INFINITY;
   const ctx: RowContext = { file, lineNo: 1 };
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.length === 0 || line.trim().length === 0) continue;
-    ctx.lineNo = i + 1;
-    const fields = splitLine(line);
-    needColumns(fields, need, ctx);
+  for (const fields of dataRows(lines, need, ctx)) {
     const start = timeField(fields, columns.time, ctx, 'timestamp');
     if (start <= prev)
       throw rowError(
@@ -326,12 +336,7 @@ export function readIssuedForecasts(text: string, options: CsvReadOptions): Seri
   let issuedAt = Number.NaN;
   let group: Point[] = [];
   const ctx: RowContext = { file, lineNo: 1 };
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.length === 0 || line.trim().length === 0) continue;
-    ctx.lineNo = i + 1;
-    const fields = splitLine(line);
-    needColumns(fields, need, ctx);
+  for (const fields of dataRows(lines, need, ctx)) {
     // rows of one issue are usually adjacent: parse the issue time only when its text changes
     if (fields[columns.issued] !== lastIssuedText) {
       lastIssuedText = fields[columns.issued];

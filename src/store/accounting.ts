@@ -1,5 +1,6 @@
 import type { Db, Row } from './db.ts';
 import { isUuid, type PlannedRun } from './loads.ts';
+import { ms, numOrNull } from './rows.ts';
 import * as sql from './sql.ts';
 
 /**
@@ -124,24 +125,20 @@ export async function reportSums(
   ]);
   return rows.map((r) => {
     const mixed = Number(r.currencies) > 1;
-    const num = (v: unknown) => (v == null ? null : Number(v));
     return {
       key: String(r.key),
       loads: Number(r.loads),
       energyKwh: Number(r.energy_kwh),
       emissionsG: Number(r.emissions_g),
       baselineEmissionsG: Number(r.baseline_emissions_g),
-      cost: mixed ? null : num(r.cost),
-      baselineCost: mixed ? null : num(r.baseline_cost),
+      cost: mixed ? null : numOrNull(r.cost),
+      baselineCost: mixed ? null : numOrNull(r.baseline_cost),
       currency: mixed ? null : ((r.currency as string | null) ?? null),
       mixedCurrencies: mixed,
       forecastBasis: Number(r.forecast_basis),
     };
   });
 }
-
-const ms = (v: unknown) => new Date(v as Date).getTime();
-const numOrNull = (v: unknown) => (v == null ? null : Number(v));
 
 function rowToAccounting(r: Row): AccountingRecord {
   return {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../core/errors.ts';
 import type { Db, Row } from './db.ts';
 import { isUuid } from './loads.ts';
+import { ms } from './rows.ts';
 import * as sql from './sql.ts';
 
 /**
@@ -72,9 +73,12 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** SHA-256 (hex) of the canonical JSON of the entry's content and its predecessor's hash. */
-export function decisionHash(d: Omit<Decision, 'hash'>): string {
-  const body = canonicalJson({
+/** A decision as it is exported and shown: the time as ISO-8601 (with milliseconds), fields in chain order. */
+export type DecisionRecord = { seq: number; at: string } & Omit<Decision, 'seq' | 'atMs'>;
+
+/** The one JSON shape of an entry: what the export writes, the API shows, and (without `hash`) is hashed. */
+export function decisionRecord(d: Decision): DecisionRecord {
+  return {
     seq: d.seq,
     at: new Date(d.atMs).toISOString(),
     loadId: d.loadId,
@@ -84,8 +88,14 @@ export function decisionHash(d: Omit<Decision, 'hash'>): string {
     alternatives: d.alternatives,
     reason: d.reason,
     prevHash: d.prevHash,
-  });
-  return createHash('sha256').update(body).digest('hex');
+    hash: d.hash,
+  };
+}
+
+/** SHA-256 (hex) of the canonical JSON of the entry's record (content and predecessor's hash, not its own). */
+export function decisionHash(d: Omit<Decision, 'hash'>): string {
+  const { hash: _own, ...body } = decisionRecord({ ...d, hash: '' });
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
 /**
@@ -199,7 +209,7 @@ export async function* exportDecisionsJsonl(
   db: Db,
   options: { afterSeq?: number; loadId?: string } = {},
 ): AsyncGenerator<string> {
-  for await (const d of readDecisions(db, options)) yield `${decisionToJson(d)}\n`;
+  for await (const d of readDecisions(db, options)) yield `${JSON.stringify(decisionRecord(d))}\n`;
 }
 
 /** Reads an export back (one entry per non-empty line) so a file can be verified with verifyChain. */
@@ -228,25 +238,10 @@ export function parseDecisionLine(line: string, lineNo = 0): Decision {
   };
 }
 
-function decisionToJson(d: Decision): string {
-  return JSON.stringify({
-    seq: d.seq,
-    at: new Date(d.atMs).toISOString(),
-    loadId: d.loadId,
-    kind: d.kind,
-    inputs: d.inputs,
-    choice: d.choice,
-    alternatives: d.alternatives,
-    reason: d.reason,
-    prevHash: d.prevHash,
-    hash: d.hash,
-  });
-}
-
 function rowToDecision(r: Row): Decision {
   return {
     seq: Number(r.seq),
-    atMs: r.at instanceof Date ? r.at.getTime() : Date.parse(String(r.at)),
+    atMs: ms(r.at),
     loadId: (r.load_id as string | null) ?? null,
     kind: String(r.kind),
     inputs: r.inputs,

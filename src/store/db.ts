@@ -87,14 +87,19 @@ export const DEFAULT_SCHEMA = 'gridshift';
 /** PostgreSQL's limit on a notification payload, in bytes. */
 export const MAX_NOTIFY_BYTES = 8000;
 
-/** Channels are spliced into LISTEN statements, so only plain lower-case identifiers are accepted. */
-function assertChannel(channel: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
+/** Names spliced into SQL must be plain lower-case identifiers; `field` names the option in the error. */
+function assertIdentifier(field: string, name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
     throw new InputError(
-      `channel: "${channel}" is not a plain identifier (a-z, 0-9, _; at most 63 characters)`,
+      `${field}: "${name}" is not a plain identifier (a-z, 0-9, _; at most 63 characters)`,
     );
   }
-  return channel;
+  return name;
+}
+
+/** Channels are spliced into LISTEN statements. */
+function assertChannel(channel: string): string {
+  return assertIdentifier('channel', channel);
 }
 
 function assertPayload(payload: string): string {
@@ -127,12 +132,7 @@ export function defaultDataDir(
 
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */
 export function assertSchemaName(schema: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new InputError(
-      `schema: "${schema}" is not a plain identifier (a-z, 0-9, _; at most 63 characters)`,
-    );
-  }
-  return schema;
+  return assertIdentifier('schema', schema);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../core/errors.ts';
 import type { Db, Row } from './db.ts';
+import { ms, msOrNull, numOrNull } from './rows.ts';
 import { LOAD_STATES } from './schema.ts';
 import * as sql from './sql.ts';
 
@@ -268,71 +269,6 @@ export async function listLoads(db: Db, filter: LoadFilter = {}): Promise<LoadPa
   return { loads, nextCursor };
 }
 
-export type TransitionResult =
-  | { won: true; from: LoadState; load: Load }
-  /** the load was not in one of the expected states (someone else moved it), or does not exist */
-  | { won: false; load: Load | null };
-
-export interface TransitionOptions extends Clocked {
-  /** recorded on the event; `error` (a string) is also kept as the load's lastError */
-  detail?: Record<string, unknown>;
-}
-
-/**
- * Moves a load to `to` if, and only if, its state is one of `from`: an atomic compare-and-set, so of
- * several workers racing for the same load exactly one wins. Entering `running` starts a new attempt.
- * Every move is recorded as a load event with its time and detail.
- */
-export async function transition(
-  db: Db,
-  loadId: string,
-  from: LoadState | readonly LoadState[],
-  to: LoadState,
-  options: TransitionOptions = {},
-): Promise<TransitionResult> {
-  const fromStates = [from].flat() as LoadState[];
-  assertState(to, 'to');
-  for (const f of fromStates) {
-    assertState(f, 'from');
-    if (!LOAD_TRANSITIONS[f].includes(to)) {
-      throw new InputError(`transition: a load cannot move from ${f} to ${to}`);
-    }
-  }
-  const detail = options.detail ?? {};
-  const error = typeof detail.error === 'string' ? detail.error : null;
-  const rows = isUuid(loadId)
-    ? await db.query<Row>(sql.transitionLoad(db.schema), [
-        loadId,
-        fromStates,
-        to,
-        new Date(options.nowMs ?? Date.now()),
-        JSON.stringify(detail),
-        error,
-        to === 'running',
-        FINISHING_STATES.includes(to),
-      ])
-    : [];
-  if (rows.length) return { won: true, from: rows[0].from_state as LoadState, load: rowToLoad(rows[0]) };
-  return { won: false, load: await getLoad(db, loadId) };
-}
-
-/** Records a (re)plan on a load that has not started yet (planned or waiting); null when it has. */
-export async function setPlan(
-  db: Db,
-  loadId: string,
-  plan: LoadPlan,
-  options: Clocked = {},
-): Promise<Load | null> {
-  if (!isUuid(loadId)) return null;
-  const rows = await db.query<Row>(sql.updatePlan(db.schema), [
-    loadId,
-    ...planParams(plan),
-    new Date(options.nowMs ?? Date.now()),
-    ['planned', 'waiting'],
-  ]);
-  return rows[0] ? rowToLoad(rows[0]) : null;
-}
-
 /** Every state transition of a load, oldest first. */
 export async function loadEvents(db: Db, loadId: string): Promise<LoadEvent[]> {
   if (!isUuid(loadId)) return [];
@@ -441,7 +377,7 @@ function assertState(s: string, field: string): asserts s is LoadState {
 const finiteOrNull = (v: number | null | undefined) =>
   v === undefined || v === null || !Number.isFinite(v) ? null : v;
 
-/** $18..$25 of insertLoad, $2..$9 of updatePlan */
+/** $18..$25 of insertLoad, $2..$9 of replanLoad */
 function planParams(plan: LoadPlan | null): unknown[] {
   if (!plan) return [null, null, null, null, null, null, null, null];
   validatePlan(plan);
@@ -457,10 +393,6 @@ function planParams(plan: LoadPlan | null): unknown[] {
     plan.currency ?? null,
   ];
 }
-
-const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : new Date(String(v)).getTime());
-const msOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : ms(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export function rowToLoad(r: Row): Load {
   const runs = r.plan_runs as PlannedRun[] | null;
@@ -536,7 +468,12 @@ function decodeCursor(cursor: string): { createdMs: number; id: string } {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The scheduler's moves: attempts, pieces, retries, replans
+// Moves (compare-and-set, with the scheduler's bookkeeping), replans, and the loads the scheduler looks for
+
+export type MoveResult =
+  | { won: true; from: LoadState; load: Load }
+  /** the load was not in one of the expected states (someone else moved it), or does not exist */
+  | { won: false; load: Load | null };
 
 export interface MoveOptions extends Clocked {
   /** recorded on the event; `error` (a string) is also kept as the load's lastError */
@@ -558,8 +495,10 @@ export interface MoveOptions extends Clocked {
 }
 
 /**
- * A compare-and-set move like `transition`, with the scheduler's bookkeeping (attempt numbers, failures,
- * pieces, actual runs) in the same statement as the state change and its event.
+ * Moves a load to `to` if, and only if, its state is one of `from` (and its attempt numbers are the
+ * expected ones): an atomic compare-and-set, so of several workers racing for the same load exactly one
+ * wins. The scheduler's bookkeeping (attempt numbers, failures, pieces, actual runs) changes in the same
+ * statement, and every move is recorded as a load event with its time and detail.
  */
 export async function moveLoad(
   db: Db,
@@ -567,7 +506,7 @@ export async function moveLoad(
   from: LoadState | readonly LoadState[],
   to: LoadState,
   options: MoveOptions = {},
-): Promise<TransitionResult> {
+): Promise<MoveResult> {
   const fromStates = [from].flat() as LoadState[];
   assertState(to, 'to');
   for (const f of fromStates) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InputError } from '../core/errors.ts';
 import type { Db, Row } from './db.ts';
 import { isUuid, type Load, type LoadState, rowToLoad } from './loads.ts';
+import { ms, msOrNull } from './rows.ts';
 import * as sql from './sql.ts';
 
 /**
@@ -113,8 +114,6 @@ export async function templateLoads(db: Db, id: string, states?: readonly LoadSt
   return rows.map(rowToLoad);
 }
 
-const msOrNull = (v: unknown): number | null => (v == null ? null : new Date(v as Date).getTime());
-
 function rowToTemplate(r: Row): RecurringTemplate {
   return {
     id: String(r.id),
@@ -126,8 +125,8 @@ function rowToTemplate(r: Row): RecurringTemplate {
     idempotencyKey: (r.idempotency_key as string | null) ?? null,
     active: Boolean(r.active),
     lastNominalMs: msOrNull(r.last_nominal),
-    createdMs: new Date(r.created_at as Date).getTime(),
-    updatedMs: new Date(r.updated_at as Date).getTime(),
+    createdMs: ms(r.created_at),
+    updatedMs: ms(r.updated_at),
     cancelledMs: msOrNull(r.cancelled_at),
   };
 }

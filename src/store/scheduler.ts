@@ -1,5 +1,6 @@
 import type { Db, Row } from './db.ts';
 import { countLoadsByState, type LoadState } from './loads.ts';
+import { ms, msOrNull, numOrNull } from './rows.ts';
 import * as sql from './sql.ts';
 
 /** Scheduler-wide state shared by every API replica and worker: the pause switch and planner runs. */
@@ -65,8 +66,6 @@ export async function recordPlannerRun(
   return rowToState(row);
 }
 
-const msOrNull = (v: unknown): number | null => (v == null ? null : new Date(v as Date).getTime());
-
 function rowToState(r: Row | undefined): SchedulerState {
   if (!r) throw new Error('scheduler_state row is missing: the schema was not migrated');
   return {
@@ -75,7 +74,7 @@ function rowToState(r: Row | undefined): SchedulerState {
     pausedReason: (r.paused_reason as string | null) ?? null,
     lastPlannerRunMs: msOrNull(r.last_planner_run),
     nextPlannerRunMs: msOrNull(r.next_planner_run),
-    updatedMs: new Date(r.updated_at as Date).getTime(),
+    updatedMs: ms(r.updated_at),
   };
 }
 
@@ -128,16 +127,15 @@ export interface ZoneSignalState {
 export async function zoneSignalState(db: Db, zone: string): Promise<ZoneSignalState | null> {
   const [r] = await db.query<Row>(sql.selectZoneSignal(db.schema), [zone]);
   if (!r) return null;
-  const num = (v: unknown) => (v == null ? null : Number(v));
   return {
     zone: String(r.zone),
-    carbon: num(r.carbon),
-    price: num(r.price),
+    carbon: numOrNull(r.carbon),
+    price: numOrNull(r.price),
     currency: (r.currency as string | null) ?? null,
     source: (r.source as string | null) ?? null,
     clean: Boolean(r.clean),
     bestNow: Boolean(r.best_now),
-    updatedMs: new Date(r.updated_at as Date).getTime(),
+    updatedMs: ms(r.updated_at),
   };
 }
 

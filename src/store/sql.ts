@@ -125,45 +125,6 @@ WHERE ($1::text[] IS NULL OR state = ANY($1::text[]))
 ORDER BY created_at DESC, id DESC
 LIMIT $8`;
 
-/**
- * Compare-and-set of a load's state: moves it only when its state is one of $2, and records the event
- * in the same statement. The row lock taken by FOR UPDATE makes a concurrent mover re-check the state
- * after this one commits, so of two racing movers exactly one gets a row back.
- * $1 id, $2 from states, $3 to state, $4 now, $5 detail (json text), $6 error text | null,
- * $7 increment attempt (boolean), $8 terminal (boolean)
- */
-export const transitionLoad = (s: string) => `
-WITH prev AS (
-  SELECT id, state FROM ${q(s)}.loads WHERE id = $1 AND state = ANY($2::text[]) FOR UPDATE
-), moved AS (
-  UPDATE ${q(s)}.loads l SET
-    state = $3,
-    attempt = l.attempt + CASE WHEN $7::boolean THEN 1 ELSE 0 END,
-    state_changed_at = $4,
-    updated_at = $4,
-    started_at = CASE WHEN $3 = 'running' THEN $4 ELSE l.started_at END,
-    finished_at = CASE WHEN $8::boolean THEN $4 WHEN $3 = 'running' THEN NULL ELSE l.finished_at END,
-    last_error = CASE WHEN $6::text IS NOT NULL THEN $6::text ELSE l.last_error END
-  FROM prev
-  WHERE l.id = prev.id
-  RETURNING ${loadColumns('l')}, prev.state AS from_state
-), ev AS (
-  INSERT INTO ${q(s)}.load_events (load_id, at, from_state, to_state, attempt, detail)
-  SELECT id, $4, from_state, state, attempt, $5::jsonb FROM moved
-)
-SELECT * FROM moved`;
-
-/**
- * Records a (re)plan on a load that has not started: $1 id, $2 plan_zone, $3 plan_runs (json text),
- * $4 planned_start, $5 expected_emissions_g, $6 expected_cost, $7 baseline_emissions_g, $8 baseline_cost,
- * $9 cost_currency, $10 now, $11 allowed states text[]
- */
-export const updatePlan = (s: string) => `
-UPDATE ${q(s)}.loads SET plan_zone = $2, plan_runs = $3::jsonb, planned_start = $4, expected_emissions_g = $5,
-  expected_cost = $6, baseline_emissions_g = $7, baseline_cost = $8, cost_currency = $9, updated_at = $10
-WHERE id = $1 AND state = ANY($11::text[])
-RETURNING ${LOAD_COLUMNS}`;
-
 export const selectLoadEvents = (s: string) => `
 SELECT seq, load_id, at, from_state, to_state, attempt, detail
 FROM ${q(s)}.load_events WHERE load_id = $1 ORDER BY seq`;
@@ -201,22 +162,23 @@ ORDER BY seq LIMIT $3`;
 
 // --- scheduler state -------------------------------------------------------------------------------
 
-export const selectScheduler = (s: string) => `
-SELECT paused, paused_at, paused_reason, last_planner_run, next_planner_run, updated_at
-FROM ${q(s)}.scheduler_state WHERE id`;
+const SCHEDULER_COLUMNS = 'paused, paused_at, paused_reason, last_planner_run, next_planner_run, updated_at';
+
+export const selectScheduler = (s: string) =>
+  `SELECT ${SCHEDULER_COLUMNS} FROM ${q(s)}.scheduler_state WHERE id`;
 
 /** $1 paused, $2 now, $3 reason | null */
 export const setPaused = (s: string) => `
 UPDATE ${q(s)}.scheduler_state SET paused = $1, paused_at = CASE WHEN $1 THEN $2::timestamptz END,
   paused_reason = CASE WHEN $1 THEN $3::text END, updated_at = $2
 WHERE id
-RETURNING paused, paused_at, paused_reason, last_planner_run, next_planner_run, updated_at`;
+RETURNING ${SCHEDULER_COLUMNS}`;
 
 /** $1 last run, $2 next run | null, $3 now */
 export const recordPlannerRun = (s: string) => `
 UPDATE ${q(s)}.scheduler_state SET last_planner_run = $1, next_planner_run = $2, updated_at = $3
 WHERE id
-RETURNING paused, paused_at, paused_reason, last_planner_run, next_planner_run, updated_at`;
+RETURNING ${SCHEDULER_COLUMNS}`;
 
 // --- api tokens ------------------------------------------------------------------------------------
 

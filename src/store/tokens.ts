@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { InputError } from '../core/errors.ts';
 import type { Db, Row } from './db.ts';
 import { isUuid } from './loads.ts';
+import { ms, msOrNull } from './rows.ts';
 import * as sql from './sql.ts';
 
 /**
@@ -69,14 +70,12 @@ export async function revokeToken(db: Db, id: string, options: { nowMs?: number 
   return rows.length > 0;
 }
 
-const msOrNull = (v: unknown): number | null => (v == null ? null : new Date(v as Date).getTime());
-
 function rowToToken(r: Row): ApiToken {
   return {
     id: String(r.id),
     name: String(r.name),
     scopes: r.scopes as TokenScope[],
-    createdMs: new Date(r.created_at as Date).getTime(),
+    createdMs: ms(r.created_at),
     lastUsedMs: msOrNull(r.last_used_at),
     revokedMs: msOrNull(r.revoked_at),
   };

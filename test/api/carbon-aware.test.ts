@@ -1,36 +1,21 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.ts';
-import type { Store } from '../../src/store/db.ts';
-import type { TestBackend } from '../store/backends.ts';
-import { DE_CARBON, embeddedBackend, frCarbon, NOW, testRegistry, tokensFor } from './helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DE_CARBON, fixtureApi, frCarbon } from './helpers.ts';
 
 /**
  * The Carbon Aware SDK routes over real HTTP, on the CSV fixtures (DE and FR, hourly, 2025-01-15/16) with
  * the clock at 2025-01-15T06:20Z. Expected values are worked out by hand from the fixture tables.
  */
 
-let backend: TestBackend;
-let store: Store;
-let app: FastifyInstance;
+const api = fixtureApi();
 let base: string;
-let token: string;
-
 beforeAll(async () => {
-  backend = embeddedBackend();
-  store = await backend.open();
-  token = (await tokensFor(store)).read;
-  app = await buildServer({ registry: testRegistry(), store, now: () => NOW, logger: false });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await backend?.cleanup();
+  base = await api.app.listen({ port: 0, host: '127.0.0.1' });
 });
 
 async function get(path: string, auth = true) {
-  const res = await fetch(`${base}${path}`, { headers: auth ? { authorization: `Bearer ${token}` } : {} });
+  const res = await fetch(`${base}${path}`, {
+    headers: auth ? { authorization: `Bearer ${api.token}` } : {},
+  });
   const text = await res.text();
   return {
     status: res.status,

@@ -1,4 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { buildServer } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createRegistry, type SignalRegistry } from '../../src/signals/registry.ts';
 import type { Store } from '../../src/store/db.ts';
@@ -45,3 +48,28 @@ export async function tokensFor(store: Store): Promise<Record<TokenScope, string
 }
 
 export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+export interface FixtureApi {
+  readonly app: FastifyInstance;
+  /** a token with the read scope */
+  readonly token: string;
+}
+
+/**
+ * The API on the fixture registry with the clock at NOW and a fresh embedded store: built before the
+ * file's tests (before hooks added after this call), closed and removed after them.
+ */
+export function fixtureApi(): FixtureApi {
+  const backend = embeddedBackend();
+  const api = {} as { app: FastifyInstance; token: string };
+  beforeAll(async () => {
+    const store = await backend.open();
+    api.token = (await tokensFor(store)).read;
+    api.app = await buildServer({ registry: testRegistry(), store, now: () => NOW, logger: false });
+  });
+  afterAll(async () => {
+    await api.app?.close();
+    await backend.cleanup();
+  });
+  return api;
+}

@@ -1,10 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.ts';
-import type { Store } from '../../src/store/db.ts';
-import type { TestBackend } from '../store/backends.ts';
-import { bearer, embeddedBackend, NOW, testRegistry, tokensFor } from './helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, fixtureApi } from './helpers.ts';
 
 /**
  * /openapi.json describes every route with its parameters, is an OpenAPI 3.1 document whose schemas
@@ -15,27 +12,15 @@ import { bearer, embeddedBackend, NOW, testRegistry, tokensFor } from './helpers
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document walked by hand
 type Json = Record<string, any>;
 
-let backend: TestBackend;
-let store: Store;
-let app: FastifyInstance;
+const api = fixtureApi();
 let doc: Json;
-let token: string;
 
 beforeAll(async () => {
-  backend = embeddedBackend();
-  store = await backend.open();
-  token = (await tokensFor(store)).read;
-  app = await buildServer({ registry: testRegistry(), store, now: () => NOW, logger: false });
-  await app.ready();
-  const r = await app.inject({ url: '/openapi.json' });
+  await api.app.ready();
+  const r = await api.app.inject({ url: '/openapi.json' });
   expect(r.statusCode).toBe(200);
   expect(r.headers['content-type']).toMatch(/application\/json/);
   doc = r.json();
-});
-
-afterAll(async () => {
-  await app?.close();
-  await backend?.cleanup();
 });
 
 /** Every route of the server, from Fastify's route tree: method and path in Fastify syntax (`:id`). */
@@ -68,7 +53,9 @@ describe('/openapi.json', () => {
   });
 
   it('documents every route the server has, except the docs themselves', () => {
-    const routes = serverRoutes(app).filter((r) => !r.path.startsWith('/docs') && r.path !== '/openapi.json');
+    const routes = serverRoutes(api.app).filter(
+      (r) => !r.path.startsWith('/docs') && r.path !== '/openapi.json',
+    );
     expect(routes.length).toBeGreaterThan(30);
     const missing = routes.filter((r) => !doc.paths[toOpenApiPath(r.path)]?.[r.method.toLowerCase()]);
     expect(missing).toEqual([]);
@@ -157,7 +144,7 @@ describe('/openapi.json', () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
     ajv.addSchema(doc, 'openapi.json');
     const check = async (path: string, url: string, status = 200) => {
-      const r = await app.inject({ url, headers: bearer(token) });
+      const r = await api.app.inject({ url, headers: bearer(api.token) });
       expect(r.statusCode, url).toBe(status);
       const responses = doc.paths[path].get.responses[String(status)];
       const schema =
@@ -181,9 +168,9 @@ describe('/openapi.json', () => {
   });
 
   it('is browsable at /docs', async () => {
-    const r = await app.inject({ url: '/docs' });
+    const r = await api.app.inject({ url: '/docs' });
     expect([200, 302]).toContain(r.statusCode);
-    const page = await app.inject({ url: '/docs/' });
+    const page = await api.app.inject({ url: '/docs/' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('swagger');
   });

@@ -1,32 +1,13 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.ts';
-import type { Store } from '../../src/store/db.ts';
-import type { TestBackend } from '../store/backends.ts';
-import { bearer, DE_CARBON, dePrice, embeddedBackend, NOW, testRegistry, tokensFor } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, DE_CARBON, dePrice, fixtureApi } from './helpers.ts';
 
 /** /v1/signals, /v1/zones, /v1/cloud-regions and /v1/decide on the CSV fixtures, clock at 06:20Z. */
 
-let backend: TestBackend;
-let store: Store;
-let token: string;
-let app: FastifyInstance;
+const api = fixtureApi();
 
-beforeAll(async () => {
-  backend = embeddedBackend();
-  store = await backend.open();
-  token = (await tokensFor(store)).read;
-  app = await buildServer({ registry: testRegistry(), store, now: () => NOW, logger: false });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await backend?.cleanup();
-});
-
-const get = (url: string) => app.inject({ url, headers: bearer(token) });
+const get = (url: string) => api.app.inject({ url, headers: bearer(api.token) });
 const post = (url: string, payload: object) =>
-  app.inject({ method: 'POST', url, payload, headers: bearer(token) });
+  api.app.inject({ method: 'POST', url, payload, headers: bearer(api.token) });
 
 describe('GET /v1/signals/:zone', () => {
   it('gives the current values, their quality, clean-now and the forecast from the slot holding now', async () => {

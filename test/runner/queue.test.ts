@@ -128,6 +128,18 @@ describeEachBackend('queue', (make) => {
     expect(await q.rescheduleAttempt(a, 1, T0 + 1)).toBe(false); // a is running
   });
 
+  it('takes due attempts one after another without waiting out the polling interval', async () => {
+    // the test clock stands still: a worker that waited between fetches would stop after the first attempt
+    const clock = new TestClock(T0);
+    const q = await open({ clock, pollingIntervalSeconds: 2 });
+    const loads = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    for (const loadId of loads) await q.scheduleAttempt(loadId, 1, T0);
+    const done = waiter<AttemptJob>(loads.length);
+    await q.work(async (job) => done.push(job));
+    const jobs = await done.promise;
+    expect(jobs.map((j) => j.loadId).sort()).toEqual([...loads].sort());
+  });
+
   it('derives expiry from the duration and refuses runs longer than a day', async () => {
     const q = await open();
     const loadId = randomUUID();

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   appendDecision,
   canonicalJson,
   type Decision,
   decisionHash,
+  decisionRecord,
   exportDecisionsJsonl,
   GENESIS_HASH,
   parseDecisionLine,
@@ -13,9 +14,8 @@ import {
   verifyAuditChain,
   verifyChain,
 } from '../../src/store/audit.ts';
-import type { Store } from '../../src/store/db.ts';
-import { createLoad, purgeLoads, transition } from '../../src/store/loads.ts';
-import { describeEachBackend, type TestBackend } from './backends.ts';
+import { createLoad, moveLoad, purgeLoads } from '../../src/store/loads.ts';
+import { describeEachStore } from './backends.ts';
 
 const T0 = Date.UTC(2025, 5, 1, 6, 0, 0);
 
@@ -42,36 +42,85 @@ describe('canonical JSON', () => {
 });
 
 describe('decision hash', () => {
+  const pause = {
+    seq: 1,
+    atMs: T0,
+    loadId: null,
+    kind: 'pause',
+    inputs: {},
+    choice: { paused: true },
+    alternatives: [],
+    reason: 'maintenance',
+    prevHash: GENESIS_HASH,
+  };
+
   it('is SHA-256 of the canonical entry including the previous hash', () => {
-    const d = {
-      seq: 1,
-      atMs: T0,
-      loadId: null,
-      kind: 'pause',
-      inputs: {},
-      choice: { paused: true },
-      alternatives: [],
-      reason: 'maintenance',
-      prevHash: GENESIS_HASH,
-    };
+    const d = pause;
     const body =
       '{"alternatives":[],"at":"2025-06-01T06:00:00.000Z","choice":{"paused":true},"inputs":{},"kind":"pause",' +
       `"loadId":null,"prevHash":"${GENESIS_HASH}","reason":"maintenance","seq":1}`;
     expect(decisionHash(d)).toBe(createHash('sha256').update(body).digest('hex'));
     expect(decisionHash({ ...d, prevHash: 'f'.repeat(64) })).not.toBe(decisionHash(d));
   });
+
+  it('gives the hashes existing chains were written with', () => {
+    const replan = {
+      seq: 42,
+      atMs: T0 + 123,
+      loadId: '3f2b8c1e-5d4a-4b7e-9c2d-1a0e6f7b8c9d',
+      kind: 'replan',
+      inputs: {
+        signals: [{ zone: 'SE', values: [41.5, 38, null], source: 'electricitymaps' }],
+        deadline: '2025-06-02T06:00:00Z',
+      },
+      choice: { zone: 'SE', runs: [{ startMs: 1748757600000, endMs: 1748761200000 }] },
+      alternatives: [{ zone: 'NO1', emissionsG: 12.25 }],
+      reason: 'cleaner window — 18 % less',
+      prevHash: 'ab'.repeat(32),
+    };
+    expect(decisionHash(pause)).toBe('c37382de79a46fa9d219af0141899baefdeff8be6efb426743b16944d43bd933');
+    expect(decisionHash(replan)).toBe('0d4abec918fd8988b6df94a1a032d2b7e26646213d95a7bb268e617a11d9ce43');
+    // an entry's own hash (as verifyChain passes it) is not part of what is hashed
+    expect(decisionHash({ ...replan, hash: 'f'.repeat(64) } as Decision)).toBe(decisionHash(replan));
+  });
 });
 
-describeEachBackend('decision log', (make) => {
-  let backend: TestBackend;
-  let db: Store;
+describe('decision record', () => {
+  const d: Decision = {
+    seq: 3,
+    atMs: T0,
+    loadId: null,
+    kind: 'resume',
+    inputs: { by: 'operator' },
+    choice: { paused: false },
+    alternatives: [],
+    reason: 'maintenance over',
+    prevHash: GENESIS_HASH,
+    hash: 'c'.repeat(64),
+  };
+
+  it('writes the time as ISO-8601 with milliseconds and keeps the fields in chain order', () => {
+    expect(JSON.stringify(decisionRecord(d))).toBe(
+      '{"seq":3,"at":"2025-06-01T06:00:00.000Z","loadId":null,"kind":"resume","inputs":{"by":"operator"},' +
+        `"choice":{"paused":false},"alternatives":[],"reason":"maintenance over","prevHash":"${GENESIS_HASH}",` +
+        `"hash":"${'c'.repeat(64)}"}`,
+    );
+  });
+
+  it('reads back as the decision it was made from', () => {
+    expect(parseDecisionLine(JSON.stringify(decisionRecord({ ...d, atMs: T0 + 7 })))).toEqual({
+      ...d,
+      atMs: T0 + 7,
+    });
+  });
+});
+
+describeEachStore('decision log', (suite) => {
   let loadId: string;
   beforeAll(async () => {
-    backend = make();
-    db = await backend.open();
     ({
       load: { id: loadId },
-    } = await createLoad(db, {
+    } = await createLoad(suite.db, {
       name: 'train',
       zones: ['SE'],
       durationMin: 60,
@@ -80,7 +129,6 @@ describeEachBackend('decision log', (make) => {
       deadlineMs: T0 + 86_400_000,
     }));
   });
-  afterAll(async () => backend?.cleanup());
 
   const plan = (i: number) => ({
     loadId,
@@ -97,43 +145,48 @@ describeEachBackend('decision log', (make) => {
   });
 
   it('chains entries: each names the hash of the one before', async () => {
-    const a = await appendDecision(db, plan(0));
-    const b = await appendDecision(db, plan(1));
+    const a = await appendDecision(suite.db, plan(0));
+    const b = await appendDecision(suite.db, plan(1));
     expect(a.seq).toBe(1);
     expect(a.prevHash).toBe(GENESIS_HASH);
     expect(b.seq).toBe(2);
     expect(b.prevHash).toBe(a.hash);
     expect(b.hash).toBe(decisionHash(b));
     const stored = [];
-    for await (const d of readDecisions(db)) stored.push(d);
+    for await (const d of readDecisions(suite.db)) stored.push(d);
     expect(stored).toEqual([a, b]);
-    expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 2, lastHash: b.hash });
+    expect(await verifyAuditChain(suite.db)).toEqual({ ok: true, count: 2, lastHash: b.hash });
   });
 
   it('never forks when many appenders race', async () => {
     const appended = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        appendDecision(db, { kind: 'dispatch', inputs: { i }, choice: { worker: i % 3 }, reason: 'due' }),
+        appendDecision(suite.db, {
+          kind: 'dispatch',
+          inputs: { i },
+          choice: { worker: i % 3 },
+          reason: 'due',
+        }),
       ),
     );
     expect(appended.map((d) => d.seq).sort((x, y) => x - y)).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 3),
     );
-    const verdict = await verifyAuditChain(db);
+    const verdict = await verifyAuditChain(suite.db);
     expect(verdict).toMatchObject({ ok: true, count: 22 });
   });
 
   it('keeps the log when the loads it speaks of are purged', async () => {
-    await transition(db, loadId, 'planned', 'cancelled', { nowMs: T0 });
-    expect(await purgeLoads(db, T0 + 1)).toBe(1);
+    await moveLoad(suite.db, loadId, 'planned', 'cancelled', { nowMs: T0 });
+    expect(await purgeLoads(suite.db, T0 + 1)).toBe(1);
     const forLoad = [];
-    for await (const d of readDecisions(db, { loadId })) forLoad.push(d);
+    for await (const d of readDecisions(suite.db, { loadId })) forLoad.push(d);
     expect(forLoad.map((d) => d.seq)).toEqual([1, 2]);
   });
 
   it('exports JSON lines that verify on their own', async () => {
     const lines: string[] = [];
-    for await (const line of exportDecisionsJsonl(db)) lines.push(line);
+    for await (const line of exportDecisionsJsonl(suite.db)) lines.push(line);
     expect(lines).toHaveLength(22);
     expect(lines.every((l) => l.endsWith('\n'))).toBe(true);
     const first = JSON.parse(lines[0]);
@@ -151,21 +204,21 @@ describeEachBackend('decision log', (make) => {
   });
 
   it('refuses entries it could not hash faithfully', async () => {
-    await expect(appendDecision(db, { kind: 'Plan!', inputs: {}, choice: {}, reason: 'x' })).rejects.toThrow(
-      /^kind/,
-    );
-    await expect(appendDecision(db, { kind: 'plan', inputs: {}, choice: {}, reason: ' ' })).rejects.toThrow(
-      /^reason/,
-    );
     await expect(
-      appendDecision(db, { kind: 'plan', inputs: { s: 'a\u0000b' }, choice: {}, reason: 'x' }),
+      appendDecision(suite.db, { kind: 'Plan!', inputs: {}, choice: {}, reason: 'x' }),
+    ).rejects.toThrow(/^kind/);
+    await expect(
+      appendDecision(suite.db, { kind: 'plan', inputs: {}, choice: {}, reason: ' ' }),
+    ).rejects.toThrow(/^reason/);
+    await expect(
+      appendDecision(suite.db, { kind: 'plan', inputs: { s: 'a\u0000b' }, choice: {}, reason: 'x' }),
     ).rejects.toThrow(/^inputs/);
   });
 
   // Last: these edit the log behind the repository's back.
   it('detects an edited entry and names its seq', async () => {
-    await db.exec(`UPDATE "${db.schema}".decisions SET choice = '{"zone": "NO1"}' WHERE seq = 7`);
-    const verdict = await verifyAuditChain(db);
+    await suite.db.exec(`UPDATE "${suite.db.schema}".decisions SET choice = '{"zone": "NO1"}' WHERE seq = 7`);
+    const verdict = await verifyAuditChain(suite.db);
     expect(verdict).toEqual({
       ok: false,
       brokenSeq: 7,
@@ -175,17 +228,17 @@ describeEachBackend('decision log', (make) => {
   });
 
   it('detects an entry whose hash was recomputed after editing (the next link breaks)', async () => {
-    const [row] = await db.query<Decision & { at: Date }>(
+    const [row] = await suite.db.query<Decision & { at: Date }>(
       `SELECT seq, at, load_id AS "loadId", kind, inputs, choice, alternatives, reason, prev_hash AS "prevHash"
-       FROM "${db.schema}".decisions WHERE seq = 7`,
+       FROM "${suite.db.schema}".decisions WHERE seq = 7`,
     );
     const rehashed = decisionHash({ ...row, seq: Number(row.seq), atMs: row.at.getTime() });
-    await db.query(`UPDATE "${db.schema}".decisions SET hash = $1 WHERE seq = 7`, [rehashed]);
-    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, brokenSeq: 8 });
+    await suite.db.query(`UPDATE "${suite.db.schema}".decisions SET hash = $1 WHERE seq = 7`, [rehashed]);
+    expect(await verifyAuditChain(suite.db)).toMatchObject({ ok: false, brokenSeq: 8 });
   });
 
   it('detects a deleted entry', async () => {
-    await db.exec(`DELETE FROM "${db.schema}".decisions WHERE seq = 3`);
-    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, brokenSeq: 4, count: 2 });
+    await suite.db.exec(`DELETE FROM "${suite.db.schema}".decisions WHERE seq = 3`);
+    expect(await verifyAuditChain(suite.db)).toMatchObject({ ok: false, brokenSeq: 4, count: 2 });
   });
 });

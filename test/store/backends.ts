@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.ts';
 
 /**
@@ -74,11 +74,13 @@ function templateDir(): Promise<string> {
 }
 
 function embeddedBackend(): TestBackend {
-  const root = mkdtempSync(join(tmpdir(), 'gridshift-store-'));
+  // made on the first open, so a backend whose suite never runs leaves nothing behind
+  let root: string | undefined;
   const opened: Store[] = [];
   return {
     kind: 'embedded',
     async open(options = {}) {
+      root ??= mkdtempSync(join(tmpdir(), 'gridshift-store-'));
       const dir = join(root, `db-${unique()}`);
       cpSync(await templateDir(), dir, { recursive: true });
       const store = await openStore({ dataDir: dir, migrate: options.migrate });
@@ -93,7 +95,7 @@ function embeddedBackend(): TestBackend {
     },
     async cleanup() {
       for (const s of opened) await s.close().catch(() => {});
-      rmSync(root, { recursive: true, force: true });
+      if (root) rmSync(root, { recursive: true, force: true });
     },
   };
 }
@@ -159,5 +161,48 @@ export function describeEachBackend(title: string, body: (backend: () => TestBac
       return;
     }
     body(make);
+  });
+}
+
+/** Removes what `backend` opened once the suite's tests are done; returns it. */
+export function suiteBackend(backend: TestBackend): TestBackend {
+  afterAll(() => backend.cleanup());
+  return backend;
+}
+
+/** Ends the PostgreSQL sessions of `applicationName`, as a failover or an administrator would; how many. */
+export async function terminateSessions(applicationName: string): Promise<number> {
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ n: number }>(
+      'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    return rows[0].n;
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface SuiteStore {
+  /** the suite's backend: open more stores on it, or reopen `db` as a second process would */
+  readonly backend: TestBackend;
+  /** a fresh migrated store, open from the suite's first hook to its end */
+  readonly db: Store;
+}
+
+/**
+ * `describeEachBackend` with a fresh migrated store for the suite: opened before its tests (and before
+ * hooks the body adds), closed and removed after them.
+ */
+export function describeEachStore(title: string, body: (suite: SuiteStore) => void): void {
+  describeEachBackend(title, (make) => {
+    const backend = suiteBackend(make());
+    const suite = { backend } as { backend: TestBackend; db: Store };
+    beforeAll(async () => {
+      suite.db = await backend.open();
+    });
+    body(suite);
   });
 }

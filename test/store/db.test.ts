@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
 import {
   assertSchemaName,
@@ -20,8 +20,9 @@ import {
   BACKENDS,
   describeEachBackend,
   skipPostgres,
+  suiteBackend,
   TEST_DATABASE_URL,
-  type TestBackend,
+  terminateSessions,
 } from './backends.ts';
 
 const load = {
@@ -61,6 +62,9 @@ describe('data directory and options', () => {
     for (const bad of ['Grid', 'a-b', 'x"; DROP TABLE y; --', '1abc', '']) {
       expect(() => assertSchemaName(bad)).toThrow(InputError);
     }
+    expect(() => assertSchemaName('a-b')).toThrow(
+      'schema: "a-b" is not a plain identifier (a-z, 0-9, _; at most 63 characters)',
+    );
   });
 
   it('names the server it cannot reach, without the password', async () => {
@@ -85,11 +89,7 @@ describe('data directory and options', () => {
 });
 
 describeEachBackend('store and migrations', (make) => {
-  let backend: TestBackend;
-  beforeAll(() => {
-    backend = make();
-  });
-  afterAll(async () => backend?.cleanup());
+  const backend = suiteBackend(make());
 
   it('creates the schema on first open and does nothing on the next', async () => {
     const db = await backend.open({ migrate: false });
@@ -163,11 +163,7 @@ describeEachBackend('store and migrations', (make) => {
 });
 
 describe('embedded store', () => {
-  let backend: TestBackend;
-  beforeAll(() => {
-    backend = BACKENDS[0].make();
-  });
-  afterAll(async () => backend?.cleanup());
+  const backend = suiteBackend(BACKENDS[0].make());
 
   it('keeps its data across restarts and serves one process at a time', async () => {
     const db = await backend.open();
@@ -189,11 +185,7 @@ describe('embedded store', () => {
 });
 
 describe.skipIf(skipPostgres)('PostgreSQL store', () => {
-  let backend: TestBackend;
-  beforeAll(() => {
-    backend = BACKENDS[1].make();
-  });
-  afterAll(async () => backend?.cleanup());
+  const backend = suiteBackend(BACKENDS[1].make());
 
   it('lets concurrent starters migrate one schema without racing', async () => {
     const schema = `t_${randomBytes(4).toString('hex')}`;
@@ -225,17 +217,7 @@ describe.skipIf(skipPostgres)('PostgreSQL store', () => {
       db.query('SELECT pg_sleep(0.05)'),
       db.query('SELECT 1'),
     ]);
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query(
-        'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE application_name = $1',
-        [applicationName],
-      );
-      expect(rows[0].n).toBeGreaterThanOrEqual(2);
-    } finally {
-      await admin.end();
-    }
+    expect(await terminateSessions(applicationName)).toBeGreaterThanOrEqual(2);
     expect(await db.query('SELECT 42 AS answer')).toEqual([{ answer: 42 }]);
     const { load: created } = await db.transaction((tx) => createLoad(tx, load));
     expect((await getLoad(db, created.id))?.id).toBe(created.id);

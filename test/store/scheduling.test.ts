@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
 import {
   type AccountingRecord,
@@ -8,7 +7,6 @@ import {
   reportSums,
   saveAccounting,
 } from '../../src/store/accounting.ts';
-import type { Store } from '../../src/store/db.ts';
 import {
   createLoad,
   dueLoads,
@@ -30,13 +28,7 @@ import {
   templateLoads,
 } from '../../src/store/recurring.ts';
 import { saveZoneSignalState, withPlannerLock, zoneSignalState } from '../../src/store/scheduler.ts';
-import {
-  BACKENDS,
-  describeEachBackend,
-  skipPostgres,
-  TEST_DATABASE_URL,
-  type TestBackend,
-} from './backends.ts';
+import { BACKENDS, describeEachStore, skipPostgres, suiteBackend, terminateSessions } from './backends.ts';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 5, 2, 6, 0, 0);
@@ -56,20 +48,12 @@ const spec = (over: Partial<NewLoad> = {}): NewLoad => ({
 /** Resolves after `ms` (used only to let a notification arrive). */
 const tick = (ms = 50) => new Promise((r) => setTimeout(r, ms));
 
-describeEachBackend('scheduler store', (make) => {
-  let backend: TestBackend;
-  let db: Store;
-  beforeAll(async () => {
-    backend = make();
-    db = await backend.open();
-  });
-  afterAll(async () => backend?.cleanup());
-
+describeEachStore('scheduler store', (suite) => {
   it('is at the newest schema version, with the scheduler columns on loads', async () => {
     expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
-    expect(await schemaVersion(db)).toBe(SCHEMA_VERSION);
+    expect(await schemaVersion(suite.db)).toBe(SCHEMA_VERSION);
     const { load } = await createLoad(
-      db,
+      suite.db,
       spec({
         baselineStartMs: T0 + HOUR,
         minPieceMin: 15,
@@ -95,11 +79,12 @@ describeEachBackend('scheduler store', (make) => {
   });
 
   it('starts an attempt only with the queued attempt number, counts failures and records what ran', async () => {
-    const { load } = await createLoad(db, spec(), { nowMs: T0 });
+    const { load } = await createLoad(suite.db, spec(), { nowMs: T0 });
     expect(
-      (await moveLoad(db, load.id, 'planned', 'running', { expectQueuedAttempt: 2, setAttempt: 2 })).won,
+      (await moveLoad(suite.db, load.id, 'planned', 'running', { expectQueuedAttempt: 2, setAttempt: 2 }))
+        .won,
     ).toBe(false);
-    const started = await moveLoad(db, load.id, 'planned', 'running', {
+    const started = await moveLoad(suite.db, load.id, 'planned', 'running', {
       nowMs: T0 + 1000,
       expectQueuedAttempt: 1,
       setAttempt: 1,
@@ -110,7 +95,7 @@ describeEachBackend('scheduler store', (make) => {
       from: 'planned',
       load: { state: 'running', attempt: 1, startedMs: T0 + 1000 },
     });
-    const failed = await moveLoad(db, load.id, 'running', 'failed', {
+    const failed = await moveLoad(suite.db, load.id, 'running', 'failed', {
       nowMs: T0 + 2000,
       expectAttempt: 1,
       failures: 'inc',
@@ -122,17 +107,18 @@ describeEachBackend('scheduler store', (make) => {
       lastError: 'exit code 1',
       finishedMs: T0 + 2000,
     });
-    await moveLoad(db, load.id, 'failed', 'waiting', { nowMs: T0 + 3000, setQueuedAttempt: 2 });
+    await moveLoad(suite.db, load.id, 'failed', 'waiting', { nowMs: T0 + 3000, setQueuedAttempt: 2 });
     // a stale attempt (1) cannot start it any more
     expect(
-      (await moveLoad(db, load.id, 'waiting', 'running', { expectQueuedAttempt: 1, setAttempt: 1 })).won,
+      (await moveLoad(suite.db, load.id, 'waiting', 'running', { expectQueuedAttempt: 1, setAttempt: 1 }))
+        .won,
     ).toBe(false);
-    await moveLoad(db, load.id, 'waiting', 'running', {
+    await moveLoad(suite.db, load.id, 'waiting', 'running', {
       nowMs: T0 + 4000,
       expectQueuedAttempt: 2,
       setAttempt: 2,
     });
-    const done = await moveLoad(db, load.id, 'running', 'succeeded', {
+    const done = await moveLoad(suite.db, load.id, 'running', 'succeeded', {
       nowMs: T0 + 5000,
       expectAttempt: 2,
       appendRuns: [{ startMs: T0 + 4000, endMs: T0 + 5000 }],
@@ -144,7 +130,7 @@ describeEachBackend('scheduler store', (make) => {
       actualRuns: [{ startMs: T0 + 4000, endMs: T0 + 5000 }],
       finishedMs: T0 + 5000,
     });
-    const events = await loadEvents(db, load.id);
+    const events = await loadEvents(suite.db, load.id);
     expect(events.map((e) => [e.from, e.to, e.attempt])).toEqual([
       [null, 'planned', 0],
       ['planned', 'running', 1],
@@ -157,7 +143,7 @@ describeEachBackend('scheduler store', (make) => {
 
   it('moves an interruptible load back to waiting between pieces, keeping its first start', async () => {
     const { load } = await createLoad(
-      db,
+      suite.db,
       spec({
         interruptible: true,
         plan: {
@@ -169,19 +155,19 @@ describeEachBackend('scheduler store', (make) => {
         },
       }),
     );
-    await moveLoad(db, load.id, 'planned', 'running', {
+    await moveLoad(suite.db, load.id, 'planned', 'running', {
       nowMs: T0 + HOUR,
       expectQueuedAttempt: 1,
       setAttempt: 1,
     });
-    const between = await moveLoad(db, load.id, 'running', 'waiting', {
+    const between = await moveLoad(suite.db, load.id, 'running', 'waiting', {
       nowMs: T0 + 1.5 * HOUR,
       setPiece: 1,
       setQueuedAttempt: 2,
       appendRuns: [{ startMs: T0 + HOUR, endMs: T0 + 1.5 * HOUR }],
     });
     expect(between.load).toMatchObject({ state: 'waiting', piece: 1, queuedAttempt: 2 });
-    const second = await moveLoad(db, load.id, 'waiting', 'running', {
+    const second = await moveLoad(suite.db, load.id, 'waiting', 'running', {
       nowMs: T0 + 3 * HOUR,
       expectQueuedAttempt: 2,
       setAttempt: 2,
@@ -190,7 +176,7 @@ describeEachBackend('scheduler store', (make) => {
     // replanning is only for loads that have not run a piece
     expect(
       await replanLoad(
-        db,
+        suite.db,
         load.id,
         { zone: 'DE', runs: [{ startMs: T0, endMs: T0 + HOUR }] },
         { states: ['running'] },
@@ -199,18 +185,18 @@ describeEachBackend('scheduler store', (make) => {
   });
 
   it('requeues and replans with compare-and-set on the queued attempt', async () => {
-    const { load } = await createLoad(db, spec());
-    await moveLoad(db, load.id, 'planned', 'waiting');
-    expect(await requeueLoad(db, load.id, ['waiting'], 7, 8)).toBeNull();
-    const requeued = await requeueLoad(db, load.id, ['waiting'], 1, 2, { nowMs: T0 });
+    const { load } = await createLoad(suite.db, spec());
+    await moveLoad(suite.db, load.id, 'planned', 'waiting');
+    expect(await requeueLoad(suite.db, load.id, ['waiting'], 7, 8)).toBeNull();
+    const requeued = await requeueLoad(suite.db, load.id, ['waiting'], 1, 2, { nowMs: T0 });
     expect(requeued).toMatchObject({ state: 'waiting', queuedAttempt: 2, updatedMs: T0 });
     const plan = {
       zone: 'DE',
       runs: [{ startMs: T0 + 5 * HOUR, endMs: T0 + 6 * HOUR }],
       expectedEmissionsG: 200,
     };
-    expect(await replanLoad(db, load.id, plan, { expectQueuedAttempt: 1 })).toBeNull();
-    const replanned = await replanLoad(db, load.id, plan, {
+    expect(await replanLoad(suite.db, load.id, plan, { expectQueuedAttempt: 1 })).toBeNull();
+    const replanned = await replanLoad(suite.db, load.id, plan, {
       expectQueuedAttempt: 2,
       held: true,
       holdReason: 'why',
@@ -220,7 +206,7 @@ describeEachBackend('scheduler store', (make) => {
   });
 
   it('finds loads to replan, to repair and that are due', async () => {
-    const fresh = await backend.open();
+    const fresh = await suite.backend.open();
     const mk = async (over: Partial<NewLoad>, state: 'waiting' | 'failed' | 'planned', nowMs: number) => {
       const { load } = await createLoad(fresh, spec(over), { nowMs });
       if (state === 'waiting') await moveLoad(fresh, load.id, 'planned', 'waiting', { nowMs });
@@ -268,8 +254,8 @@ describeEachBackend('scheduler store', (make) => {
       flexMin: 60,
       timeZone: 'UTC',
     };
-    const a = await createTemplate(db, { ...t, idempotencyKey: 'nightly-1' }, { nowMs: T0 });
-    const b = await createTemplate(db, { ...t, idempotencyKey: 'nightly-1' }, { nowMs: T0 + 1 });
+    const a = await createTemplate(suite.db, { ...t, idempotencyKey: 'nightly-1' }, { nowMs: T0 });
+    const b = await createTemplate(suite.db, { ...t, idempotencyKey: 'nightly-1' }, { nowMs: T0 + 1 });
     expect(a.created).toBe(true);
     expect(b).toEqual({ template: a.template, created: false });
     expect(a.template).toMatchObject({
@@ -279,20 +265,24 @@ describeEachBackend('scheduler store', (make) => {
       lastNominalMs: null,
       createdMs: T0,
     });
-    expect((await advanceTemplate(db, a.template.id, T0 + 2 * HOUR))?.lastNominalMs).toBe(T0 + 2 * HOUR);
-    expect((await advanceTemplate(db, a.template.id, T0 + HOUR))?.lastNominalMs).toBe(T0 + 2 * HOUR);
-    const { load } = await createLoad(db, spec({ templateId: a.template.id }));
-    expect((await templateLoads(db, a.template.id)).map((l) => l.id)).toEqual([load.id]);
-    expect(await templateLoads(db, a.template.id, ['waiting'])).toEqual([]);
-    expect((await cancelTemplate(db, a.template.id, { nowMs: T0 + 5 }))?.active).toBe(false);
-    expect(await cancelTemplate(db, a.template.id)).toBeNull();
-    expect((await getTemplate(db, a.template.id))?.cancelledMs).toBe(T0 + 5);
-    expect((await listTemplates(db, { activeOnly: true })).map((x) => x.id)).not.toContain(a.template.id);
-    await expect(createTemplate(db, { ...t, flexMin: -1 })).rejects.toThrow(InputError);
+    expect((await advanceTemplate(suite.db, a.template.id, T0 + 2 * HOUR))?.lastNominalMs).toBe(
+      T0 + 2 * HOUR,
+    );
+    expect((await advanceTemplate(suite.db, a.template.id, T0 + HOUR))?.lastNominalMs).toBe(T0 + 2 * HOUR);
+    const { load } = await createLoad(suite.db, spec({ templateId: a.template.id }));
+    expect((await templateLoads(suite.db, a.template.id)).map((l) => l.id)).toEqual([load.id]);
+    expect(await templateLoads(suite.db, a.template.id, ['waiting'])).toEqual([]);
+    expect((await cancelTemplate(suite.db, a.template.id, { nowMs: T0 + 5 }))?.active).toBe(false);
+    expect(await cancelTemplate(suite.db, a.template.id)).toBeNull();
+    expect((await getTemplate(suite.db, a.template.id))?.cancelledMs).toBe(T0 + 5);
+    expect((await listTemplates(suite.db, { activeOnly: true })).map((x) => x.id)).not.toContain(
+      a.template.id,
+    );
+    await expect(createTemplate(suite.db, { ...t, flexMin: -1 })).rejects.toThrow(InputError);
   });
 
   it('stores accounting and sums it per day, tag and zone (costs in one currency only)', async () => {
-    const fresh = await backend.open();
+    const fresh = await suite.backend.open();
     const rec = (over: Partial<AccountingRecord>): AccountingRecord => ({
       loadId: randomUUID(),
       name: 'x',
@@ -388,7 +378,7 @@ describeEachBackend('scheduler store', (make) => {
   });
 
   it('remembers the last signal reading per zone', async () => {
-    expect(await zoneSignalState(db, 'DE')).toBeNull();
+    expect(await zoneSignalState(suite.db, 'DE')).toBeNull();
     const state = {
       zone: 'DE',
       carbon: 120,
@@ -399,8 +389,8 @@ describeEachBackend('scheduler store', (make) => {
       bestNow: false,
       updatedMs: T0,
     };
-    await saveZoneSignalState(db, state);
-    expect(await zoneSignalState(db, 'DE')).toEqual({ ...state, price: null });
+    await saveZoneSignalState(suite.db, state);
+    expect(await zoneSignalState(suite.db, 'DE')).toEqual({ ...state, price: null });
   });
 
   it('runs one planner pass at a time', async () => {
@@ -408,38 +398,41 @@ describeEachBackend('scheduler store', (make) => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const first = withPlannerLock(db, async () => {
+    const first = withPlannerLock(suite.db, async () => {
       await gate;
       return 'first';
     });
     await tick();
-    expect(await withPlannerLock(db, async () => 'second')).toMatchObject({ ran: false });
+    expect(await withPlannerLock(suite.db, async () => 'second')).toMatchObject({ ran: false });
     release();
     expect(await first).toEqual({ ran: true, value: 'first' });
-    expect(await withPlannerLock(db, async () => 'third')).toEqual({ ran: true, value: 'third' });
+    expect(await withPlannerLock(suite.db, async () => 'third')).toEqual({ ran: true, value: 'third' });
   });
 
   it('delivers notifications to listeners, after commit only', async () => {
     const got: string[] = [];
-    const channel = `${db.schema}_test`;
-    const stop = await db.listen(channel, (p) => got.push(p));
-    await db.notify(channel, 'one');
-    await db
+    const channel = `${suite.db.schema}_test`;
+    const stop = await suite.db.listen(channel, (p) => got.push(p));
+    await suite.db.notify(channel, 'one');
+    await suite.db
       .transaction(async (tx) => {
         await tx.notify(channel, 'rolled back');
         throw new Error('no');
       })
       .catch(() => {});
-    await db.transaction(async (tx) => tx.notify(channel, 'committed'));
+    await suite.db.transaction(async (tx) => tx.notify(channel, 'committed'));
     await waitUntil(() => got.length >= 2);
     await tick();
     expect(got).toEqual(['one', 'committed']);
     await stop();
-    await db.notify(channel, 'after');
+    await suite.db.notify(channel, 'after');
     await tick();
     expect(got).toEqual(['one', 'committed']);
-    await expect(db.notify('Bad Channel', 'x')).rejects.toThrow(InputError);
-    await expect(db.notify(channel, 'x'.repeat(9000))).rejects.toThrow(/8000/);
+    await expect(suite.db.notify('Bad Channel', 'x')).rejects.toThrow(InputError);
+    await expect(suite.db.notify('Bad Channel', 'x')).rejects.toThrow(
+      'channel: "Bad Channel" is not a plain identifier (a-z, 0-9, _; at most 63 characters)',
+    );
+    await expect(suite.db.notify(channel, 'x'.repeat(9000))).rejects.toThrow(/8000/);
   });
 });
 
@@ -452,11 +445,7 @@ async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> 
 }
 
 describe.skipIf(skipPostgres)('scheduler store on PostgreSQL across processes', () => {
-  let backend: TestBackend;
-  beforeAll(() => {
-    backend = BACKENDS[1].make();
-  });
-  afterAll(async () => backend?.cleanup());
+  const backend = suiteBackend(BACKENDS[1].make());
 
   it('lets one of two stores run the planner, the other is told', async () => {
     const a = await backend.open();
@@ -486,17 +475,7 @@ describe.skipIf(skipPostgres)('scheduler store on PostgreSQL across processes', 
     await a.listen(channel, (p) => got.push(p), { onReconnect: () => reconnects++ });
     await b.notify(channel, 'before');
     await waitUntil(() => got.includes('before'));
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query(
-        'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE application_name = $1',
-        [`${applicationName}-listen`],
-      );
-      expect(rows[0].n).toBe(1);
-    } finally {
-      await admin.end();
-    }
+    expect(await terminateSessions(`${applicationName}-listen`)).toBe(1);
     await waitUntil(() => reconnects > 0, 10_000);
     await b.notify(channel, 'after');
     await waitUntil(() => got.includes('after'));

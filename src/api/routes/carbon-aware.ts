@@ -145,6 +145,11 @@ const responses = (ok: z.ZodType) => ({
   400: validationProblemSchema,
 });
 
+/** Adds a message to a field's list, as ASP.NET collects them. */
+function addError(errors: Record<string, string[]>, field: string, message: string): void {
+  errors[field] = [...(errors[field] ?? []), message];
+}
+
 /** Non-empty location names, in order. */
 function locationsOf(raw: string | string[] | undefined): string[] {
   return (raw === undefined ? [] : [raw].flat()).map((l) => l.trim()).filter((l) => l !== '');
@@ -194,10 +199,12 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
     }
     if (err.validation) {
       const errors: Record<string, string[]> = {};
-      for (const issue of err.validation) {
-        const name = issue.instancePath.split('/').filter(Boolean)[0] ?? 'request';
-        errors[name] = [...(errors[name] ?? []), issue.message ?? 'invalid'];
-      }
+      for (const issue of err.validation)
+        addError(
+          errors,
+          issue.instancePath.split('/').filter(Boolean)[0] ?? 'request',
+          issue.message ?? 'invalid',
+        );
       return reply
         .code(400)
         .type(PROBLEM_CONTENT_TYPE)
@@ -261,58 +268,49 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
     duration: timeSpan(p.durationMs),
   });
 
-  app.get(
+  /** The emissions routes share their query and answer; they differ in the locations read and the points kept. */
+  function emissionsRoute(
+    path: string,
+    doc: { summary: string; description?: string },
+    pick: (query: z.infer<typeof emissionsQuery>, locations: string[]) => Promise<EmissionsPoint[]>,
+  ) {
+    app.get(
+      path,
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['carbon-aware-sdk'],
+          ...doc,
+          querystring: emissionsQuery,
+          response: responses(z.array(emissionsDataSchema)),
+        },
+      },
+      async (request, reply) => {
+        const points = await pick(request.query, requireLocations(request.query.location));
+        return points.length ? points.map(emissionsView) : send204(reply);
+      },
+    );
+  }
+
+  emissionsRoute(
     '/emissions/bylocation',
-    {
-      config: { scope: 'read' },
-      schema: {
-        tags: ['carbon-aware-sdk'],
-        summary: 'Carbon Aware SDK: emissions data of one location',
-        querystring: emissionsQuery,
-        response: responses(z.array(emissionsDataSchema)),
-      },
-    },
-    async (request, reply) => {
-      const locations = requireLocations(request.query.location);
-      const data = await emissionsData(request.query, locations.slice(0, 1));
-      return data.length ? data.map(emissionsView) : send204(reply);
-    },
+    { summary: 'Carbon Aware SDK: emissions data of one location' },
+    (query, locations) => emissionsData(query, locations.slice(0, 1)),
   );
 
-  app.get(
+  emissionsRoute(
     '/emissions/bylocations',
-    {
-      config: { scope: 'read' },
-      schema: {
-        tags: ['carbon-aware-sdk'],
-        summary: 'Carbon Aware SDK: emissions data of several locations',
-        querystring: emissionsQuery,
-        response: responses(z.array(emissionsDataSchema)),
-      },
-    },
-    async (request, reply) => {
-      const data = await emissionsData(request.query, requireLocations(request.query.location));
-      return data.length ? data.map(emissionsView) : send204(reply);
-    },
+    { summary: 'Carbon Aware SDK: emissions data of several locations' },
+    emissionsData,
   );
 
-  app.get(
+  emissionsRoute(
     '/emissions/bylocations/best',
     {
-      config: { scope: 'read' },
-      schema: {
-        tags: ['carbon-aware-sdk'],
-        summary: 'Carbon Aware SDK: the lowest-emission location and time',
-        description: 'Every data point with the lowest rating across the locations and times asked for.',
-        querystring: emissionsQuery,
-        response: responses(z.array(emissionsDataSchema)),
-      },
+      summary: 'Carbon Aware SDK: the lowest-emission location and time',
+      description: 'Every data point with the lowest rating across the locations and times asked for.',
     },
-    async (request, reply) => {
-      const data = await emissionsData(request.query, requireLocations(request.query.location));
-      const best = optimalPoints(data);
-      return best.length ? best.map(emissionsView) : send204(reply);
-    },
+    async (query, locations) => optimalPoints(await emissionsData(query, locations)),
   );
 
   app.get(
@@ -385,15 +383,20 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
         const start = dataStartAt ?? minMs;
         const end = dataEndAt ?? maxMs;
         const errors: Record<string, string[]> = {};
-        const add = (key: string, message: string) => {
-          errors[key] = [...(errors[key] ?? []), message];
-        };
         const range = `'${dotnetTime(minMs)}' through '${dotnetTime(maxMs)}'`;
-        if (start >= end) add('dataStartAt', 'dataStartAt must be earlier than dataEndAt');
+        if (start >= end) addError(errors, 'dataStartAt', 'dataStartAt must be earlier than dataEndAt');
         if (start < minMs || start > maxMs)
-          add('dataStartAt', `dataStartAt must be within time range of the forecasted data, ${range}`);
+          addError(
+            errors,
+            'dataStartAt',
+            `dataStartAt must be within time range of the forecasted data, ${range}`,
+          );
         if (end < minMs || end > maxMs)
-          add('dataEndAt', `dataEndAt must be within time range of the forecasted data, ${range}`);
+          addError(
+            errors,
+            'dataEndAt',
+            `dataEndAt must be within time range of the forecasted data, ${range}`,
+          );
         if (Object.keys(errors).length) throw argumentError('Invalid EmissionsForecast', errors);
         const scoped = pointsIn(points, start, end);
         const rolled = rollingAverage(scoped, (windowMin ?? 0) * MINUTE_MS, start, end);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { attemptMessage } from './message.ts';
 import type { DispatchContext, DispatchOutcome, MqttTarget } from './types.ts';
 
 export const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
@@ -83,19 +84,7 @@ export function mqttPayload(
   ctx: DispatchContext,
   nowMs: number,
 ): Record<string, unknown> {
-  const message: Record<string, unknown> = {
-    loadId: ctx.loadId,
-    attempt: ctx.attempt,
-    name: ctx.name,
-    zone: ctx.zone,
-    plannedStart: new Date(ctx.plannedStartMs).toISOString(),
-    deadline: new Date(ctx.deadlineMs).toISOString(),
-    dispatchedAt: new Date(nowMs).toISOString(),
-    ...target.payload,
-  };
-  message.loadId = ctx.loadId;
-  message.attempt = ctx.attempt;
-  return message;
+  return { ...attemptMessage(ctx, nowMs), ...target.payload, loadId: ctx.loadId, attempt: ctx.attempt };
 }
 
 /** Broker URL for messages: no credentials. */

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { VERSION } from '../../core/version.ts';
+import { type AttemptMessage, attemptMessage } from './message.ts';
 import { TailBuffer } from './tail.ts';
 import type { DispatchContext, DispatchOutcome, WebhookTarget } from './types.ts';
 
@@ -19,16 +20,7 @@ export const SIGNATURE_HEADER = 'x-gridshift-signature';
 export const DEFAULT_TOLERANCE_SEC = 300;
 
 /** The JSON body of a webhook dispatch. */
-export interface WebhookBody {
-  loadId: string;
-  attempt: number;
-  name: string;
-  zone: string;
-  /** ISO-8601 UTC */
-  plannedStart: string;
-  deadline: string;
-  dispatchedAt: string;
-}
+export type WebhookBody = AttemptMessage;
 
 export const USER_AGENT = `gridshift/${VERSION}`;
 
@@ -101,15 +93,7 @@ export async function runWebhook(
     return { ok: false, durationMs: elapsedMs(), aborted: true, error: 'aborted before the request' };
 
   const nowMs = options.nowMs?.() ?? Date.now();
-  const body = JSON.stringify({
-    loadId: ctx.loadId,
-    attempt: ctx.attempt,
-    name: ctx.name,
-    zone: ctx.zone,
-    plannedStart: new Date(ctx.plannedStartMs).toISOString(),
-    deadline: new Date(ctx.deadlineMs).toISOString(),
-    dispatchedAt: new Date(nowMs).toISOString(),
-  } satisfies WebhookBody);
+  const body = JSON.stringify(attemptMessage(ctx, nowMs) satisfies WebhookBody);
 
   // the target's own headers first: gridshift's (content type, idempotency, signature) cannot be overridden
   const headers = new Headers(target.headers);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { DispatchContext } from '../../../src/runner/dispatch/types.ts';
 
 export const T0 = Date.UTC(2025, 3, 1, 2, 0, 0);
@@ -14,6 +15,28 @@ export function context(overrides: Partial<DispatchContext> = {}): DispatchConte
     signal: new AbortController().signal,
     ...overrides,
   };
+}
+
+/** The fields a webhook body or an MQTT message carries for `context()`, dispatched at `dispatchedAt`. */
+export function contextMessage(dispatchedAt: string): Record<string, unknown> {
+  return {
+    loadId: '0196a1b2-c3d4-8e5f-9a0b-1c2d3e4f5a6b',
+    attempt: 2,
+    name: 'nightly backup',
+    zone: 'DE',
+    plannedStart: '2025-04-01T02:00:00.000Z',
+    deadline: '2025-04-01T08:00:00.000Z',
+    dispatchedAt,
+  };
+}
+
+/** A port nothing listens on: bound once, then released. */
+export async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
 }
 
 /** Whether a process still runs; a zombie (exited, not yet reaped by its parent) counts as gone. */

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MQTT_URL, MqttPool, mqttPayload, runMqtt } from '../../../src/runner/dispatch/mqtt.ts';
 import type { MqttTarget } from '../../../src/runner/dispatch/types.ts';
 import { mqttTarget } from '../../../src/runner/load-input.ts';
-import { context, T0 } from './helpers.ts';
+import { closedPort, context, contextMessage, T0 } from './helpers.ts';
 
 /** The local Mosquitto (`mosquitto -d -c /etc/mosquitto/mosquitto.conf`; .ci/run starts it in CI). */
 const BROKER = process.env.GRIDSHIFT_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
@@ -89,14 +89,6 @@ async function silentBroker(): Promise<{ url: string; close(): Promise<void> }> 
   };
 }
 
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
-
 describe('runMqtt against the local broker', () => {
   it('publishes the attempt with QoS 1 and succeeds once the broker acknowledged it', async () => {
     const topic = await freshTopic();
@@ -107,17 +99,7 @@ describe('runMqtt against the local broker', () => {
     const [msg] = await received(topic);
     expect(msg.qos).toBe(1);
     expect(msg.retain).toBe(false);
-    expect(msg.payload).toEqual({
-      loadId: '0196a1b2-c3d4-8e5f-9a0b-1c2d3e4f5a6b',
-      attempt: 2,
-      name: 'nightly backup',
-      zone: 'DE',
-      plannedStart: '2025-04-01T02:00:00.000Z',
-      deadline: '2025-04-01T08:00:00.000Z',
-      dispatchedAt: '2025-04-01T01:59:00.000Z',
-      program: 'eco',
-      tempC: 55,
-    });
+    expect(msg.payload).toEqual({ ...contextMessage('2025-04-01T01:59:00.000Z'), program: 'eco', tempC: 55 });
   });
 
   it('publishes with the QoS the target asks for', async () => {
