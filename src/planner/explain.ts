@@ -63,7 +63,8 @@ function objectiveText(objective: string): string {
   return `best carbon-and-cost (${objective})`;
 }
 
-function whyText(plan: Plan): string {
+/** Why the plan was chosen, in a sentence (the explanation's "Why" line without its label). */
+export function whyText(plan: Plan): string {
   const zones = plan.load.zones.length;
   const cap = plan.load.carbonCapG;
   let why: string;

@@ -238,11 +238,19 @@ export async function openQueue(store: Store, options: QueueOptions = {}): Promi
       return ((result as { affected?: number }).affected ?? 0) > 0;
     },
 
-    work(handler, workOptions = {}) {
-      return boss.work<AttemptData>(
+    async work(handler, workOptions = {}) {
+      let workId: string | undefined;
+      workId = await boss.work<AttemptData>(
         DISPATCH_QUEUE,
         { ...polling, batchSize: 1, localConcurrency: workOptions.concurrency ?? 1 },
         async ([job]) => {
+          // pg-boss waits out the polling interval after every fetch, even one that found work, so a worker
+          // would start at most `concurrency` attempts per interval. A job in hand means more may be due
+          // (planned starts gather on the cleanest slots): this call's workers fetch again at once, and a
+          // fetch that comes back empty returns them to polling.
+          for (const w of boss.getWipData()) {
+            if (w.workId === workId && w.name === DISPATCH_QUEUE) boss.notifyWorker(w.id);
+          }
           await handler({
             jobId: job.id,
             loadId: job.data.loadId,
@@ -253,6 +261,7 @@ export async function openQueue(store: Store, options: QueueOptions = {}): Promi
           });
         },
       );
+      return workId;
     },
 
     workDeadLetters(handler) {
