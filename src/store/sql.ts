@@ -191,10 +191,19 @@ VALUES ($1, $2, $3, $4::text[], $5)
 RETURNING ${TOKEN_COLUMNS}`;
 
 /** A live token by its secret's hash, stamping its use: $1 secret_hash, $2 now */
+/**
+ * The live token with secret hash $1, stamping its last use at $2 only when the stamp is a minute old or
+ * more: a busy client must not write (and lock the token's row) on every request. Returns the row as it was
+ * before the stamp.
+ */
 export const useToken = (s: string) => `
-UPDATE ${q(s)}.api_tokens SET last_used_at = $2
-WHERE secret_hash = $1 AND revoked_at IS NULL
-RETURNING ${TOKEN_COLUMNS}`;
+WITH live AS (
+  SELECT ${TOKEN_COLUMNS} FROM ${q(s)}.api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL
+), stamped AS (
+  UPDATE ${q(s)}.api_tokens a SET last_used_at = $2 FROM live
+  WHERE a.id = live.id AND (a.last_used_at IS NULL OR a.last_used_at < $2::timestamptz - interval '1 minute')
+)
+SELECT * FROM live`;
 
 export const listTokens = (s: string) =>
   `SELECT ${TOKEN_COLUMNS} FROM ${q(s)}.api_tokens ORDER BY created_at, id`;

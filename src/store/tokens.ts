@@ -49,14 +49,19 @@ export async function createToken(
   return { token: rowToToken(row), secret };
 }
 
-/** The live (not revoked) token a secret belongs to, stamping its last use; null for an unknown secret. */
+/** The live (not revoked) token a secret belongs to, stamping its last use (to the minute); null for an unknown secret. */
 export async function authenticateToken(db: Db, secret: string, options: { nowMs?: number } = {}) {
   if (!secret.startsWith(SECRET_PREFIX)) return null;
   const [row] = await db.query<Row>(sql.useToken(db.schema), [
     hashSecret(secret),
     new Date(options.nowMs ?? Date.now()),
   ]);
-  return row ? rowToToken(row) : null;
+  if (!row) return null;
+  const token = rowToToken(row);
+  const nowMs = options.nowMs ?? Date.now();
+  // the statement stamps stale last-use times; report the stamp it wrote
+  if (token.lastUsedMs === null || token.lastUsedMs < nowMs - 60_000) token.lastUsedMs = nowMs;
+  return token;
 }
 
 export async function listTokens(db: Db): Promise<ApiToken[]> {

@@ -79,6 +79,13 @@ describeEachStore('scheduler state and tokens', (suite) => {
 
     const used = await authenticateToken(suite.db, secret, { nowMs: T0 + 5 });
     expect(used).toMatchObject({ id: token.id, lastUsedMs: T0 + 5 });
+    // within a minute the stored stamp is not rewritten (no row write per request); after it, it is
+    await authenticateToken(suite.db, secret, { nowMs: T0 + 30_000 });
+    expect((await listTokens(suite.db))[0].lastUsedMs).toBe(T0 + 5);
+    expect(await authenticateToken(suite.db, secret, { nowMs: T0 + 70_000 })).toMatchObject({
+      lastUsedMs: T0 + 70_000,
+    });
+    expect((await listTokens(suite.db))[0].lastUsedMs).toBe(T0 + 70_000);
     expect(await authenticateToken(suite.db, `${secret}x`)).toBeNull();
     expect(await authenticateToken(suite.db, 'Bearer nonsense')).toBeNull();
 
