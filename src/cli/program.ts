@@ -4,12 +4,20 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/version.ts';
+import { AuditBrokenError, auditCommand } from './audit.ts';
 import { type CliIO, createCli } from './context.ts';
 import { EXIT, errorText, exitCodeFor } from './errors.ts';
 import { estimateCommand } from './estimate.ts';
+import { loadsCommand } from './loads.ts';
 import { planCommand } from './plan.ts';
+import { reportCommand } from './report.ts';
+import { serveCommand } from './serve.ts';
 import { signalsCommand } from './signals.ts';
 import { simulateCommand } from './simulate.ts';
+import { pauseCommand, resumeCommand, statusCommand } from './status.ts';
+import { submitCommand } from './submit.ts';
+import { tokenCommand } from './token.ts';
+import { workerCommand } from './worker.ts';
 import { zonesCommand } from './zones.ts';
 
 export function buildProgram(io: CliIO): Command {
@@ -42,15 +50,29 @@ export function buildProgram(io: CliIO): Command {
     planCommand(cli),
     signalsCommand(cli),
     simulateCommand(cli),
+    serveCommand(cli),
+    workerCommand(cli),
+    submitCommand(cli),
+    loadsCommand(cli),
+    statusCommand(cli),
+    pauseCommand(cli),
+    resumeCommand(cli),
+    reportCommand(cli),
+    tokenCommand(cli),
+    auditCommand(cli),
   ]) {
     program.addCommand(sub);
   }
-  // subcommands inherit the output routing and the exit override
-  for (const sub of program.commands) {
-    sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-    sub.exitOverride();
-    sub.showHelpAfterError('(run with --help for usage)');
-  }
+  // subcommands (and theirs: `loads show`, `token create`) inherit the output routing and the exit override
+  const inherit = (parent: Command) => {
+    for (const sub of parent.commands) {
+      sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+      sub.exitOverride();
+      sub.showHelpAfterError('(run with --help for usage)');
+      inherit(sub);
+    }
+  };
+  inherit(program);
   return program;
 }
 
@@ -76,6 +98,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     io.stderr.write(`${errorText(err, program.opts().verbose === true)}\n`);
+    // a check that found a problem (a broken audit chain) has its own code
+    if (err instanceof AuditBrokenError) return err.exitCode;
     return exitCodeFor(err);
   }
 }

@@ -1,0 +1,368 @@
+/**
+ * How a CLI command reaches the scheduler: through a server's API (the typed client), or directly on the
+ * store. Both answer in the API's shapes, so commands print the same either way. Which one:
+ *
+ * 1. `--server URL` or GRIDSHIFT_SERVER: that server, with the token in GRIDSHIFT_TOKEN;
+ * 2. DATABASE_URL: PostgreSQL directly (any number of processes share it);
+ * 3. the embedded store in `--data-dir` (GRIDSHIFT_DATA_DIR, else the default data directory): when a
+ *    `gridshift serve` runs on it (its `server.json` names a live process), its API, since the embedded
+ *    store serves one process; otherwise the store itself.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import {
+  accountingView,
+  decisionView,
+  loadEventView,
+  loadView,
+  reportView,
+  schedulerView,
+} from '../api/views.ts';
+import type { GridshiftClient, LoadState, ApiToken as WireToken } from '../client/index.ts';
+import { createClient, GridshiftApiError, GridshiftConnectionError } from '../client/index.ts';
+import { InputError } from '../core/errors.ts';
+import { parseIsoMs, toIso } from '../core/time.ts';
+import { planToJson } from '../planner/explain.ts';
+import { ConflictError, NotFoundError } from '../runner/errors.ts';
+import type { Queue } from '../runner/queue.ts';
+import type { Scheduler } from '../runner/scheduler.ts';
+import type { ReportQuery } from '../runner/service.ts';
+import { readDecisions, verifyAuditChain } from '../store/audit.ts';
+import type { Store } from '../store/db.ts';
+import type { LoadFilter } from '../store/loads.ts';
+import { type ApiToken, createToken, listTokens, revokeToken } from '../store/tokens.ts';
+import type { Cli, GlobalOptions } from './context.ts';
+import { liveServer } from './server-file.ts';
+import { registryFor } from './signal-access.ts';
+
+/** The part of the API the CLI's service commands use. */
+export type ServiceApi = Pick<GridshiftClient, 'loads' | 'scheduler' | 'reports' | 'audit' | 'tokens'>;
+
+export interface SchedulerAccess extends ServiceApi {
+  kind: 'server' | 'embedded' | 'postgres';
+  /** for messages: `the server at http://...`, `the embedded store in DIR`, `PostgreSQL at postgres://...` */
+  where: string;
+  /** set when a server answers: its URL, and its process id when found through server.json */
+  server?: { url: string; pid?: number };
+  /** liveness and readiness, when a server answers */
+  health?: GridshiftClient['health'];
+  close(): Promise<void>;
+}
+
+export interface AccessOptions {
+  server?: string;
+  dataDir?: string;
+}
+
+/** Adds `--server` and `--data-dir` to a command that reaches the scheduler. */
+export function accessOptions(command: Command): Command {
+  return command
+    .option(
+      '--server <url>',
+      'a gridshift server to talk to (default GRIDSHIFT_SERVER); token from GRIDSHIFT_TOKEN',
+    )
+    .option('--data-dir <dir>', 'the embedded store (default GRIDSHIFT_DATA_DIR, else the data directory)');
+}
+
+/**
+ * The database driver, the queue and the scheduler are loaded when a command needs them, so that commands
+ * that do not (plan, signals, zones) start fast.
+ */
+const storeModule = () => import('../store/db.ts');
+
+/** The data directory of the embedded store: --data-dir, GRIDSHIFT_DATA_DIR, else the platform default. */
+export async function dataDirOf(cli: Cli, dataDir: string | undefined): Promise<string> {
+  const chosen = dataDir ?? cli.io.env.GRIDSHIFT_DATA_DIR?.trim();
+  if (chosen) return resolve(cli.io.cwd, chosen);
+  const { defaultDataDir } = await storeModule();
+  return resolve(cli.io.cwd, defaultDataDir(cli.io.env as NodeJS.ProcessEnv));
+}
+
+/** Opens the way to the scheduler, runs `fn` with it, closes it; failures get messages for people. */
+export async function withAccess<T>(
+  cli: Cli,
+  globals: GlobalOptions,
+  options: AccessOptions,
+  fn: (access: SchedulerAccess) => Promise<T>,
+): Promise<T> {
+  const access = await openAccess(cli, globals, options);
+  try {
+    return await fn(access);
+  } catch (err) {
+    throw explainError(err, access);
+  } finally {
+    await access.close();
+  }
+}
+
+export async function openAccess(
+  cli: Cli,
+  globals: GlobalOptions,
+  options: AccessOptions,
+): Promise<SchedulerAccess> {
+  const env = cli.io.env;
+  const token = env.GRIDSHIFT_TOKEN?.trim() || undefined;
+  const serverUrl = options.server ?? (env.GRIDSHIFT_SERVER?.trim() || undefined);
+  if (serverUrl) return remoteAccess(serverUrl, token);
+  const databaseUrl = env.DATABASE_URL?.trim();
+  const { openStore, redactUrl } = await storeModule();
+  if (databaseUrl) {
+    const store = await openStore({ databaseUrl });
+    return storeAccess(cli, globals, store, `PostgreSQL at ${redactUrl(databaseUrl)}`);
+  }
+  const dataDir = await dataDirOf(cli, options.dataDir);
+  const running = liveServer(dataDir);
+  if (running) return remoteAccess(running.url, token ?? running.token, running.pid);
+  let store: Store;
+  try {
+    store = await openStore({ dataDir });
+  } catch (err) {
+    const busy = /is in use by process (\d+)/.exec((err as Error).message);
+    if (!busy) throw err;
+    throw new InputError(
+      `the embedded store in ${dataDir} is in use by process ${busy[1]}, which serves no API this command could use ` +
+        '(no server.json): if it is `gridshift serve` starting, try again in a moment; otherwise wait for it ' +
+        'to finish, or point this command at a server with --server URL',
+    );
+  }
+  return storeAccess(cli, globals, store, `the embedded store in ${dataDir}`);
+}
+
+function remoteAccess(url: string, token: string | undefined, pid?: number): SchedulerAccess {
+  let client: GridshiftClient;
+  try {
+    client = createClient({ baseUrl: url, token });
+  } catch {
+    throw new InputError(`--server: "${url}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`);
+  }
+  return {
+    kind: 'server',
+    where: `the server at ${client.baseUrl}${pid ? ` (process ${pid})` : ''}`,
+    server: { url: client.baseUrl, ...(pid ? { pid } : {}) },
+    health: client.health,
+    loads: client.loads,
+    scheduler: client.scheduler,
+    reports: client.reports,
+    audit: client.audit,
+    tokens: client.tokens,
+    async close() {},
+  };
+}
+
+const tokenView = (t: ApiToken): WireToken => ({
+  id: t.id,
+  name: t.name,
+  scopes: t.scopes,
+  createdAt: toIso(t.createdMs),
+  lastUsedAt: t.lastUsedMs === null ? null : toIso(t.lastUsedMs),
+  revokedAt: t.revokedMs === null ? null : toIso(t.revokedMs),
+});
+
+/**
+ * The API over a store opened by this process. The dispatch queue and the scheduler are opened on first
+ * use: tokens and the audit log need only the store.
+ */
+function storeAccess(cli: Cli, globals: GlobalOptions, store: Store, where: string): SchedulerAccess {
+  let opened: Promise<{ scheduler: Scheduler; queue: Queue }> | undefined;
+  const nowMs = () => cli.nowMs(globals);
+  const scheduler = async () => {
+    opened ??= (async () => {
+      const quiet = (err: Error) => {
+        if (globals.verbose) cli.io.stderr.write(`gridshift queue: ${err.message}\n`);
+      };
+      // the configuration first: a bad one must not leave a queue running
+      const config = cli.config(globals);
+      const registry = registryFor(cli, globals);
+      const [{ openQueue }, { createScheduler }] = await Promise.all([
+        import('../runner/queue.ts'),
+        import('../runner/scheduler.ts'),
+      ]);
+      const queue = await openQueue(store, { onError: quiet });
+      try {
+        const s = createScheduler({
+          store,
+          queue,
+          config,
+          registry,
+          roles: [],
+          now: () => cli.io.now(),
+          log: (level, message, data) => {
+            if (level !== 'info' && (globals.verbose || level === 'error'))
+              cli.io.stderr.write(
+                `gridshift ${level}: ${message}${data ? ` ${JSON.stringify(data)}` : ''}\n`,
+              );
+          },
+        });
+        return { scheduler: s, queue };
+      } catch (err) {
+        await queue.stop({ graceful: false, timeoutMs: 1000 }).catch(() => {});
+        throw err;
+      }
+    })();
+    return (await opened).scheduler;
+  };
+  const found = async (id: string) => {
+    const detail = await (await scheduler()).get(id);
+    if (!detail) throw new NotFoundError('load', id);
+    return detail;
+  };
+  const filterOf = (query: Parameters<ServiceApi['loads']['list']>[0] = {}): LoadFilter => {
+    const filter: LoadFilter = { limit: query.limit ?? 100 };
+    const states = [query.state ?? []].flat().flatMap((s) => s.split(','));
+    if (states.length) filter.state = states as LoadState[];
+    if (query.tag) filter.tag = query.tag;
+    if (query.zone) filter.zone = query.zone;
+    if (query.createdFrom) filter.createdFromMs = parseIsoMs(query.createdFrom, 'createdFrom');
+    if (query.createdBefore) filter.createdBeforeMs = parseIsoMs(query.createdBefore, 'createdBefore');
+    if (query.cursor) filter.cursor = query.cursor;
+    return filter;
+  };
+  const list = async (query?: Parameters<ServiceApi['loads']['list']>[0]) => {
+    const page = await (await scheduler()).list(filterOf(query));
+    return { loads: page.loads.map(loadView), nextCursor: page.nextCursor };
+  };
+
+  return {
+    kind: store.kind,
+    where,
+    loads: {
+      async create(input) {
+        const r = await (await scheduler()).submit(input, { nowMs: nowMs() });
+        return {
+          load: loadView(r.load),
+          plan: planToJson(r.plan),
+          created: r.created,
+          ...(r.templateId !== undefined ? { templateId: r.templateId } : {}),
+        };
+      },
+      async preview(input) {
+        return { plan: planToJson(await (await scheduler()).preview(input, { nowMs: nowMs() })) };
+      },
+      list,
+      async *listAll(query = {}) {
+        let cursor: string | undefined;
+        do {
+          const page = await list({ ...query, cursor });
+          yield* page.loads;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+      },
+      async get(id) {
+        const d = await found(id);
+        return {
+          load: loadView(d.load),
+          events: d.events.map(loadEventView),
+          accounting: accountingView(d.accounting),
+        };
+      },
+      async cancel(id, body) {
+        return { load: loadView(await (await scheduler()).cancel(id, body?.reason)) };
+      },
+      async runNow(id) {
+        return { load: loadView(await (await scheduler()).runNow(id)) };
+      },
+      async retry(id) {
+        return { load: loadView(await (await scheduler()).retry(id)) };
+      },
+      async purge(request) {
+        const cutoff =
+          request.before !== undefined
+            ? parseIsoMs(request.before, 'before')
+            : nowMs() - (request.olderThanDays ?? Number.NaN) * 86_400_000;
+        if (!Number.isFinite(cutoff)) throw new InputError('purge: give before or olderThanDays');
+        return { purged: await (await scheduler()).purge(cutoff) };
+      },
+    },
+    scheduler: {
+      status: async () => schedulerView(await (await scheduler()).status()),
+      pause: async (body) => schedulerView(await (await scheduler()).pause(body?.reason)),
+      resume: async () => schedulerView(await (await scheduler()).resume()),
+      async replan() {
+        const r = await (await scheduler()).replan({ nowMs: nowMs() });
+        return {
+          ran: r.ran,
+          ...(r.skipped !== undefined ? { skipped: r.skipped } : {}),
+          considered: r.considered,
+          moved: r.moved,
+          held: r.held,
+          startedAt: toIso(r.startedMs),
+          finishedAt: toIso(r.finishedMs),
+        };
+      },
+    },
+    reports: {
+      async get(query = {}) {
+        const q: ReportQuery = { groupBy: query.groupBy ?? 'none' };
+        if (query.from) q.fromMs = parseIsoMs(query.from, 'from');
+        if (query.to) q.toMs = parseIsoMs(query.to, 'to');
+        if (query.zone) q.zone = query.zone;
+        if (query.tag) q.tag = query.tag;
+        return reportView(await (await scheduler()).report(q));
+      },
+    },
+    audit: {
+      async list(query = {}) {
+        const limit = query.limit ?? 100;
+        const rows = await (await scheduler()).decisions({ ...query, limit: limit + 1 });
+        const page = rows.slice(0, limit);
+        return {
+          decisions: page.map(decisionView),
+          nextAfterSeq: rows.length > limit ? page[page.length - 1].seq : null,
+        };
+      },
+      async *export(query = {}) {
+        for await (const d of readDecisions(store, query)) yield decisionView(d);
+      },
+      verify: () => verifyAuditChain(store),
+    },
+    tokens: {
+      list: async () => ({ tokens: (await listTokens(store)).map(tokenView) }),
+      async create(token) {
+        const created = await createToken(store, { ...token, nowMs: nowMs() });
+        return { token: tokenView(created.token), secret: created.secret };
+      },
+      async revoke(id) {
+        if (!(await revokeToken(store, id, { nowMs: nowMs() }))) throw new NotFoundError('live token', id);
+      },
+    },
+    async close() {
+      if (opened) {
+        const { scheduler: s, queue } = await opened.catch(() => ({ scheduler: null, queue: null }));
+        await s?.close().catch(() => {});
+        await queue?.stop({ graceful: false, timeoutMs: 1000 }).catch(() => {});
+      }
+      await store.close();
+    },
+  };
+}
+
+/**
+ * Errors as the CLI reports them: what the user must fix (an unknown load, a state that does not allow the
+ * action, a refused token, bad input the server named) is an InputError (exit code 2); a server that does
+ * not answer says which and why.
+ */
+export function explainError(
+  err: unknown,
+  access: Pick<SchedulerAccess, 'where' | 'kind' | 'server'>,
+): unknown {
+  if (err instanceof NotFoundError || err instanceof ConflictError) return new InputError(err.message);
+  if (err instanceof GridshiftConnectionError) {
+    const hint =
+      access.server?.pid !== undefined
+        ? ' (it is listed in server.json but does not answer; is it still starting, or stuck?)'
+        : ' (is `gridshift serve` running there?)';
+    return new Error(`${err.message}${hint}`, { cause: err });
+  }
+  if (err instanceof GridshiftApiError) {
+    const detail = err.problem.detail ?? err.problem.title;
+    if (err.status === 401 || err.status === 403) {
+      return new InputError(
+        `${access.where} refused the request: ${detail}; set GRIDSHIFT_TOKEN to a token with the needed scope ` +
+          '(create one with `gridshift token create`)',
+      );
+    }
+    if (err.status >= 400 && err.status < 500) return new InputError(detail);
+    return new Error(`${access.where} failed: ${err.status} ${err.problem.title}: ${detail}`, { cause: err });
+  }
+  return err;
+}

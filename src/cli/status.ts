@@ -1,0 +1,111 @@
+/**
+ * `gridshift status`: is the scheduler running or paused, who serves it, when the planner ran and runs
+ * next, and how many loads are in each state. `gridshift pause` and `gridshift resume` flip the switch
+ * every process sharing the store obeys.
+ */
+import { Command } from 'commander';
+import type { Readiness, SchedulerStatus } from '../client/index.ts';
+import { LOAD_STATES } from '../store/schema.ts';
+import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
+import { formatTable } from './format.ts';
+import { when } from './load-view.ts';
+import { type AccessOptions, accessOptions, type SchedulerAccess, withAccess } from './scheduler-access.ts';
+
+function servedBy(access: SchedulerAccess, ready: Readiness | undefined): string {
+  if (access.kind === 'server') {
+    const failing = ready?.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail ?? 'failing'}`);
+    const readiness = ready
+      ? ready.status === 'ready'
+        ? 'ready'
+        : `not ready (${failing?.join('; ')})`
+      : '';
+    return `${access.where}${readiness ? `: ${readiness}` : ''}`;
+  }
+  if (access.kind === 'embedded')
+    return `${access.where}: no server runs on it, so nothing is dispatched until \`gridshift serve\` starts`;
+  return `${access.where} (read directly; workers are the \`gridshift serve\` and \`gridshift worker\` processes on it)`;
+}
+
+export function statusLines(
+  status: SchedulerStatus,
+  access: SchedulerAccess,
+  ready: Readiness | undefined,
+  tz: string,
+): string[] {
+  const lines: string[] = [];
+  lines.push(
+    status.paused
+      ? `Scheduler: paused since ${when(status.pausedAt, tz)}${status.pausedReason ? ` (${status.pausedReason})` : ''}; nothing new is dispatched`
+      : 'Scheduler: running',
+  );
+  lines.push(`Served by: ${servedBy(access, ready)}`);
+  if (access.kind === 'server' && status.roles.length) lines.push(`Roles:     ${status.roles.join(', ')}`);
+  lines.push(
+    `Planner:   last run ${when(status.lastPlannerRun, tz)}, next run ${status.paused ? '(paused)' : when(status.nextPlannerRun, tz)} (${tz})`,
+  );
+  const rows = LOAD_STATES.map((s) => [s, String(status.loads[s] ?? 0)]);
+  lines.push('');
+  lines.push(formatTable(rows, { header: ['STATE', 'LOADS'], align: ['left', 'right'] }));
+  return lines;
+}
+
+async function status(cli: Cli, opts: AccessOptions, globals: GlobalOptions): Promise<void> {
+  await withAccess(cli, globals, opts, async (access) => {
+    const s = await access.scheduler.status();
+    const ready = access.health ? await access.health.ready().catch(() => undefined) : undefined;
+    if (globals.json)
+      return cli.printJson({
+        ...s,
+        servedBy: { kind: access.kind, where: access.where, ...(ready ? { readiness: ready } : {}) },
+      });
+    for (const line of statusLines(s, access, ready, cli.timeZone(globals))) cli.print(line);
+  });
+}
+
+async function pause(
+  cli: Cli,
+  opts: AccessOptions & { reason?: string },
+  globals: GlobalOptions,
+): Promise<void> {
+  await withAccess(cli, globals, opts, async (access) => {
+    const s = await access.scheduler.pause(opts.reason ? { reason: opts.reason } : {});
+    if (globals.json) return cli.printJson(s);
+    cli.print(
+      `Scheduler paused${s.pausedReason ? ` (${s.pausedReason})` : ''}: no process dispatches anything new until ` +
+        '`gridshift resume`; running loads finish, due loads wait (even past their deadlines).',
+    );
+  });
+}
+
+async function resume(cli: Cli, opts: AccessOptions, globals: GlobalOptions): Promise<void> {
+  await withAccess(cli, globals, opts, async (access) => {
+    const s = await access.scheduler.resume();
+    if (globals.json) return cli.printJson(s);
+    const due = s.loads.waiting ?? 0;
+    cli.print(
+      `Scheduler running again; ${due} waiting load${due === 1 ? '' : 's'} (those already due start now).`,
+    );
+  });
+}
+
+export function statusCommand(cli: Cli): Command {
+  return accessOptions(
+    new Command('status').description('the scheduler: running or paused, planner runs, loads by state'),
+  ).action(async (opts: AccessOptions, cmd: Command) => status(cli, opts, globalsOf(cmd)));
+}
+
+export function pauseCommand(cli: Cli): Command {
+  return accessOptions(
+    new Command('pause')
+      .description('pause the scheduler: nothing new is dispatched, by any process, until resumed (admin)')
+      .option('--reason <text>', 'why (shown in status, kept in the audit log)'),
+  ).action(async (opts: AccessOptions & { reason?: string }, cmd: Command) =>
+    pause(cli, opts, globalsOf(cmd)),
+  );
+}
+
+export function resumeCommand(cli: Cli): Command {
+  return accessOptions(new Command('resume').description('resume a paused scheduler (admin)')).action(
+    async (opts: AccessOptions, cmd: Command) => resume(cli, opts, globalsOf(cmd)),
+  );
+}
