@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { MINUTE_MS, toIso } from '../core/time.ts';
+import { retryWhileUnreachable } from '../store/db.ts';
 import {
   FINAL_STATES,
   getLoad,
@@ -233,7 +234,16 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
       job.signal.removeEventListener('abort', onJobAbort);
       running.delete(load.id);
     }
-    await recordOutcome(load, job, run, last, startedMs, outcome, reason);
+    // a database restart while the load ran must not turn its outcome into a lost attempt (run again)
+    await retryWhileUnreachable(() => recordOutcome(load, job, run, last, startedMs, outcome, reason), {
+      untilMs: startedMs + expiryMs,
+      now: ctx.now,
+      onRetry: (err) =>
+        ctx.log('warn', 'database unreachable; recording the outcome again', {
+          loadId: load.id,
+          error: errorMessage(err),
+        }),
+    });
   }
 
   async function recordOutcome(

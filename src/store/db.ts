@@ -303,6 +303,38 @@ export function isReconnectable(err: unknown): boolean {
   return /not queryable|Connection terminated due to connection timeout/.test(e.message ?? '');
 }
 
+/**
+ * Errors of a connection lost or not to be had: the reconnectable ones, and a session that ended while a
+ * statement was in flight (that statement may or may not have run).
+ */
+export function isConnectionLost(err: unknown): boolean {
+  if (isReconnectable(err)) return true;
+  const message = (err as { message?: string } | null)?.message ?? '';
+  return /Connection terminated|connection error|terminating connection/i.test(message);
+}
+
+/**
+ * Runs `fn` again while the database cannot be reached (a restart, a failover), waiting 0.5 s, 1 s, 2 s, ...
+ * (at most 5 s) between tries, until `untilMs`; then the last error is thrown. Only for work that is safe to
+ * repeat after a lost connection, such as a state change guarded by the state it expects.
+ */
+export async function retryWhileUnreachable<T>(
+  fn: () => Promise<T>,
+  options: { untilMs: number; now?: () => number; onRetry?: (err: Error) => void },
+): Promise<T> {
+  const now = options.now ?? Date.now;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const waitMs = Math.min(5000, 500 * 2 ** attempt);
+      if (!isConnectionLost(err) || now() + waitMs > options.untilMs) throw err;
+      options.onRetry?.(err as Error);
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
+
 function openPostgres(options: PostgresOptions, schema: string): PostgresDb {
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,

@@ -7,9 +7,11 @@ import { InputError } from '../../src/core/errors.ts';
 import {
   assertSchemaName,
   defaultDataDir,
+  isConnectionLost,
   isReconnectable,
   openStore,
   redactUrl,
+  retryWhileUnreachable,
   type Store,
   storeOptionsFromEnv,
 } from '../../src/store/db.ts';
@@ -85,6 +87,45 @@ describe('data directory and options', () => {
     expect(isReconnectable({ code: '23505', message: 'duplicate key' })).toBe(false);
     expect(isReconnectable(new Error('Connection terminated unexpectedly'))).toBe(false);
     expect(isReconnectable(null)).toBe(false);
+    expect(isConnectionLost(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isConnectionLost({ code: '23505', message: 'duplicate key' })).toBe(false);
+  });
+
+  it('repeats work while the database is unreachable, up to a time limit; other errors at once', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    let calls = 0;
+    const flaky = async () => {
+      if (++calls < 3) throw refused;
+      return 'stored';
+    };
+    const retried: string[] = [];
+    const untilMs = Date.now() + 10_000;
+    await expect(
+      retryWhileUnreachable(flaky, { untilMs, onRetry: (e) => retried.push(e.message) }),
+    ).resolves.toBe('stored');
+    expect(retried).toEqual(['connect ECONNREFUSED', 'connect ECONNREFUSED']); // after 0.5 s, then 1 s
+
+    calls = 0;
+    const always = async () => {
+      calls++;
+      throw refused;
+    };
+    // the next wait (0.5 s) would pass the limit: the error is thrown after one try
+    await expect(retryWhileUnreachable(always, { untilMs: Date.now() + 100 })).rejects.toBe(refused);
+    expect(calls).toBe(1);
+
+    calls = 0;
+    const bad = new Error('duplicate key');
+    await expect(
+      retryWhileUnreachable(
+        async () => {
+          calls++;
+          throw bad;
+        },
+        { untilMs },
+      ),
+    ).rejects.toBe(bad);
+    expect(calls).toBe(1);
   });
 });
 
