@@ -4,7 +4,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../src/core/time.ts';
 import type { LoadInput } from '../../src/runner/load-input.ts';
@@ -14,7 +13,13 @@ import type { Scheduler } from '../../src/runner/scheduler.ts';
 import type { SchedulerEvent } from '../../src/runner/service.ts';
 import type { Store } from '../../src/store/db.ts';
 import type { Load } from '../../src/store/loads.ts';
-import { BACKENDS, skipPostgres, TEST_DATABASE_URL, type TestBackend } from '../store/backends.ts';
+import {
+  BACKENDS,
+  skipPostgres,
+  TEST_DATABASE_URL,
+  type TestBackend,
+  terminateSessions,
+} from '../store/backends.ts';
 import { tableRegistry, tableSource, testQueue, testScheduler, waitFor } from './helpers.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -244,17 +249,8 @@ describe.skipIf(skipPostgres)('the scheduler across processes on PostgreSQL', ()
       'events from the API process',
     );
 
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query(
-        `SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE application_name LIKE $1`,
-        [`${tag}%`],
-      );
-      expect(rows[0].n).toBeGreaterThanOrEqual(3); // store pool, queue pool, the listening connection
-    } finally {
-      await admin.end();
-    }
+    // store pool, queue pool, the listening connection
+    expect(await terminateSessions(tag, { prefix: true })).toBeGreaterThanOrEqual(3);
 
     const second = await api.submit(load('after the drop', `echo after >> ${out}`));
     const done = await final(second.load.id);

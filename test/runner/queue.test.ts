@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { TestClock } from 'pg-boss';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
@@ -19,8 +18,8 @@ import {
   BACKENDS,
   describeEachBackend,
   skipPostgres,
-  TEST_DATABASE_URL,
   type TestBackend,
+  terminateSessions,
 } from '../store/backends.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -373,17 +372,7 @@ describe.skipIf(skipPostgres)('queue on PostgreSQL with several workers', () => 
     const done = waiter<AttemptJob>(2);
     await q.work(async (job) => done.push(job), { concurrency: 2 });
     await q.scheduleAttempt(randomUUID(), 1, Date.now() - 1000);
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query(
-        'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE application_name = $1',
-        [applicationName],
-      );
-      expect(rows[0].n).toBeGreaterThan(0);
-    } finally {
-      await admin.end();
-    }
+    expect(await terminateSessions(applicationName)).toBeGreaterThan(0);
     // scheduling may meet a dead pooled connection once; pg-boss's pool replaces it
     const schedule = () => q.scheduleAttempt(randomUUID(), 1, Date.now() - 1000);
     await schedule();

@@ -170,15 +170,27 @@ export function suiteBackend(backend: TestBackend): TestBackend {
   return backend;
 }
 
-/** Ends the PostgreSQL sessions of `applicationName`, as a failover or an administrator would; how many. */
-export async function terminateSessions(applicationName: string): Promise<number> {
+/**
+ * Ends the PostgreSQL sessions of `applicationName` (with `prefix`: of every application name starting with
+ * it), as a failover or an administrator would; how many.
+ */
+export async function terminateSessions(
+  applicationName: string,
+  options: { prefix?: boolean } = {},
+): Promise<number> {
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ n: number }>(
-      'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE application_name = $1',
-      [applicationName],
-    );
+    const { rows } = options.prefix
+      ? await admin.query<{ n: number }>(
+          'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity ' +
+            "WHERE application_name LIKE $1 ESCAPE '\\'",
+          [`${applicationName.replace(/[\\%_]/g, '\\$&')}%`],
+        )
+      : await admin.query<{ n: number }>(
+          'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE application_name = $1',
+          [applicationName],
+        );
     return rows[0].n;
   } finally {
     await admin.end();
