@@ -56,7 +56,10 @@ export interface Plan {
   runs: Run[];
   /** slot start times (epoch ms), for interruptible loads */
   slots?: number[];
-  /** powerKw x slots x step: the energy the emissions and cost are counted over */
+  /**
+   * powerKw x durationMin: the energy the emissions and cost are counted over, spread evenly over the slots
+   * (a load that does not fill its last slot is counted at the mean of its slots)
+   */
   energyKwh: number;
   emissionsG: number;
   cost?: number;
@@ -329,7 +332,8 @@ function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number,
   validateLoad(load, zones);
   const stepMs = stepMin * MINUTE_MS;
   const k = Math.ceil(load.durationMin / stepMin - 1e-9);
-  const slotKwh = (load.powerKw * stepMin) / 60;
+  // the load's energy, spread evenly over its slots: a duration need not fill its last slot
+  const slotKwh = (load.powerKw * load.durationMin) / 60 / k;
   const degraded: string[] = [];
   const candidates = [...new Set(load.zones)].map((z) => zones.get(z)!);
   const home = candidates[0];
@@ -385,7 +389,6 @@ function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number,
       load,
       objective,
       stepMin,
-      k,
       home,
       home,
       baseline,
@@ -490,7 +493,6 @@ function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number,
     load,
     objective,
     stepMin,
-    k,
     home,
     best.zone,
     chosen,
@@ -683,7 +685,6 @@ function assemble(
   load: LoadSpec,
   objective: Objective,
   stepMin: number,
-  k: number,
   baselineZone: ZoneState,
   zone: ZoneState,
   chosen: Described,
@@ -700,7 +701,7 @@ function assemble(
     stepMin,
     zone: zone.sig.zone,
     runs: chosen.runs,
-    energyKwh: (load.powerKw * k * stepMin) / 60,
+    energyKwh: (load.powerKw * load.durationMin) / 60,
     emissionsG: chosen.emissionsG,
     baseline: { zone: home, runs: baseline.runs, emissionsG: baseline.emissionsG },
     savings: { emissionsG: 0, emissionsPct: 0 },

@@ -75,9 +75,20 @@ describe('planLoad: one zone, contiguous', () => {
   it('rounds the duration up to whole slots and starts on the first boundary at or after earliest', () => {
     const p = planLoad(load({ durationMin: 61, earliestMs: at(0) + 1, deadlineMs: at(6) }), [A]);
     expect(p.runs).toEqual([{ startMs: at(2), endMs: at(4) }]);
-    // baseline from the first boundary after earliest: 01:00-03:00 = 2 x (200 + 100)
-    expect(p.baseline.emissionsG).toBe(600);
-    expect(p.savings.emissionsPct).toBe(50);
+    // the energy is the load's own, 2 kW x 61 min, spread evenly over its two slots
+    expect(p.energyKwh).toBeCloseTo(122 / 60, 12);
+    // baseline from the first boundary after earliest: 01:00-03:00 = 61/60 kWh x (200 + 100)
+    expect(p.baseline.emissionsG).toBeCloseTo((61 / 60) * 300, 9);
+    expect(p.emissionsG).toBeCloseTo((61 / 60) * 150, 9);
+    expect(p.savings.emissionsPct).toBeCloseTo(50, 9);
+  });
+
+  it('counts a load shorter than a slot at its own energy, not the whole slot', () => {
+    const p = planLoad(load({ durationMin: 15, earliestMs: at(0), deadlineMs: at(6) }), [A]);
+    expect(p.runs).toEqual([{ startMs: at(3), endMs: at(4) }]);
+    expect(p.energyKwh).toBe(0.5); // 2 kW x 15 min
+    expect(p.emissionsG).toBe(25); // 0.5 kWh x 50 g/kWh
+    expect(p.baseline.emissionsG).toBe(150); // 0.5 kWh x 300 g/kWh
   });
 
   it('ends at the last boundary at or before the deadline', () => {
