@@ -334,7 +334,20 @@ export async function makePlan(
     degraded.push(holdReason);
   }
   runs = splitLongRuns(runs);
-  plan = { ...plan, runs, ...(degraded.length ? { degraded: [...new Set(degraded)] } : {}) };
+  // the run-now baseline and the runner-ups shown as the load would really run them, like the chosen runs
+  plan = {
+    ...plan,
+    runs,
+    baseline: {
+      ...plan.baseline,
+      runs: fitRuns(plan.baseline.runs, req.baselineStartMs, durationMs, false),
+    },
+    alternatives: plan.alternatives.map((a) => ({
+      ...a,
+      runs: fitRuns(a.runs, startFrom, durationMs, req.interruptible === true),
+    })),
+    ...(degraded.length ? { degraded: [...new Set(degraded)] } : {}),
+  };
   if (plan.slots && hold) delete plan.slots;
 
   const loadPlan: LoadPlan = hold

@@ -291,6 +291,12 @@ describeEachBackend('scheduler', (make) => {
     expect(plan.savings.emissionsG).toBeCloseTo(0.5 * (400 - 50), 9);
     expect(await count()).toBe(loads0);
     expect(await jobs()).toBe(jobs0);
+    // every run shown, chosen, baseline or runner-up, lasts the load's 20 minutes; run now starts now
+    const second = await scheduler.preview(later({ durationMin: 20 }));
+    for (const r of [second.runs, second.baseline.runs, ...second.alternatives.map((a) => a.runs)].flat())
+      expect(r.endMs - r.startMs).toBe(20 * MINUTE_MS);
+    expect(second.alternatives.length).toBeGreaterThan(0);
+    expect(Math.abs(second.baseline.runs[0].startMs - Date.now())).toBeLessThan(60_000);
     expect((await scheduler.decisions({ limit: 10_000 })).length).toBe(decisions0);
   });
 
