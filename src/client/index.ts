@@ -284,11 +284,7 @@ export function createClient(options: ClientOptions): GridshiftClient {
       purge: (request, o) => json('loads.purge', { ...o, body: request }),
     },
     recurring: {
-      list: (query = {}, o) =>
-        json('recurring.list', {
-          ...o,
-          query: { active: query.active === undefined ? undefined : String(query.active) },
-        }),
+      list: (query = {}, o) => json('recurring.list', { ...o, query: { ...query } }),
       cancel: (id, body, o) => json('recurring.cancel', { ...o, params: byId(id), body: body ?? {} }),
     },
     signals: {
