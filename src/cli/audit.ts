@@ -5,7 +5,7 @@
  */
 
 import { once } from 'node:events';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { AuditVerdict } from '../client/index.ts';
@@ -78,14 +78,21 @@ async function verify(cli: Cli, file: string | undefined, opts: AccessOptions, g
   report(cli, verdict, 'the decision log', globals);
 }
 
+/**
+ * The log as JSON Lines to standard output, or to `--out`: written to a temporary file next to it and
+ * renamed into place once complete, so a failed export (a server that does not answer, a dropped
+ * connection) leaves an earlier file of that name as it was.
+ */
 async function exportLog(cli: Cli, opts: AccessOptions & { out?: string }, globals: GlobalOptions) {
   const path = opts.out === undefined ? undefined : resolve(cli.io.cwd, opts.out);
-  const file = path ? createWriteStream(path, { flags: 'w' }) : undefined;
+  const tmp = path && `${path}.${process.pid}.tmp`;
+  const file = tmp ? createWriteStream(tmp, { flags: 'wx' }) : undefined;
   if (file)
     await once(file, 'open').catch((err) => {
       throw new InputError(`--out: cannot write ${opts.out} (${(err as NodeJS.ErrnoException).code ?? err})`);
     });
   let count = 0;
+  let complete = false;
   try {
     await withAccess(cli, globals, opts, async (access) => {
       for await (const entry of access.audit.export()) {
@@ -96,8 +103,13 @@ async function exportLog(cli: Cli, opts: AccessOptions & { out?: string }, globa
         count++;
       }
     });
+    complete = true;
   } finally {
-    if (file) await new Promise<void>((done) => file.end(done));
+    if (file && tmp && path) {
+      await new Promise<void>((done) => file.end(done));
+      if (complete) renameSync(tmp, path);
+      else rmSync(tmp, { force: true });
+    }
   }
   if (path)
     cli.io.stderr.write(

@@ -2,7 +2,14 @@
  * Loads, plans, events and accounting as the service commands print them (submit, loads, status, report).
  * They work on the API's shapes (ISO times), whether the answer came from a server or the store.
  */
-import type { Load, LoadAccounting, LoadDetail, LoadEvent, Plan as PlanWire } from '../client/index.ts';
+import type {
+  Load,
+  LoadAccounting,
+  LoadDetail,
+  LoadEvent,
+  LoadState,
+  Plan as PlanWire,
+} from '../client/index.ts';
 import { explainPlan } from '../planner/explain.ts';
 import type { Plan } from '../planner/plan.ts';
 import {
@@ -18,6 +25,8 @@ import {
 } from './format.ts';
 
 const ms = (iso: string) => Date.parse(iso);
+/** `1 failure`, `2 failures` */
+const count = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
 const n = (x: number | null | undefined) => (x === null || x === undefined ? Number.NaN : x);
 const runs = (rs: { start: string; end: string }[]) =>
   rs.map((r) => ({ startMs: ms(r.start), endMs: ms(r.end) }));
@@ -170,7 +179,10 @@ export function eventDetailText(event: LoadEvent, timeZone: string): string {
   else if (str('dispatchError')) parts.push(`error: ${str('dispatchError')}`);
   if (d.event === 'retry' && num('delayMs') !== undefined)
     parts.push(`retry after ${shortDuration(num('delayMs') as number)}`);
-  if (d.event === 'dead') parts.push(`${num('failures')} failures, ${num('maxRetries')} retries allowed`);
+  const failures = num('failures');
+  const maxRetries = num('maxRetries');
+  if (d.event === 'dead' && failures !== undefined && maxRetries !== undefined)
+    parts.push(`${count(failures, 'failure')}, ${count(maxRetries, 'retry', 'retries')} allowed`);
   return parts.join('; ');
 }
 
@@ -184,9 +196,17 @@ export function outputTail(event: LoadEvent): string | undefined {
   return undefined;
 }
 
+/** Why a load in `state` has no accounting: only loads that succeeded are accounted. */
+function noAccountingText(state: LoadState): string {
+  if (state === 'succeeded') return 'Accounting: not yet (it follows shortly after the run)';
+  if (state === 'dead' || state === 'cancelled')
+    return `Accounting: none (the load is ${state}; only loads that succeed are accounted)`;
+  return 'Accounting: not yet (the load has not finished)';
+}
+
 /** What the load emitted and cost once it ran, against running it at once. */
-export function accountingLines(a: LoadAccounting | null): string[] {
-  if (!a) return ['Accounting: not yet (the load has not finished)'];
+export function accountingLines(a: LoadAccounting | null, state: LoadState): string[] {
+  if (!a) return [noAccountingText(state)];
   const lines = [
     `Energy:    ${a.energyKwh === null ? '-' : formatEnergy(a.energyKwh)}`,
     `Emitted:   ${formatMass(n(a.emissionsG))} CO2eq` +
@@ -251,6 +271,6 @@ export function loadDetailLines(detail: LoadDetail, timeZone: string): string[] 
     for (const t of lastTail.split('\n').slice(-10)) lines.push(`  ${t}`);
   }
   lines.push('');
-  lines.push(...accountingLines(detail.accounting));
+  lines.push(...accountingLines(detail.accounting, l.state));
   return lines;
 }

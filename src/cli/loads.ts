@@ -97,10 +97,16 @@ async function act(
           ? await access.loads.runNow(id)
           : await access.loads.retry(id);
     if (globals.json) return cli.printJson({ load });
-    const tz = cli.timeZone(globals);
-    const detail =
-      action === 'cancel' ? 'cancelled' : `${load.state}, due ${when(load.plannedStart, tz)} (${tz})`;
-    cli.print(`Load ${load.id} ("${load.name}"): ${detail}`);
+    const tz = cli.timeZone(globals, homeTimeZone(load.zones[0] ?? load.cloudRegion));
+    const due =
+      load.plannedStart === null
+        ? ''
+        : Date.parse(load.plannedStart) <= cli.nowMs(globals)
+          ? ', due now'
+          : `, due ${when(load.plannedStart, tz)} (${tz})`;
+    cli.print(
+      `Load ${load.id} ("${load.name}"): ${action === 'cancel' ? 'cancelled' : `${load.state}${due}`}`,
+    );
   });
 }
 

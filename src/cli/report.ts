@@ -8,7 +8,14 @@ import { InputError } from '../core/errors.ts';
 import { parseTime } from '../core/human-time.ts';
 import { toIso } from '../core/time.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
-import { formatCurrency, formatEnergy, formatMass, formatPct, formatTable } from './format.ts';
+import {
+  formatCurrency,
+  formatEnergy,
+  formatLocalTime,
+  formatMass,
+  formatPct,
+  formatTable,
+} from './format.ts';
 import { type AccessOptions, accessOptions, withAccess } from './scheduler-access.ts';
 
 const GROUPS = ['day', 'week', 'month', 'tag', 'zone', 'none'] as const;
@@ -84,7 +91,11 @@ async function report(cli: Cli, opts: ReportOptions, globals: GlobalOptions): Pr
   await withAccess(cli, globals, opts, async (access) => {
     const r = await access.reports.get(query);
     if (globals.json) return cli.printJson(r);
-    const period = `${query.from ? `from ${query.from}` : 'since the start'}${query.to ? ` to ${query.to}` : ''}`;
+    const period =
+      fromMs === undefined && toMs === undefined
+        ? 'since the start'
+        : `${fromMs !== undefined ? `from ${formatLocalTime(fromMs, tz)}` : 'since the start'}` +
+          `${toMs !== undefined ? ` to ${formatLocalTime(toMs, tz)}` : ''} (${tz})`;
     cli.print(
       `Loads that ran ${period}${opts.zone ? ` in ${opts.zone}` : ''}${opts.tag ? ` tagged ${opts.tag}` : ''}, against running each at once (days and weeks in UTC):`,
     );

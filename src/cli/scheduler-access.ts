@@ -42,8 +42,11 @@ export interface SchedulerAccess extends ServiceApi {
   kind: 'server' | 'embedded' | 'postgres';
   /** for messages: `the server at http://...`, `the embedded store in DIR`, `PostgreSQL at postgres://...` */
   where: string;
-  /** set when a server answers: its URL, and its process id when found through server.json */
-  server?: { url: string; pid?: number };
+  /**
+   * set when a server answers: its URL; its process id when found through server.json; whether the token
+   * sent is GRIDSHIFT_TOKEN's (else server.json's, or none)
+   */
+  server?: { url: string; pid?: number; envToken: boolean };
   /** liveness and readiness, when a server answers */
   health?: GridshiftClient['health'];
   close(): Promise<void>;
@@ -103,7 +106,7 @@ export async function openAccess(
   const env = cli.io.env;
   const token = env.GRIDSHIFT_TOKEN?.trim() || undefined;
   const serverUrl = options.server ?? (env.GRIDSHIFT_SERVER?.trim() || undefined);
-  if (serverUrl) return remoteAccess(serverUrl, token);
+  if (serverUrl) return remoteAccess(serverUrl, { token, envToken: token !== undefined });
   const databaseUrl = env.DATABASE_URL?.trim();
   const { openStore, redactUrl } = await storeModule();
   if (databaseUrl) {
@@ -112,7 +115,12 @@ export async function openAccess(
   }
   const dataDir = await dataDirOf(cli, options.dataDir);
   const running = liveServer(dataDir);
-  if (running) return remoteAccess(running.url, token ?? running.token, running.pid);
+  if (running)
+    return remoteAccess(running.url, {
+      token: token ?? running.token,
+      envToken: token !== undefined,
+      pid: running.pid,
+    });
   let store: Store;
   try {
     store = await openStore({ dataDir });
@@ -128,7 +136,10 @@ export async function openAccess(
   return storeAccess(cli, globals, store, `the embedded store in ${dataDir}`);
 }
 
-function remoteAccess(url: string, token: string | undefined, pid?: number): SchedulerAccess {
+function remoteAccess(
+  url: string,
+  { token, envToken, pid }: { token: string | undefined; envToken: boolean; pid?: number },
+): SchedulerAccess {
   let client: GridshiftClient;
   try {
     client = createClient({ baseUrl: url, token });
@@ -138,7 +149,7 @@ function remoteAccess(url: string, token: string | undefined, pid?: number): Sch
   return {
     kind: 'server',
     where: `the server at ${client.baseUrl}${pid ? ` (process ${pid})` : ''}`,
-    server: { url: client.baseUrl, ...(pid ? { pid } : {}) },
+    server: { url: client.baseUrl, ...(pid ? { pid } : {}), envToken },
     health: client.health,
     loads: client.loads,
     scheduler: client.scheduler,
@@ -356,10 +367,13 @@ export function explainError(
   if (err instanceof GridshiftApiError) {
     const detail = err.problem.detail ?? err.problem.title;
     if (err.status === 401 || err.status === 403) {
-      return new InputError(
-        `${access.where} refused the request: ${detail}; set GRIDSHIFT_TOKEN to a token with the needed scope ` +
-          '(create one with `gridshift token create`)',
-      );
+      // a local server gives this machine admin access, unless GRIDSHIFT_TOKEN overrides it
+      const fix =
+        access.server?.pid !== undefined && access.server.envToken
+          ? 'GRIDSHIFT_TOKEN is set and is sent instead of the local access server.json gives: unset it, or ' +
+            'set it to a token with the needed scope'
+          : 'set GRIDSHIFT_TOKEN to a token with the needed scope (create one with `gridshift token create`)';
+      return new InputError(`${access.where} refused the request: ${detail}; ${fix}`);
     }
     if (err.status >= 400 && err.status < 500) return new InputError(detail);
     return new Error(`${access.where} failed: ${err.status} ${err.problem.title}: ${detail}`, { cause: err });

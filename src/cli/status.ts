@@ -11,7 +11,7 @@ import { formatTable } from './format.ts';
 import { when } from './load-view.ts';
 import { type AccessOptions, accessOptions, type SchedulerAccess, withAccess } from './scheduler-access.ts';
 
-function servedBy(access: SchedulerAccess, ready: Readiness | undefined): string {
+function servedBy(access: Pick<SchedulerAccess, 'kind' | 'where'>, ready: Readiness | undefined): string {
   if (access.kind === 'server') {
     const failing = ready?.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail ?? 'failing'}`);
     const readiness = ready
@@ -28,7 +28,7 @@ function servedBy(access: SchedulerAccess, ready: Readiness | undefined): string
 
 export function statusLines(
   status: SchedulerStatus,
-  access: SchedulerAccess,
+  access: Pick<SchedulerAccess, 'kind' | 'where'>,
   ready: Readiness | undefined,
   tz: string,
 ): string[] {
@@ -40,9 +40,13 @@ export function statusLines(
   );
   lines.push(`Served by: ${servedBy(access, ready)}`);
   if (access.kind === 'server' && status.roles.length) lines.push(`Roles:     ${status.roles.join(', ')}`);
-  lines.push(
-    `Planner:   last run ${when(status.lastPlannerRun, tz)}, next run ${status.paused ? '(paused)' : when(status.nextPlannerRun, tz)} (${tz})`,
-  );
+  // on the embedded store without a server no process plans: the recorded next run is not going to happen
+  const next = status.paused
+    ? '(paused)'
+    : access.kind === 'embedded'
+      ? 'once `gridshift serve` runs'
+      : when(status.nextPlannerRun, tz);
+  lines.push(`Planner:   last run ${when(status.lastPlannerRun, tz)}, next run ${next} (${tz})`);
   const rows = LOAD_STATES.map((s) => [s, String(status.loads[s] ?? 0)]);
   lines.push('');
   lines.push(formatTable(rows, { header: ['STATE', 'LOADS'], align: ['left', 'right'] }));

@@ -197,9 +197,8 @@ export async function submitRequestFromOptions(
   try {
     homeTz = resolveZone(homeText).timeZone;
   } catch (err) {
-    throw new InputError(
-      `${zones.length ? '--zone' : '--region'}: ${(err as Error).message.replace(/^zone: /, '')}`,
-    );
+    const flag = homeText === opts.region && !zones.includes(homeText) ? '--region' : '--zone';
+    throw new InputError(`${flag}: ${(err as Error).message.replace(/^zone: /, '')}`);
   }
   const timeZone = cli.timeZone(globals, homeTz);
   const nowMs = cli.nowMs(globals);

@@ -10,7 +10,7 @@ import { TOKEN_SCOPES } from '../store/tokens.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
 import { formatTable } from './format.ts';
 import { when } from './load-view.ts';
-import { type AccessOptions, accessOptions, withAccess } from './scheduler-access.ts';
+import { type AccessOptions, accessOptions, type SchedulerAccess, withAccess } from './scheduler-access.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -41,10 +41,24 @@ async function create(
     cli.print();
     cli.print(`  ${secret}`);
     cli.print();
-    cli.print(`Use it: export GRIDSHIFT_TOKEN=${secret}`);
-    const base = access.server?.url ?? 'http://127.0.0.1:8080';
-    cli.print(`   or:  curl -H "Authorization: Bearer $GRIDSHIFT_TOKEN" ${base}/v1/scheduler`);
+    for (const line of tokenUseLines(secret, access)) cli.print(line);
   });
+}
+
+/**
+ * How to use a new token. Against a server named with --server or GRIDSHIFT_SERVER, gridshift commands
+ * send GRIDSHIFT_TOKEN; on this machine's own scheduler (its store, or the local server found through
+ * server.json) they need none, and setting GRIDSHIFT_TOKEN would replace their local admin access.
+ */
+export function tokenUseLines(secret: string, access: Pick<SchedulerAccess, 'kind' | 'server'>): string[] {
+  const base = access.server?.url ?? 'http://127.0.0.1:8080';
+  const curl = (token: string) => `curl -H "Authorization: Bearer ${token}" ${base}/v1/scheduler`;
+  if (access.server && access.server.pid === undefined)
+    return [`Use it: export GRIDSHIFT_TOKEN=${secret}`, `   or:  ${curl('$GRIDSHIFT_TOKEN')}`];
+  return [
+    `Use it: ${curl(secret)}`,
+    'gridshift commands on this machine need no token; elsewhere they take it in GRIDSHIFT_TOKEN, with --server URL.',
+  ];
 }
 
 async function list(cli: Cli, opts: AccessOptions & { all?: boolean }, globals: GlobalOptions) {

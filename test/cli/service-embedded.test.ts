@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { embeddedBackend } from '../api/helpers.ts';
 import { startServer } from '../helpers/http-server.ts';
 import type { TestBackend } from '../store/backends.ts';
-import { type Ran, runIn } from './service-helpers.ts';
+import { okJson as json, runIn } from './service-helpers.ts';
 
 /**
  * The service commands directly on an embedded store, with no server running: submit, loads, status,
@@ -31,12 +31,10 @@ afterAll(async () => {
 const gs = (args: string[], env: Record<string, string> = {}, nowMs = NOW) =>
   runIn(args, { env: { GRIDSHIFT_DATA_DIR: dataDir, ...env }, nowMs });
 
-const json = (r: Ran) => {
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-};
-
 const shellLoad = ['--zone', 'DE', '--duration', '1h', '--power', '1kW', '--deadline', '+12h'];
+/** `gridshift submit --json` of the 1-hour, 1 kW load above named `name`, with more flags. */
+const submitJson = async (name: string, ...flags: string[]) =>
+  json(await gs(['submit', '--name', name, ...shellLoad, ...flags, '--json']));
 
 describe('gridshift submit (embedded store)', () => {
   it('--dry-run shows the plan and stores nothing', async () => {
@@ -67,19 +65,13 @@ describe('gridshift submit (embedded store)', () => {
   });
 
   it('--json gives the API answer: load, plan, created', async () => {
-    const out = json(
-      await gs([
-        'submit',
-        '--name',
-        'report',
-        ...shellLoad,
-        '--no-dispatch',
-        '--idempotency-key',
-        'k1',
-        '--objective',
-        'carbon',
-        '--json',
-      ]),
+    const out = await submitJson(
+      'report',
+      '--no-dispatch',
+      '--idempotency-key',
+      'k1',
+      '--objective',
+      'carbon',
     );
     expect(out.created).toBe(true);
     expect(out.load).toMatchObject({
@@ -91,41 +83,16 @@ describe('gridshift submit (embedded store)', () => {
     expect(out.plan.emissionsG).toBeCloseTo(240, 9);
     expect(out.plan.baseline.emissionsG).toBeCloseTo(378, 9);
     expect(out.plan.savings.emissionsG).toBeCloseTo(138, 9);
-    const again = json(
-      await gs([
-        'submit',
-        '--name',
-        'report',
-        ...shellLoad,
-        '--no-dispatch',
-        '--idempotency-key',
-        'k1',
-        '--json',
-      ]),
-    );
+    const again = await submitJson('report', '--no-dispatch', '--idempotency-key', 'k1');
     expect(again.created).toBe(false);
     expect(again.load.id).toBe(out.load.id);
   });
 
   it('builds each dispatch target from its flags', async () => {
-    const shell = json(
-      await gs([
-        'submit',
-        '--name',
-        's',
-        ...shellLoad,
-        '--command',
-        './run.sh',
-        '--cwd',
-        '/srv',
-        '--env',
-        'MODE=full',
-        '--env',
-        'API_TOKEN=abc',
-        '--timeout',
-        '90m',
-        '--json',
-      ]),
+    const shell = await submitJson(
+      's',
+      ...['--command', './run.sh', '--cwd', '/srv', '--env', 'MODE=full', '--env', 'API_TOKEN=abc'],
+      ...['--timeout', '90m'],
     );
     // the stored target keeps the secret for the dispatcher; what is shown masks it
     expect(shell.load.dispatch).toEqual({
@@ -135,37 +102,19 @@ describe('gridshift submit (embedded store)', () => {
       env: { MODE: 'full', API_TOKEN: '***' },
       timeoutSec: 5400,
     });
-    const hook = json(
-      await gs([
-        'submit',
-        '--name',
-        'w',
-        ...shellLoad,
-        '--webhook',
-        'https://example.org/hook',
-        '--secret-env',
-        'HOOK_SECRET',
-        '--json',
-      ]),
+    const hook = await submitJson(
+      'w',
+      '--webhook',
+      'https://example.org/hook',
+      '--secret-env',
+      'HOOK_SECRET',
     );
     expect(hook.load.dispatch).toEqual({
       kind: 'webhook',
       url: 'https://example.org/hook',
       secretEnv: 'HOOK_SECRET',
     });
-    const mqtt = json(
-      await gs([
-        'submit',
-        '--name',
-        'm',
-        ...shellLoad,
-        '--mqtt-topic',
-        'home/dishwasher',
-        '--mqtt-url',
-        'mqtt://broker:1883',
-        '--json',
-      ]),
-    );
+    const mqtt = await submitJson('m', '--mqtt-topic', 'home/dishwasher', '--mqtt-url', 'mqtt://broker:1883');
     expect(mqtt.load.dispatch).toEqual({ kind: 'mqtt', topic: 'home/dishwasher', url: 'mqtt://broker:1883' });
   });
 
@@ -194,36 +143,26 @@ describe('gridshift submit (embedded store)', () => {
   });
 
   it('bad input exits 2 with one line naming the flag', async () => {
+    const de = ['--zone', 'DE', '--duration', '1h', '--power', '1kW'];
     const cases: [string[], RegExp][] = [
-      [['--zone', 'DE', '--duration', '1h', '--power', '1kW'], /say what runs the load: --command/],
+      [de, /say what runs the load: --command/],
       [
         ['--zone', 'Atlantis', '--duration', '1h', '--power', '1kW', '--no-dispatch'],
         /^error: --zone: .*Atlantis/,
       ],
       [
-        ['--zone', 'DE', '--duration', '1h', '--power', '1kW', '--energy', '1kWh', '--no-dispatch'],
-        /--power or --energy, not both/,
+        ['--region', 'mars-north-1', '--zone', 'DE', '--duration', '1h', '--power', '1kW', '--no-dispatch'],
+        /^error: --region: .*mars-north-1/,
       ],
+      [[...de, '--energy', '1kWh', '--no-dispatch'], /--power or --energy, not both/],
       [
         ['--zone', 'DE', '--duration', 'soon', '--power', '1kW', '--no-dispatch'],
         /^error: --duration: cannot read "soon"/,
       ],
-      [
-        ['--zone', 'DE', '--duration', '1h', '--power', '1kW', '--command', 'x', '--env', 'NOEQUALS'],
-        /--env: "NOEQUALS" is not NAME=VALUE/,
-      ],
-      [
-        ['--zone', 'DE', '--duration', '1h', '--power', '1kW', '--webhook', 'ftp://x'],
-        /^error: --webhook \(dispatch\.url\): /,
-      ],
-      [
-        ['--zone', 'DE', '--duration', '1h', '--power', '1kW', '--no-dispatch', '--priority', '5000'],
-        /^error: --priority \(priority\): /,
-      ],
-      [
-        ['--zone', 'DE', '--duration', '1h', '--power', '1kW', '--no-dispatch', '--cwd', '/x'],
-        /--cwd: applies only with --command/,
-      ],
+      [[...de, '--command', 'x', '--env', 'NOEQUALS'], /--env: "NOEQUALS" is not NAME=VALUE/],
+      [[...de, '--webhook', 'ftp://x'], /^error: --webhook \(dispatch\.url\): /],
+      [[...de, '--no-dispatch', '--priority', '5000'], /^error: --priority \(priority\): /],
+      [[...de, '--no-dispatch', '--cwd', '/x'], /--cwd: applies only with --command/],
       [
         ['--zone', 'DE', '--duration', '2h', '--power', '1kW', '--no-dispatch', '--deadline', '+1h'],
         /^error: --deadline \(deadline\): a 120-minute load .* cannot finish/,
@@ -274,7 +213,8 @@ describe('gridshift loads (embedded store)', () => {
 
     const runNow = await gs(['loads', 'run-now', backup.id]);
     expect(runNow.code, runNow.stderr).toBe(0);
-    expect(runNow.stdout).toMatch(/: waiting, due /);
+    // the scheduler's clock is the command's (06:00): the load is due at once
+    expect(runNow.stdout).toBe(`Load ${backup.id} ("backup"): waiting, due now\n`);
     const cancel = await gs(['loads', 'cancel', backup.id, '--reason', 'not today']);
     expect(cancel.stdout).toBe(`Load ${backup.id} ("backup"): cancelled\n`);
     const again = await gs(['loads', 'cancel', backup.id]);
@@ -285,6 +225,9 @@ describe('gridshift loads (embedded store)', () => {
     const events = json(await gs(['loads', 'show', backup.id, '--json'])).events;
     expect(events.map((e: { to: string }) => e.to)).toEqual(['planned', 'waiting', 'cancelled']);
     expect(events[2].detail).toMatchObject({ reason: 'not today' });
+    expect((await gs(['loads', 'show', backup.id])).stdout).toMatch(
+      /^Accounting: none \(the load is cancelled; only loads that succeed are accounted\)$/m,
+    );
   });
 
   it('an unknown load exits 2', async () => {
@@ -317,6 +260,8 @@ describe('gridshift status, pause, resume, report (embedded store)', () => {
     expect(r.stdout).toContain(`Served by: the embedded store in ${dataDir}: no server runs on it`);
     expect(r.stdout).toMatch(new RegExp(`^waiting\\s+${waiting}$`, 'm'));
     expect(r.stdout).toMatch(/^cancelled\s+0$/m);
+    // no process plans while no server runs
+    expect(r.stdout).toMatch(/^Planner: {3}last run .*, next run once `gridshift serve` runs \(/m);
     const s = json(await gs(['status', '--json']));
     expect(s.loads.waiting).toBe(waiting);
     expect(s.servedBy).toEqual({ kind: 'embedded', where: `the embedded store in ${dataDir}` });
@@ -336,6 +281,22 @@ describe('gridshift status, pause, resume, report (embedded store)', () => {
     const r = json(await gs(['report', '--group-by', 'tag', '--json']));
     expect(r.totals.loads).toBe(0);
     expect((await gs(['report'])).stdout).toContain('No load ran in this period.');
+    const period = await gs([
+      'report',
+      '--from',
+      '2024-03-27',
+      '--to',
+      '2024-03-28',
+      '--tz',
+      'Europe/Berlin',
+    ]);
+    expect(period.stdout.split('\n')[0]).toBe(
+      'Loads that ran from Wed 2024-03-27 00:00 to Thu 2024-03-28 00:00 (Europe/Berlin), against running ' +
+        'each at once (days and weeks in UTC):',
+    );
+    expect(
+      json(await gs(['report', '--from', '2024-03-27', '--tz', 'Europe/Berlin', '--json'])).query.from,
+    ).toBe('2024-03-26T23:00:00Z');
     const bad = await gs(['report', '--group-by', 'year']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--group-by: "year" is not one of day, week, month, tag, zone, none/);
@@ -349,6 +310,12 @@ describe('gridshift token (embedded store, no server)', () => {
     const secret = /^ {2}(gs_\S+)$/m.exec(created.stdout)?.[1];
     expect(secret).toBeTruthy();
     expect(created.stdout).toMatch(/^Created token [0-9a-f-]{36} "ci" with scope read, write\.$/m);
+    // no server runs here: commands on this machine need no token, HTTP clients do
+    expect(created.stdout).toContain(
+      `Use it: curl -H "Authorization: Bearer ${secret}" http://127.0.0.1:8080/v1/scheduler\n`,
+    );
+    expect(created.stdout).toContain('gridshift commands on this machine need no token;');
+    expect(created.stdout).not.toContain('export GRIDSHIFT_TOKEN');
     const { tokens } = json(await gs(['token', 'list', '--json']));
     const ci = tokens.find((t: { name: string }) => t.name === 'ci');
     expect(ci.scopes).toEqual(['read', 'write']);
@@ -427,6 +394,14 @@ describe('the embedded store serves one process', () => {
           'command could use (no server.json): if it is `gridshift serve` starting, try again in a moment; ' +
           'otherwise wait for it to finish, or point this command at a server with --server URL\n',
       );
+      // an export that cannot be made leaves an earlier file of that name as it was
+      const earlier = `${dataDir}/earlier.jsonl`;
+      writeFileSync(earlier, '{"seq":1}\n');
+      const exported = await gs(['audit', 'export', '--out', earlier]);
+      expect(exported.code).toBe(2);
+      expect(exported.stderr).toMatch(/is in use by process/);
+      expect(readFileSync(earlier, 'utf8')).toBe('{"seq":1}\n');
+      expect(readdirSync(dataDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     } finally {
       await holder.close();
     }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
 
 /** Running the `gridshift` service commands in tests: in this process, or as the real executable. */
@@ -48,4 +49,11 @@ export function runChild(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Pr
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The JSON a command printed, once it is known to have succeeded (else the test fails with its stderr). */
+// biome-ignore lint/suspicious/noExplicitAny: tests read the fields they check
+export function okJson(r: Ran): any {
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
 }

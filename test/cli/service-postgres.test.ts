@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipPostgres, TEST_DATABASE_URL } from '../store/backends.ts';
-import { childEnv, MAIN, NODE, type Ran, runChild } from './service-helpers.ts';
+import { childEnv, okJson as json, MAIN, NODE, type Ran, runChild } from './service-helpers.ts';
 
 /**
  * The service commands on PostgreSQL, as separate processes: an API-only `gridshift serve --no-worker`,
@@ -62,11 +62,6 @@ function start(
 
 const gs = (args: string[], extra: Record<string, string> = {}): Promise<Ran> =>
   runChild(args, { ...env, ...extra }, cwd);
-const json = (r: Ran) => {
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-};
-
 beforeAll(async () => {
   if (!skipPostgres) await adminQuery(`CREATE DATABASE ${database}`);
 }, 30_000);

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../client/harness.ts';
-import { type Ran, runIn } from './service-helpers.ts';
+import { okJson as json, runIn } from './service-helpers.ts';
 
 /**
  * The service commands against a server named with --server (or GRIDSHIFT_SERVER) and a token in
@@ -16,11 +19,6 @@ afterAll(async () => {
 });
 
 const gs = (args: string[], token = api.tokens.write) => runIn(args, { env: { GRIDSHIFT_TOKEN: token } });
-const json = (r: Ran) => {
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-};
-
 describe('the service commands with --server', () => {
   it('submit, list, show and cancel through the API', async () => {
     const submitted = json(
@@ -111,6 +109,41 @@ describe('the service commands with --server', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       'error: --server: "localhost:8080" is not an http(s) URL (e.g. http://127.0.0.1:8080)\n',
+    );
+  });
+});
+
+describe('the server of this machine, found through server.json', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    // what `gridshift serve` on the embedded store writes: its URL, its process, an admin token
+    dataDir = mkdtempSync(join(tmpdir(), 'gridshift-local-'));
+    writeFileSync(
+      join(dataDir, 'server.json'),
+      JSON.stringify({ url: api.url, pid: process.pid, token: api.tokens.admin }),
+    );
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const local = (args: string[], env: Record<string, string> = {}) =>
+    runIn(args, { env: { GRIDSHIFT_DATA_DIR: dataDir, ...env } });
+
+  it('commands use it with its admin token; a new token is for HTTP clients', async () => {
+    const r = await local(['token', 'create', '--name', 'local', '--scope', 'write']);
+    expect(r.code, r.stderr).toBe(0);
+    const secret = /^ {2}(gs_\S+)$/m.exec(r.stdout)?.[1];
+    expect(r.stdout).toContain(`Use it: curl -H "Authorization: Bearer ${secret}" ${api.url}/v1/scheduler\n`);
+    expect(r.stdout).toContain('gridshift commands on this machine need no token;');
+    const status = await local(['status']);
+    expect(status.stdout).toContain(`Served by: the server at ${api.url} (process ${process.pid}): ready`);
+  });
+
+  it('GRIDSHIFT_TOKEN replaces the local access: a refusal says to unset it', async () => {
+    const r = await local(['token', 'list'], { GRIDSHIFT_TOKEN: api.tokens.write });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error: the server at ${api.url} (process ${process.pid}) refused the request: this route needs a token ` +
+        'with the admin scope; GRIDSHIFT_TOKEN is set and is sent instead of the local access server.json ' +
+        'gives: unset it, or set it to a token with the needed scope\n',
     );
   });
 });

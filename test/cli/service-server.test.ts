@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.ts';
 import { toIso } from '../../src/core/time.ts';
-import { childEnv, MAIN, NODE, type Ran, runChild } from './service-helpers.ts';
+import { childEnv, okJson as json, MAIN, NODE, type Ran, runChild } from './service-helpers.ts';
 
 /**
  * The newcomer's path, end to end, with real processes and the real clock: `gridshift serve` on an
@@ -31,10 +31,6 @@ let serverOut = '';
 let serverExit: Promise<number | null>;
 
 const gs = (...args: string[]): Promise<Ran> => runChild(args, env, dir);
-const json = (r: Ran) => {
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** 400 g/kWh everywhere but the 5 minutes from `cleanFromMs` (100), per minute, two hours either side. */
@@ -132,7 +128,7 @@ describe('gridshift serve, end to end', () => {
     const refused = await runChild(['loads'], { ...env, GRIDSHIFT_TOKEN: 'gs_not-a-token' }, dir);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
-      /refused the request: the token is unknown or revoked; set GRIDSHIFT_TOKEN/,
+      /refused the request: the token is unknown or revoked; GRIDSHIFT_TOKEN is set and is sent instead of the local access server\.json gives: unset it/,
     );
     const tokens = json(await gs('token', 'list', '--json')).tokens.map((t: { name: string }) => t.name);
     expect(tokens).toEqual(expect.arrayContaining(['e2e', 'gridshift serve (local CLI)']));
