@@ -558,7 +558,7 @@ const previewRows: (string | number)[][] = [
 for (const a of results.api) {
   const runs: [string, HttpRun][] = [
     ['cached (60 s)', a.preview.cached],
-    ['every request (default)', a.preview.uncached],
+    ['every request (tokenCacheMs 0)', a.preview.uncached],
   ];
   if (a.preview.logged) runs.push(['cached (60 s), request log at info', a.preview.logged]);
   for (const [auth, r] of runs) {

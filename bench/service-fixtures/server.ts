@@ -5,8 +5,8 @@
  * - `{"mode":"bare"}`: a minimal Fastify app with one POST route that answers a small JSON object;
  * - `{"mode":"api","store":{...}}`: gridshift's API on a real store, started like `gridshift serve` with
  *   only the api role (startService, no worker, no planner). It listens three times on the one scheduler:
- *   `cached` (token checks reused for 60 s), `uncached` (every request checks its token in the store, the
- *   default) and `logged` (cached, with pino request logging at info to stdout, which the parent discards).
+ *   `cached` (token checks reused for 60 s), `uncached` (every request checks its token in the store,
+ *   `tokenCacheMs: 0`) and `logged` (cached, with pino request logging at info to stdout, which the parent discards).
  *
  * It talks to its parent over IPC: once listening it sends `{ready, ports, token}`; then it answers
  * `{cmd: 'submit', n, concurrency, body}` (scheduler.submit in process), `{cmd: 'count'}` (loads by state and

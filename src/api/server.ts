@@ -41,7 +41,7 @@ export interface ServerDeps {
     openRead?: boolean;
     /** who may read /metrics: `public` (default) or holders of a read token */
     metrics?: 'public' | 'read';
-    /** reuse a successful token check for this long, ms; default 0 (check every request) */
+    /** reuse a successful token check for this long, ms (0: ask the store on every request); default 5 s */
     tokenCacheMs?: number;
   };
   /** pino settings, or false for no logs; default info to stdout */

@@ -54,7 +54,7 @@ describe('bearer tokens', () => {
   });
 
   it('answers 401 invalid_token for an unknown, revoked or malformed token, without echoing it', async () => {
-    const app = await server();
+    const app = await server({ auth: { tokenCacheMs: 0 } });
     const unknown = await app.inject({ url: '/v1/zones', headers: bearer('gs_not-a-real-token') });
     expect(unknown.statusCode).toBe(401);
     expect(unknown.headers['www-authenticate']).toMatch(/error="invalid_token"/);
@@ -119,6 +119,28 @@ describe('token cache', () => {
     expect((await app.inject({ url: '/v1/zones', headers: bearer(secret) })).statusCode).toBe(200);
     nowMs += 31_000;
     expect((await app.inject({ url: '/v1/zones', headers: bearer(secret) })).statusCode).toBe(401);
+  });
+
+  it('keeps a check for 5 s by default; a token revoked through this API is refused at once', async () => {
+    let nowMs = NOW;
+    const app = await server({ now: () => nowMs });
+    const elsewhere = await createToken(store, { name: 'revoked elsewhere', scopes: ['read'] });
+    expect((await app.inject({ url: '/v1/zones', headers: bearer(elsewhere.secret) })).statusCode).toBe(200);
+    await revokeToken(store, elsewhere.token.id); // another process: this one learns it when its check expires
+    nowMs += 4_999;
+    expect((await app.inject({ url: '/v1/zones', headers: bearer(elsewhere.secret) })).statusCode).toBe(200);
+    nowMs += 2;
+    expect((await app.inject({ url: '/v1/zones', headers: bearer(elsewhere.secret) })).statusCode).toBe(401);
+
+    const here = await createToken(store, { name: 'revoked here', scopes: ['read'] });
+    expect((await app.inject({ url: '/v1/zones', headers: bearer(here.secret) })).statusCode).toBe(200);
+    const revoked = await app.inject({
+      method: 'DELETE',
+      url: `/v1/tokens/${here.token.id}`,
+      headers: bearer(tokens.admin),
+    });
+    expect(revoked.statusCode).toBe(204);
+    expect((await app.inject({ url: '/v1/zones', headers: bearer(here.secret) })).statusCode).toBe(401);
   });
 });
 

@@ -32,6 +32,10 @@ declare module 'fastify' {
     /** set by the auth plugin for every non-public route */
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** drops the cached token checks, so that a token revoked in this process is refused at once */
+    forgetTokenChecks(): void;
+  }
 }
 
 export interface AuthOptions {
@@ -41,11 +45,18 @@ export interface AuthOptions {
   openRead?: boolean;
   /** who may scrape /metrics: `public` (default) or holders of a `read` token */
   metrics?: 'public' | 'read';
-  /** how long a successful token lookup is reused, ms; default 0 (every request checks the store) */
+  /** how long a successful token lookup is reused, ms; default DEFAULT_TOKEN_CACHE_MS */
   tokenCacheMs?: number;
   /** clock for the token's last-use stamp and the cache */
   nowMs?: () => number;
 }
+
+/**
+ * A token check is reused for 5 s: a busy client does not cost a store lookup per request, and a token revoked
+ * by another process (another API replica, `gridshift token revoke` on the database) is refused within 5 s.
+ * One revoked through this process's API is refused at once.
+ */
+export const DEFAULT_TOKEN_CACHE_MS = 5000;
 
 const IMPLIED: Record<TokenScope, TokenScope[]> = {
   admin: ['admin', 'write', 'read'],
@@ -92,10 +103,11 @@ function bearerToken(header: string): string {
 
 export const authPlugin = unencapsulated(async (app: FastifyInstance, options: AuthOptions) => {
   const nowMs = options.nowMs ?? Date.now;
-  const cacheMs = options.tokenCacheMs ?? 0;
+  const cacheMs = options.tokenCacheMs ?? DEFAULT_TOKEN_CACHE_MS;
   const cache = new Map<string, { token: ApiToken; untilMs: number }>();
 
   app.decorateRequest('principal', null);
+  app.decorate('forgetTokenChecks', () => cache.clear());
 
   // Docs routes come from @fastify/swagger-ui and cannot declare a scope themselves.
   app.addHook('onRoute', (route) => {
