@@ -37,9 +37,10 @@ import { startTestApi, type TestApi } from './harness.ts';
 
 /**
  * The client against the OpenAPI document of a real server: every method's operation exists, every /v1
- * operation has a method, and the types written out in src/client/types.ts have exactly the fields (and
- * required fields) the document gives. The `satisfies RequiredMap<T>` below tie each list to its type at
- * compile time (`npm run check`); the test ties it to the document.
+ * operation has a method, and the types written out in src/client/types.ts have exactly the fields the
+ * document gives, each required or optional as there and of the same JSON kinds (string, number, boolean,
+ * array, object, null). Each field list is written once, as `{ field: 'string|null', other: 'number?' }`:
+ * `fields<T>()` ties it to the type at compile time (`npm run check`), the test ties it to the document.
  */
 
 type Json = Record<string, unknown>;
@@ -48,9 +49,50 @@ interface Doc {
   components: { schemas: Record<string, Json> };
 }
 
-/** For each field of T: true when it is required, false when optional. */
+/** For each field of T: true when it is required, false when optional (query parameters). */
 type RequiredMap<T> = { [K in keyof T]-?: Record<never, never> extends Pick<T, K> ? false : true };
 type KeysOfUnion<U> = U extends unknown ? keyof U : never;
+
+/** The JSON kinds a TypeScript type takes (a union of them). */
+type JsonKind<V> = V extends null
+  ? 'null'
+  : V extends string
+    ? 'string'
+    : V extends number
+      ? 'number'
+      : V extends boolean
+        ? 'boolean'
+        : V extends readonly unknown[]
+          ? 'array'
+          : V extends object
+            ? 'object'
+            : never;
+type KindsIn<S extends string> = S extends `${infer A}|${infer B}` ? A | KindsIn<B> : S;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type IsOptional<T, K extends keyof T> = Record<never, never> extends Pick<T, K> ? true : false;
+/** Whether `spec` (`string|null`, `number?` ...) says what field K of T is. */
+type FieldMatches<T, K extends keyof T, Spec> = Spec extends `${infer Kinds}?`
+  ? IsOptional<T, K> extends true
+    ? Same<JsonKind<Exclude<T[K], undefined>>, KindsIn<Kinds>>
+    : false
+  : Spec extends string
+    ? IsOptional<T, K> extends true
+      ? false
+      : Same<JsonKind<T[K]>, KindsIn<Spec>>
+    : false;
+type FieldSpecs<T, S> = {
+  [K in keyof T]-?: K extends keyof S
+    ? FieldMatches<T, K, S[K]> extends true
+      ? S[K]
+      : 'not its type'
+    : string;
+} & { [K in Exclude<keyof S, keyof T>]: never };
+
+/** Every field of T with its JSON kinds, `?` marking an optional one; checked against T when compiled. */
+const fields =
+  <T>() =>
+  <const S extends Record<keyof T, string>>(spec: S & FieldSpecs<T, S>): Record<string, string> =>
+    spec;
 
 let api: TestApi;
 let doc: Doc;
@@ -116,11 +158,40 @@ function bodySchema(method: string, path: string): Json {
   return resolve((body.content as Record<string, Json>)['application/json'].schema as Json);
 }
 
-/** An object schema's fields: name -> required. */
-function fieldsOf(schema: Json): Record<string, boolean> {
-  const required = new Set((schema.required as string[] | undefined) ?? []);
-  return Object.fromEntries(Object.keys(schema.properties as Json).map((k) => [k, required.has(k)]));
+/** The JSON kinds a schema allows, sorted: `integer` is a number, a schema without a type any. */
+function kindsOf(schema: Json): string[] {
+  const s = resolve(schema);
+  const alternatives = (s.anyOf ?? s.oneOf) as Json[] | undefined;
+  const kinds = alternatives
+    ? alternatives.flatMap(kindsOf)
+    : s.type === undefined
+      ? ['any']
+      : [s.type as string | string[]].flat().map((t) => (t === 'integer' ? 'number' : t));
+  return [...new Set(kinds)].sort();
 }
+
+/** An object schema's fields: name -> `kind|kind`, with `?` when optional. */
+function fieldsOf(schema: Json): Record<string, string> {
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  return Object.fromEntries(
+    Object.entries(schema.properties as Record<string, Json>).map(([k, v]) => [
+      k,
+      `${kindsOf(v).join('|')}${required.has(k) ? '' : '?'}`,
+    ]),
+  );
+}
+
+/** A field list with the kinds of each field in sorted order, to compare with the document's. */
+const canonical = (spec: Record<string, string>) =>
+  sorted(
+    Object.fromEntries(
+      Object.entries(spec).map(([k, v]) => {
+        const optional = v.endsWith('?');
+        const kinds = v.replace(/\?$/, '').split('|').sort().join('|');
+        return [k, `${kinds}${optional ? '?' : ''}`];
+      }),
+    ),
+  );
 
 /** Query parameters of an operation: name -> required. */
 function queryOf(method: string, path: string): Record<string, boolean> {
@@ -130,7 +201,7 @@ function queryOf(method: string, path: string): Record<string, boolean> {
   );
 }
 
-const sorted = (o: Record<string, boolean>) =>
+const sorted = <V>(o: Record<string, V>) =>
   Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
 describe('the client and /openapi.json', () => {
@@ -152,122 +223,122 @@ describe('the client and /openapi.json', () => {
     expect(clientMethods()).toEqual(Object.keys(OPERATIONS).sort());
   });
 
-  it('written-out response types have the fields of their schemas', () => {
-    const components: [string, Record<string, boolean>][] = [
+  it('written-out response types have the fields of their schemas, of the same kinds', () => {
+    const components: [string, Record<string, string>][] = [
       [
         'SubmitResult',
-        { load: true, plan: true, created: true, templateId: false } satisfies RequiredMap<SubmitResult>,
+        fields<SubmitResult>()({ load: 'object', plan: 'object', created: 'boolean', templateId: 'string?' }),
       ],
-      ['PlanPreview', { plan: true } satisfies RequiredMap<PlanPreview>],
-      ['LoadDetail', { load: true, events: true, accounting: true } satisfies RequiredMap<LoadDetail>],
-      ['LoadPage', { loads: true, nextCursor: true } satisfies RequiredMap<LoadPage>],
+      ['PlanPreview', fields<PlanPreview>()({ plan: 'object' })],
+      ['LoadDetail', fields<LoadDetail>()({ load: 'object', events: 'array', accounting: 'object|null' })],
+      ['LoadPage', fields<LoadPage>()({ loads: 'array', nextCursor: 'string|null' })],
       [
         'RecurringLoad',
-        {
-          id: true,
-          name: true,
-          spec: true,
-          cron: true,
-          flexMin: true,
-          timeZone: true,
-          idempotencyKey: true,
-          active: true,
-          lastNominal: true,
-          createdAt: true,
-          updatedAt: true,
-          cancelledAt: true,
-        } satisfies RequiredMap<RecurringLoad>,
+        fields<RecurringLoad>()({
+          id: 'string',
+          name: 'string',
+          spec: 'object',
+          cron: 'string',
+          flexMin: 'number',
+          timeZone: 'string',
+          idempotencyKey: 'string|null',
+          active: 'boolean',
+          lastNominal: 'string|null',
+          createdAt: 'string',
+          updatedAt: 'string',
+          cancelledAt: 'string|null',
+        }),
       ],
       [
         'ApiToken',
-        {
-          id: true,
-          name: true,
-          scopes: true,
-          createdAt: true,
-          lastUsedAt: true,
-          revokedAt: true,
-        } satisfies RequiredMap<ApiToken>,
+        fields<ApiToken>()({
+          id: 'string',
+          name: 'string',
+          scopes: 'array',
+          createdAt: 'string',
+          lastUsedAt: 'string|null',
+          revokedAt: 'string|null',
+        }),
       ],
       [
         'Zone',
-        {
-          code: true,
-          name: true,
-          timeZone: true,
-          country: true,
-          parent: false,
-          aliases: true,
-          metric: true,
-          failurePolicy: true,
-          sources: true,
-        } satisfies RequiredMap<Zone>,
+        fields<Zone>()({
+          code: 'string',
+          name: 'string',
+          timeZone: 'string',
+          country: 'string',
+          parent: 'string?',
+          aliases: 'array',
+          metric: 'string',
+          failurePolicy: 'string',
+          sources: 'object',
+        }),
       ],
       [
         'CloudRegion',
-        { provider: true, region: true, zone: true, location: true } satisfies RequiredMap<CloudRegion>,
+        fields<CloudRegion>()({ provider: 'string', region: 'string', zone: 'string', location: 'string' }),
       ],
       [
         'DecideNow',
-        {
-          action: true,
-          reason: true,
-          zone: true,
-          metric: true,
-          unit: true,
-          startAt: true,
-          current: true,
-          bestValue: true,
-          bestAt: true,
-          expectedSavingsPct: true,
-          deadline: true,
-          durationMin: true,
-          source: true,
-          degraded: true,
-          reasons: true,
-        } satisfies RequiredMap<DecideNow>,
+        fields<DecideNow>()({
+          action: 'string',
+          reason: 'string',
+          zone: 'string',
+          metric: 'string',
+          unit: 'string|null',
+          startAt: 'string',
+          current: 'number|null',
+          bestValue: 'number|null',
+          bestAt: 'string|null',
+          expectedSavingsPct: 'number',
+          deadline: 'string',
+          durationMin: 'number',
+          source: 'string|null',
+          degraded: 'boolean',
+          reasons: 'array',
+        }),
       ],
       [
         'ModelTier',
-        {
-          tier: true,
-          reason: true,
-          zone: true,
-          signals: true,
-          source: true,
-          degraded: true,
-        } satisfies RequiredMap<ModelTier>,
+        fields<ModelTier>()({
+          tier: 'string',
+          reason: 'string',
+          zone: 'string',
+          signals: 'object',
+          source: 'string|null',
+          degraded: 'boolean',
+        }),
       ],
       [
         'ReplanSummary',
-        {
-          ran: true,
-          skipped: false,
-          considered: true,
-          moved: true,
-          held: true,
-          startedAt: true,
-          finishedAt: true,
-        } satisfies RequiredMap<ReplanSummary>,
+        fields<ReplanSummary>()({
+          ran: 'boolean',
+          skipped: 'string?',
+          considered: 'number',
+          moved: 'number',
+          held: 'number',
+          startedAt: 'string',
+          finishedAt: 'string',
+        }),
       ],
     ];
-    for (const [name, fields] of components) {
+    for (const [name, spec] of components) {
       expect(sorted(fieldsOf(resolve({ $ref: `#/components/schemas/${name}` }))), name).toEqual(
-        sorted(fields),
+        canonical(spec),
       );
     }
-    const responses: [string, string, string, Record<string, boolean>][] = [
-      ['get', '/v1/tokens', '200', { tokens: true } satisfies RequiredMap<TokenList>],
-      ['post', '/v1/tokens', '201', { token: true, secret: true } satisfies RequiredMap<CreatedToken>],
-      ['get', '/v1/audit', '200', { decisions: true, nextAfterSeq: true } satisfies RequiredMap<AuditPage>],
-      ['get', '/v1/recurring', '200', { recurring: true } satisfies RequiredMap<RecurringList>],
-      ['post', '/v1/loads/purge', '200', { purged: true } satisfies RequiredMap<PurgeResult>],
-      ['post', '/v1/loads/{id}/cancel', '200', { load: true } satisfies RequiredMap<LoadAction>],
-      ['get', '/readyz', '200', { status: true, checks: true } satisfies RequiredMap<Readiness>],
+    const responses: [string, string, string, Record<string, string>][] = [
+      ['get', '/v1/tokens', '200', fields<TokenList>()({ tokens: 'array' })],
+      ['post', '/v1/tokens', '201', fields<CreatedToken>()({ token: 'object', secret: 'string' })],
+      ['get', '/v1/audit', '200', fields<AuditPage>()({ decisions: 'array', nextAfterSeq: 'number|null' })],
+      ['get', '/v1/recurring', '200', fields<RecurringList>()({ recurring: 'array' })],
+      ['post', '/v1/loads/purge', '200', fields<PurgeResult>()({ purged: 'number' })],
+      ['post', '/v1/loads/{id}/cancel', '200', fields<LoadAction>()({ load: 'object' })],
+      ['get', '/readyz', '200', fields<Readiness>()({ status: 'string', checks: 'array' })],
     ];
-    for (const [method, path, status, fields] of responses) {
+    for (const [method, path, status, spec] of responses) {
       expect(sorted(fieldsOf(responseSchema(method, path, status))), `${method} ${path}`).toEqual(
-        sorted(fields),
+        canonical(spec),
       );
     }
     // the verdict is a union in TypeScript (ok: true | ok: false): its fields together are the schema's
@@ -283,37 +354,48 @@ describe('the client and /openapi.json', () => {
     );
   });
 
+  it('the kinds are read from the document as written', () => {
+    expect(kindsOf({ type: ['string', 'null'] })).toEqual(['null', 'string']);
+    expect(kindsOf({ anyOf: [{ type: 'integer' }, { type: 'null' }] })).toEqual(['null', 'number']);
+    expect(kindsOf({ $ref: '#/components/schemas/LoadAccounting' })).toEqual(['object']);
+    expect(kindsOf({})).toEqual(['any']);
+    expect(canonical({ b: 'string|null', a: 'null|number?' })).toEqual({
+      a: 'null|number?',
+      b: 'null|string',
+    });
+  });
+
   it('written-out request types have the fields of their bodies and query parameters', () => {
-    const bodies: [string, Record<string, boolean>][] = [
+    const bodies: [string, Record<string, string>][] = [
       [
         '/v1/decide/now',
-        {
-          zone: true,
-          durationMin: false,
-          deadline: false,
-          metric: false,
-          tolerancePct: false,
-          runAtOrBelow: false,
-          stepMin: false,
-        } satisfies RequiredMap<DecideNowRequest>,
+        fields<DecideNowRequest>()({
+          zone: 'string',
+          durationMin: 'number?',
+          deadline: 'string?',
+          metric: 'string?',
+          tolerancePct: 'number?',
+          runAtOrBelow: 'number?',
+          stepMin: 'number?',
+        }),
       ],
       [
         '/v1/decide/model-tier',
-        {
-          zone: true,
-          carbonBelow: false,
-          belowForecastMean: false,
-          priceBelow: false,
-          solarKw: false,
-          minSolarKw: false,
-          forecastHours: false,
-        } satisfies RequiredMap<ModelTierRequest>,
+        fields<ModelTierRequest>()({
+          zone: 'string',
+          carbonBelow: 'number?',
+          belowForecastMean: 'boolean?',
+          priceBelow: 'number?',
+          solarKw: 'number?',
+          minSolarKw: 'number?',
+          forecastHours: 'number?',
+        }),
       ],
-      ['/v1/tokens', { name: true, scopes: true } satisfies RequiredMap<NewToken>],
-      ['/v1/loads/purge', { before: false, olderThanDays: false } satisfies RequiredMap<PurgeRequest>],
+      ['/v1/tokens', fields<NewToken>()({ name: 'string', scopes: 'array' })],
+      ['/v1/loads/purge', fields<PurgeRequest>()({ before: 'string?', olderThanDays: 'number?' })],
     ];
-    for (const [path, fields] of bodies) {
-      expect(sorted(fieldsOf(bodySchema('post', path))), path).toEqual(sorted(fields));
+    for (const [path, spec] of bodies) {
+      expect(sorted(fieldsOf(bodySchema('post', path))), path).toEqual(canonical(spec));
     }
     const queries: [string, Record<string, boolean>][] = [
       [
