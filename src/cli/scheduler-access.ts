@@ -110,8 +110,14 @@ export async function openAccess(
   const databaseUrl = env.DATABASE_URL?.trim();
   const { openStore, redactUrl } = await storeModule();
   if (databaseUrl) {
-    const store = await openStore({ databaseUrl });
-    return storeAccess(cli, globals, store, `PostgreSQL at ${redactUrl(databaseUrl)}`);
+    const where = `PostgreSQL at ${redactUrl(databaseUrl)}`;
+    const store = await openStore({ databaseUrl }).catch((err: Error) => {
+      // say which database, when the driver did not (`database "x" does not exist`)
+      throw err.message.includes('PostgreSQL at')
+        ? err
+        : new Error(`cannot open ${where} (DATABASE_URL): ${err.message}`, { cause: err });
+    });
+    return storeAccess(cli, globals, store, where);
   }
   const dataDir = await dataDirOf(cli, options.dataDir);
   const running = liveServer(dataDir);

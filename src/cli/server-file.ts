@@ -51,7 +51,11 @@ export function liveServer(dataDir: string): ServerFile | null {
   const file = readServerFile(dataDir);
   if (!file) return null;
   if (isAlive(file.pid)) return file;
-  rmSync(serverFilePath(dataDir), { force: true });
+  try {
+    rmSync(serverFilePath(dataDir), { force: true });
+  } catch {
+    // not ours to remove (a directory of another user, read-only): it is ignored all the same
+  }
   return null;
 }
 

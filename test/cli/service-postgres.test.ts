@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipPostgres, TEST_DATABASE_URL } from '../store/backends.ts';
-import { childEnv, okJson as json, MAIN, NODE, type Ran, runChild } from './service-helpers.ts';
+import { childEnv, okJson as json, MAIN, NODE, type Ran, runChild, runIn } from './service-helpers.ts';
 
 /**
  * The service commands on PostgreSQL, as separate processes: an API-only `gridshift serve --no-worker`,
@@ -136,4 +136,20 @@ describe.skipIf(skipPostgres)('gridshift serve and worker on PostgreSQL', () => 
     expect(await worker.exit).toBe(0);
     expect(await api.exit).toBe(0);
   }, 180_000);
+});
+
+describe.skipIf(skipPostgres)('DATABASE_URL naming a database that is not there', () => {
+  it('says which database, without the password (exit 1)', async () => {
+    const missing = new URL(TEST_DATABASE_URL);
+    missing.pathname = `/${database}_missing`;
+    missing.password = 'hunter2';
+    const r = await runIn(['loads'], { env: { DATABASE_URL: missing.toString() } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: cannot open PostgreSQL at postgres://[^ ]*:\\*\\*\\*@[^ ]*/${database}_missing \\(DATABASE_URL\\): `,
+      ),
+    );
+    expect(r.stderr).not.toContain('hunter2');
+  });
 });
