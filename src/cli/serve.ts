@@ -99,7 +99,9 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
   const dataDir = databaseUrl ? undefined : await dataDirOf(cli, opts.dataDir);
   if (dataDir) {
     const running = liveServer(dataDir);
-    if (running)
+    // a file naming this very process was left by an earlier run whose process id this one reuses (in a
+    // container, each run may be process 1): stale
+    if (running && running.pid !== process.pid)
       throw new InputError(
         `a gridshift server (process ${running.pid}) already serves ${dataDir} at ${running.url}; ` +
           'the embedded store serves one process (use --data-dir for another, or DATABASE_URL to share PostgreSQL)',

@@ -436,12 +436,30 @@ describe('the embedded store serves one process', () => {
   });
 
   it('gridshift serve refuses a data directory another live server holds', async () => {
-    writeFileSync(`${dataDir}/server.json`, JSON.stringify({ url: 'http://127.0.0.1:9', pid: process.pid }));
+    // a live process other than this one (serve runs in this process here)
+    writeFileSync(`${dataDir}/server.json`, JSON.stringify({ url: 'http://127.0.0.1:9', pid: process.ppid }));
     try {
       const r = await gs(['serve', '--port', '0']);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/already serves .* at http:\/\/127\.0\.0\.1:9/);
+      expect(r.stderr).toBe(
+        `error: a gridshift server (process ${process.ppid}) already serves ${dataDir} at http://127.0.0.1:9; ` +
+          'the embedded store serves one process (use --data-dir for another, or DATABASE_URL to share PostgreSQL)\n',
+      );
     } finally {
+      writeFileSync(`${dataDir}/server.json`, '');
+    }
+  });
+
+  it('gridshift serve takes a server.json naming its own process id as left by an earlier run', async () => {
+    writeFileSync(`${dataDir}/server.json`, JSON.stringify({ url: 'http://127.0.0.1:9', pid: process.pid }));
+    // the store is held, so serve stops there: past the server.json check, at the store's own lock
+    const holder = await openStore({ dataDir });
+    try {
+      const r = await gs(['serve', '--port', '0']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: data directory .* is in use by process \d+;/);
+    } finally {
+      await holder.close();
       writeFileSync(`${dataDir}/server.json`, '');
     }
   });
