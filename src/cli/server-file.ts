@@ -7,6 +7,7 @@
  */
 import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from '../core/pid.ts';
 
 export const SERVER_FILE = 'server.json';
 /** The name of the token `gridshift serve` makes for the local CLI (revoked when it stops). */
@@ -23,15 +24,6 @@ export interface ServerFile {
 }
 
 export const serverFilePath = (dataDir: string) => join(dataDir, SERVER_FILE);
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The file's content, or null when there is none or it cannot be read as one. */
 export function readServerFile(dataDir: string): ServerFile | null {
@@ -50,7 +42,7 @@ export function readServerFile(dataDir: string): ServerFile | null {
 export function liveServer(dataDir: string): ServerFile | null {
   const file = readServerFile(dataDir);
   if (!file) return null;
-  if (isAlive(file.pid)) return file;
+  if (isProcessAlive(file.pid)) return file;
   try {
     rmSync(serverFilePath(dataDir), { force: true });
   } catch {

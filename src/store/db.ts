@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { InputError } from '../core/errors.ts';
+import { isProcessAlive } from '../core/pid.ts';
 import { migrate } from './migrations.ts';
 import * as sql from './sql.ts';
 
@@ -243,6 +244,9 @@ async function openEmbedded(options: EmbeddedOptions, schema: string): Promise<E
  * PGlite has no guard against two processes opening one data directory (which corrupts it), so a lock
  * file with the owner's pid is taken here. A lock left by a dead process is taken over.
  */
+/** Lock files this process holds: one naming this process's id but not held here is an earlier run's. */
+const heldLocks = new Set<string>();
+
 function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, 'gridshift.lock');
   for (let tries = 0; tries < 2; tries++) {
@@ -250,16 +254,21 @@ function lockDataDir(dataDir: string): () => void {
       const fd = openSync(path, 'wx');
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
+      heldLocks.add(path);
       let released = false;
       return () => {
         if (released) return;
         released = true;
+        heldLocks.delete(path);
         rmSync(path, { force: true });
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      // a lock naming this process's id that it does not hold was left by an earlier run given the same id
+      // (a container restarted after a kill: every run is process 1)
+      const live = owner === process.pid ? heldLocks.has(path) : owner > 0 && isProcessAlive(owner);
+      if (Number.isInteger(owner) && live) {
         throw new InputError(
           `data directory ${dataDir} is in use by process ${owner}; the embedded store serves one process ` +
             '(run API and workers in one `gridshift serve`, or set DATABASE_URL to share PostgreSQL)',
@@ -269,15 +278,6 @@ function lockDataDir(dataDir: string): () => void {
     }
   }
   throw new Error(`could not lock data directory ${dataDir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -222,6 +222,15 @@ describe('embedded store', () => {
     const third = await backend.reopen(db);
     expect((await getLoad(third, stored.id))?.name).toBe('dishwasher');
     await third.close();
+    // and one naming this very process, which it does not hold: an earlier run given the same process id
+    // (a container restarted after a kill)
+    writeFileSync(join(db.dataDir, 'gridshift.lock'), `${process.pid}\n`);
+    const fourth = await backend.reopen(db);
+    expect((await getLoad(fourth, stored.id))?.name).toBe('dishwasher');
+    // while this process holds it, a second open here is refused as before
+    const twice = await backend.reopen(db).catch((e) => e);
+    expect(twice.message).toMatch(new RegExp(`is in use by process ${process.pid}`));
+    await fourth.close();
   });
 });
 
