@@ -56,7 +56,8 @@ export function formatIntensity(gPerKwh: number): string {
 /** An amount of money: "€1.23", "£0.0456", "SEK 12.30"; the code itself when Intl does not know it. */
 export function formatCurrency(amount: number, currency: string | undefined): string {
   if (!Number.isFinite(amount)) return '-';
-  const small = Math.abs(amount) < 0.1 && amount !== 0;
+  // small is judged after rounding to 3 significant digits: 0.0999999 is shown as 0.10, like 0.1
+  const small = amount !== 0 && Math.abs(Number(amount.toPrecision(3))) < 0.1;
   const digits = small
     ? { maximumSignificantDigits: 3 }
     : { minimumFractionDigits: 2, maximumFractionDigits: 2 };

@@ -45,6 +45,8 @@ describe('units', () => {
     expect(formatCurrency(0.3, 'EUR')).toBe('€0.30');
     expect(formatCurrency(12.3456, 'GBP')).toBe('£12.35');
     expect(formatCurrency(0.01234, 'USD')).toBe('$0.0123');
+    expect(formatCurrency(0.6 - 0.5, 'EUR')).toBe('€0.10'); // 0.09999999999999998: cents, like 0.1
+    expect(formatCurrency(0.0996, 'EUR')).toBe('€0.0996');
     expect(formatCurrency(5, 'SEK')).toMatch(/^SEK\s5\.00$/);
     expect(formatCurrency(1.5, undefined)).toBe('1.5');
     expect(formatPrice(0.09, 'EUR')).toBe('0.0900 EUR/kWh');
