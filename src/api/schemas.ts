@@ -197,6 +197,7 @@ export const reportSchema = z
       groupBy: z.string().optional(),
       zone: z.string().optional(),
       tag: z.string().optional(),
+      tz: z.string().optional(),
     }),
     rows: z.array(z.object({ key: z.string(), ...reportFigures })),
     totals: z.object(reportFigures),

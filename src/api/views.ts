@@ -164,6 +164,7 @@ export function reportView(report: Report): z.infer<typeof reportSchema> {
       ...(q.groupBy !== undefined ? { groupBy: q.groupBy } : {}),
       ...(q.zone !== undefined ? { zone: q.zone } : {}),
       ...(q.tag !== undefined ? { tag: q.tag } : {}),
+      ...(q.timeZone !== undefined ? { tz: q.timeZone } : {}),
     },
     rows: report.rows.map((r) => ({ key: r.key, ...figures(r) })),
     totals: figures(report.totals),

@@ -88,6 +88,7 @@ async function report(cli: Cli, opts: ReportOptions, globals: GlobalOptions): Pr
   if (toMs !== undefined) query.to = toIso(toMs);
   if (opts.zone) query.zone = opts.zone;
   if (opts.tag) query.tag = opts.tag;
+  query.tz = tz;
   await withAccess(cli, globals, opts, async (access) => {
     const r = await access.reports.get(query);
     if (globals.json) return cli.printJson(r);
@@ -95,9 +96,10 @@ async function report(cli: Cli, opts: ReportOptions, globals: GlobalOptions): Pr
       fromMs === undefined && toMs === undefined
         ? 'since the start'
         : `${fromMs !== undefined ? `from ${formatLocalTime(fromMs, tz)}` : 'since the start'}` +
-          `${toMs !== undefined ? ` to ${formatLocalTime(toMs, tz)}` : ''} (${tz})`;
+          `${toMs !== undefined ? ` to ${formatLocalTime(toMs, tz)}` : ''}`;
+    const zoneNote = `${fromMs === undefined && toMs === undefined ? '' : 'times, '}days and weeks in ${tz}`;
     cli.print(
-      `Loads that ran ${period}${opts.zone ? ` in ${opts.zone}` : ''}${opts.tag ? ` tagged ${opts.tag}` : ''}, against running each at once (days and weeks in UTC):`,
+      `Loads that ran ${period}${opts.zone ? ` in ${opts.zone}` : ''}${opts.tag ? ` tagged ${opts.tag}` : ''}, against running each at once (${zoneNote}):`,
     );
     cli.print();
     for (const line of reportLines(r)) cli.print(line);

@@ -21,6 +21,7 @@ import {
 import type { GridshiftClient, LoadState, ApiToken as WireToken } from '../client/index.ts';
 import { createClient, GridshiftApiError, GridshiftConnectionError } from '../client/index.ts';
 import { InputError } from '../core/errors.ts';
+import { assertTimeZone } from '../core/human-time.ts';
 import { parseIsoMs, toIso } from '../core/time.ts';
 import { planToJson } from '../planner/explain.ts';
 import { ConflictError, NotFoundError } from '../runner/errors.ts';
@@ -314,6 +315,7 @@ function storeAccess(cli: Cli, globals: GlobalOptions, store: Store, where: stri
         if (query.to) q.toMs = parseIsoMs(query.to, 'to');
         if (query.zone) q.zone = query.zone;
         if (query.tag) q.tag = query.tag;
+        if (query.tz) q.timeZone = assertTimeZone(query.tz, 'tz');
         return reportView(await (await scheduler()).report(q));
       },
     },

@@ -233,6 +233,8 @@ export interface ReportQuery {
   groupBy?: 'day' | 'week' | 'month' | 'tag' | 'zone' | 'none';
   zone?: string;
   tag?: string;
+  /** IANA time zone the days, weeks and months begin in (default UTC) */
+  tz?: string;
 }
 
 export interface AuditQuery {

@@ -92,6 +92,8 @@ export interface ReportQuery {
   groupBy?: ReportGroup;
   zone?: string;
   tag?: string;
+  /** IANA time zone the days, weeks and months begin in (default UTC) */
+  timeZone?: string;
 }
 
 export interface ReportRow {

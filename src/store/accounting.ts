@@ -93,6 +93,8 @@ export interface ReportFilter {
   toMs?: number;
   zone?: string;
   tag?: string;
+  /** IANA time zone of the days, weeks and months (default UTC) */
+  timeZone?: string;
 }
 
 export interface ReportSum {
@@ -111,7 +113,7 @@ export interface ReportSum {
   forecastBasis: number;
 }
 
-/** Sums of the accounting rows matching `filter`, per group (UTC days, ISO weeks, months, tags, zones). */
+/** Sums of the accounting rows matching `filter`, per group (days, ISO weeks, months, tags, zones). */
 export async function reportSums(
   db: Db,
   group: ReportGrouping,
@@ -122,6 +124,7 @@ export async function reportSums(
     filter.toMs === undefined ? null : new Date(filter.toMs),
     filter.zone ?? null,
     filter.tag ?? null,
+    ...(sql.PERIOD_GROUPINGS.includes(group) ? [filter.timeZone ?? 'UTC'] : []),
   ]);
   return rows.map((r) => {
     const mixed = Number(r.currencies) > 1;

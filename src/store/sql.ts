@@ -394,10 +394,13 @@ ORDER BY accounted_at, load_id LIMIT $3`;
 
 export type ReportGrouping = 'day' | 'week' | 'month' | 'tag' | 'zone' | 'none';
 
+/** Groupings by period, which take the time zone of their days as $5. */
+export const PERIOD_GROUPINGS: readonly ReportGrouping[] = ['day', 'week', 'month'];
+
 const REPORT_KEYS: Record<ReportGrouping, string> = {
-  day: `to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
-  week: `to_char(started_at AT TIME ZONE 'UTC', 'IYYY-"W"IW')`,
-  month: `to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM')`,
+  day: `to_char(started_at AT TIME ZONE $5::text, 'YYYY-MM-DD')`,
+  week: `to_char(started_at AT TIME ZONE $5::text, 'IYYY-"W"IW')`,
+  month: `to_char(started_at AT TIME ZONE $5::text, 'YYYY-MM')`,
   tag: 'tag',
   zone: 'zone',
   none: `'all'`,
@@ -406,7 +409,8 @@ const REPORT_KEYS: Record<ReportGrouping, string> = {
 /**
  * Accounting rows summed per group (`tag` counts a load once under each of its tags, untagged ones under
  * `(untagged)`). Emission and cost sums cover only rows with both the run's and the baseline's value, so
- * savings compare like with like. $1 from | null, $2 to | null (on started_at), $3 zone | null, $4 tag | null
+ * savings compare like with like. $1 from | null, $2 to | null (on started_at), $3 zone | null, $4 tag | null,
+ * and for the PERIOD_GROUPINGS $5 the IANA time zone their days begin in
  */
 export const reportRows = (s: string, group: ReportGrouping) => `
 WITH picked AS (

@@ -324,6 +324,16 @@ describe('scheduler, audit and reports', () => {
     const r = await call('GET', '/v1/reports?groupBy=zone', tokens.read);
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ query: { groupBy: 'zone' }, rows: [], totals: { loads: 0 } });
+    const tz = await call('GET', '/v1/reports?groupBy=day&tz=Europe/Berlin', tokens.read);
+    expect(tz.json()).toMatchObject({ query: { groupBy: 'day', tz: 'Europe/Berlin' } });
+    const badTz = await call('GET', '/v1/reports?groupBy=day&tz=Mars/Olympus', tokens.read);
+    expect(badTz.statusCode).toBe(400);
+    expect(badTz.json().errors).toEqual([
+      {
+        path: 'query.tz',
+        message: '"Mars/Olympus" is not an IANA time zone name (e.g. Europe/Berlin, UTC)',
+      },
+    ]);
     const reversed = await call(
       'GET',
       `/v1/reports?from=${toIso(Date.now())}&to=${toIso(Date.now() - MINUTE_MS)}`,

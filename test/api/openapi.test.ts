@@ -104,7 +104,7 @@ describe('/openapi.json', () => {
       'limit',
     ]);
     expect(query('/v1/signals/{zone}')).toEqual(['metric', 'hours', 'stepMin', 'threshold']);
-    expect(query('/v1/reports')).toEqual(['from', 'to', 'groupBy', 'zone', 'tag']);
+    expect(query('/v1/reports')).toEqual(['from', 'to', 'groupBy', 'zone', 'tag', 'tz']);
     expect(query('/emissions/bylocations')).toEqual(['location', 'time', 'toTime', 'durationMinutes']);
     expect(query('/emissions/forecasts/current')).toEqual([
       'location',

@@ -291,8 +291,8 @@ describe('gridshift status, pause, resume, report (embedded store)', () => {
       'Europe/Berlin',
     ]);
     expect(period.stdout.split('\n')[0]).toBe(
-      'Loads that ran from Wed 2024-03-27 00:00 to Thu 2024-03-28 00:00 (Europe/Berlin), against running ' +
-        'each at once (days and weeks in UTC):',
+      'Loads that ran from Wed 2024-03-27 00:00 to Thu 2024-03-28 00:00, against running each at once ' +
+        '(times, days and weeks in Europe/Berlin):',
     );
     expect(
       json(await gs(['report', '--from', '2024-03-27', '--tz', 'Europe/Berlin', '--json'])).query.from,

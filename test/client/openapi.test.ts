@@ -418,6 +418,7 @@ describe('the client and /openapi.json', () => {
           groupBy: false,
           zone: false,
           tag: false,
+          tz: false,
         } satisfies RequiredMap<ReportQuery>,
       ],
       ['/v1/audit', { afterSeq: false, loadId: false, limit: false } satisfies RequiredMap<AuditQuery>],

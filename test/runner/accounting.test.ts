@@ -134,6 +134,12 @@ describeEachBackend('accounting', (make) => {
     const byTag = await scheduler.report({ groupBy: 'tag', tag: 'check', fromMs: T0, toMs: T0 + HOUR_MS });
     expect(byTag.rows.map((r) => [r.key, r.loads])).toEqual([['check', 1]]);
     expect((await scheduler.report({ zone: 'FR' })).totals.loads).toBe(0);
+    // the load ran in the early morning of 2025-06-02 UTC: the evening before in Honolulu (UTC-10)
+    const inTz = async (timeZone: string) =>
+      (await scheduler.report({ groupBy: 'day', timeZone })).rows.map((r) => r.key);
+    expect(await inTz('Pacific/Honolulu')).toEqual(['2025-06-01']);
+    expect(await inTz('Asia/Tokyo')).toEqual(['2025-06-02']);
+    expect(await inTz('UTC')).toEqual(['2025-06-02']);
   });
 
   it('keeps the record when the load is purged', async () => {

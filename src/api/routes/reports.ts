@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { assertTimeZone } from '../../core/human-time.ts';
 import { parseIsoMs } from '../../core/time.ts';
 import type { ReportQuery } from '../../runner/service.ts';
 import type { ApiContext } from '../context.ts';
-import { badRequest, problemResponses } from '../problem.ts';
+import { badRequest, inputErrorIn, problemResponses } from '../problem.ts';
 import { isoTimeInput, reportSchema } from '../schemas.ts';
 import { reportView } from '../views.ts';
 
@@ -26,6 +27,12 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
           groupBy: z.enum(['day', 'week', 'month', 'tag', 'zone', 'none']).default('none'),
           zone: z.string().min(1).max(64).optional(),
           tag: z.string().min(1).max(64).optional(),
+          tz: z
+            .string()
+            .min(1)
+            .max(64)
+            .optional()
+            .describe('IANA time zone the days, weeks and months begin in (default UTC)'),
         }),
         response: { 200: reportSchema, ...problemResponses(400, 401, 403, 503) },
       },
@@ -39,6 +46,13 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
         throw badRequest('query.to', 'must be after from');
       if (q.zone) query.zone = q.zone;
       if (q.tag) query.tag = q.tag;
+      if (q.tz) {
+        try {
+          query.timeZone = assertTimeZone(q.tz, 'tz');
+        } catch (err) {
+          throw inputErrorIn('query', err);
+        }
+      }
       return reportView(await ctx.scheduler().report(query));
     },
   );
