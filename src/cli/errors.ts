@@ -1,7 +1,8 @@
 /**
  * How the CLI ends: exit codes and the one-line error message. Scripts rely on the codes:
  * 0 ok, 2 bad input (fix the command line or config), 3 no signal and the failure policy is closed
- * (try later), 1 anything else.
+ * (try later), 4 the audit chain is broken (`audit verify`), 5 a watched load ended without succeeding
+ * (`loads show --watch`), 1 anything else.
  */
 import { InputError } from '../core/errors.ts';
 
@@ -19,6 +20,12 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  */
 export class NoSignalError extends Error {
   override name = 'NoSignalError';
+}
+
+/** A load watched with `loads show --watch` ended dead or cancelled: exit code 5. */
+export class LoadEndedError extends Error {
+  override name = 'LoadEndedError';
+  readonly exitCode = 5;
 }
 
 /** Errors whose message is for the user as is: no stack trace. */

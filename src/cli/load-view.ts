@@ -229,6 +229,52 @@ export function accountingLines(a: LoadAccounting | null, state: LoadState): str
 
 /** `gridshift loads show`: the load, its plan, its timeline and its accounting. */
 export function loadDetailLines(detail: LoadDetail, timeZone: string): string[] {
+  const lines = loadHeaderLines(detail, timeZone);
+  lines.push('');
+  lines.push('Timeline:');
+  const rows = detail.events.map((e) => eventCells(e, timeZone));
+  for (const row of formatTable(rows).split('\n')) lines.push(`  ${row}`);
+  lines.push(...lastOutputLines(detail.events));
+  lines.push('');
+  lines.push(...accountingLines(detail.accounting, detail.load.state));
+  return lines;
+}
+
+/** A timeline entry as cells: when, the transition, the attempt, what it recorded. */
+function eventCells(e: LoadEvent, timeZone: string): string[] {
+  return [
+    when(e.at, timeZone),
+    `${e.from ?? ''}${e.from ? ' -> ' : ''}${e.to}`,
+    e.attempt ? `#${e.attempt}` : '',
+    eventDetailText(e, timeZone),
+  ];
+}
+
+/** A timeline entry on a line of its own, as `loads show --watch` prints them one at a time. */
+export function eventLine(e: LoadEvent, timeZone: string): string {
+  const [at, transition, attempt, detail] = eventCells(e, timeZone);
+  return `  ${at}  ${transition.padEnd(20)}  ${attempt.padEnd(3)}  ${detail}`.trimEnd();
+}
+
+/** The last output tail the timeline recorded, under a heading (none when nothing was recorded). */
+export function lastOutputLines(events: LoadEvent[]): string[] {
+  const tail = [...events]
+    .reverse()
+    .map(outputTail)
+    .find((t) => t !== undefined);
+  if (!tail) return [];
+  return [
+    '',
+    'Output (last lines):',
+    ...tail
+      .split('\n')
+      .slice(-10)
+      .map((t) => `  ${t}`),
+  ];
+}
+
+/** What the load is: name, state, size, window, plan and dispatch. */
+export function loadHeaderLines(detail: LoadDetail, timeZone: string): string[] {
   const l = detail.load;
   const lines: string[] = [];
   lines.push(`Load ${l.id}: ${l.name}`);
@@ -252,25 +298,5 @@ export function loadDetailLines(detail: LoadDetail, timeZone: string): string[] 
   if (l.tags.length) lines.push(`Tags:      ${l.tags.join(', ')}`);
   if (l.templateId) lines.push(`Recurring: occurrence of ${l.templateId}`);
   if (l.lastError) lines.push(`Error:     ${l.lastError}`);
-  lines.push('');
-  lines.push('Timeline:');
-  const rows = detail.events.map((e) => [
-    when(e.at, timeZone),
-    `${e.from ?? ''}${e.from ? ' -> ' : ''}${e.to}`,
-    e.attempt ? `#${e.attempt}` : '',
-    eventDetailText(e, timeZone),
-  ]);
-  for (const row of formatTable(rows).split('\n')) lines.push(`  ${row}`);
-  const lastTail = [...detail.events]
-    .reverse()
-    .map(outputTail)
-    .find((t) => t !== undefined);
-  if (lastTail) {
-    lines.push('');
-    lines.push('Output (last lines):');
-    for (const t of lastTail.split('\n').slice(-10)) lines.push(`  ${t}`);
-  }
-  lines.push('');
-  lines.push(...accountingLines(detail.accounting, l.state));
   return lines;
 }

@@ -9,7 +9,16 @@ import { parseDuration } from '../core/human-time.ts';
 import { resolveZone } from '../core/zones.ts';
 import { LOAD_STATES } from '../store/schema.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
-import { loadDetailLines, loadTable, when } from './load-view.ts';
+import { LoadEndedError } from './errors.ts';
+import {
+  accountingLines,
+  eventLine,
+  lastOutputLines,
+  loadDetailLines,
+  loadHeaderLines,
+  loadTable,
+  when,
+} from './load-view.ts';
 import { parsePositive } from './quantities.ts';
 import { type AccessOptions, accessOptions, withAccess } from './scheduler-access.ts';
 
@@ -61,12 +70,56 @@ async function list(cli: Cli, opts: ListOptions, globals: GlobalOptions): Promis
   });
 }
 
-async function show(cli: Cli, id: string, opts: AccessOptions, globals: GlobalOptions): Promise<void> {
+interface ShowOptions extends AccessOptions {
+  watch?: boolean;
+  interval: string;
+}
+
+const FINAL: readonly LoadState[] = ['succeeded', 'dead', 'cancelled'];
+/** How long `--watch` waits for the accounting that follows a run that succeeded. */
+const ACCOUNTING_WAIT_MS = 30_000;
+
+async function show(cli: Cli, id: string, opts: ShowOptions, globals: GlobalOptions): Promise<void> {
+  const intervalMs = parseDuration(opts.interval, '--interval') * 60_000;
+  if (!(intervalMs >= 99.9)) throw new InputError('--interval: at least 0.1s, e.g. 2s');
   await withAccess(cli, globals, opts, async (access) => {
-    const detail = await access.loads.get(id);
-    if (globals.json) return cli.printJson(detail);
+    let detail = await access.loads.get(id);
     const tz = cli.timeZone(globals, homeTimeZone(detail.load.zones[0] ?? detail.load.cloudRegion));
-    for (const line of loadDetailLines(detail, tz)) cli.print(line);
+    if (!opts.watch) {
+      if (globals.json) return cli.printJson(detail);
+      for (const line of loadDetailLines(detail, tz)) cli.print(line);
+      return;
+    }
+    const sleep = () => new Promise((r) => setTimeout(r, intervalMs));
+    if (!globals.json) {
+      for (const line of loadHeaderLines(detail, tz)) cli.print(line);
+      cli.print('');
+      cli.print(`Timeline (watching until the load ends; Ctrl-C stops watching, not the load):`);
+    }
+    let shown = 0;
+    for (;;) {
+      if (!globals.json) for (const e of detail.events.slice(shown)) cli.print(eventLine(e, tz));
+      shown = detail.events.length;
+      if (FINAL.includes(detail.load.state)) break;
+      await sleep();
+      detail = await access.loads.get(id);
+    }
+    // a load that succeeded is accounted just after its run
+    const until = Date.now() + ACCOUNTING_WAIT_MS;
+    while (detail.load.state === 'succeeded' && !detail.accounting && Date.now() < until) {
+      await sleep();
+      detail = await access.loads.get(id);
+    }
+    if (globals.json) cli.printJson(detail);
+    else {
+      for (const line of lastOutputLines(detail.events)) cli.print(line);
+      cli.print('');
+      for (const line of accountingLines(detail.accounting, detail.load.state)) cli.print(line);
+    }
+    if (detail.load.state !== 'succeeded') {
+      const why = detail.load.lastError ? `: ${detail.load.lastError}` : '';
+      throw new LoadEndedError(`load ${id} ended ${detail.load.state}${why}`);
+    }
   });
 }
 
@@ -155,8 +208,13 @@ export function loadsCommand(cli: Cli): Command {
     accessOptions(
       new Command('show')
         .description('a load: its plan, its timeline and what it saved')
-        .argument('<id>', 'load id'),
-    ).action(async (id: string, opts: AccessOptions, cmd: Command) => show(cli, id, opts, globalsOf(cmd))),
+        .argument('<id>', 'load id')
+        .option(
+          '--watch',
+          'print its state changes as they happen, until it ends (exit 5 unless it succeeds)',
+        )
+        .option('--interval <d>', '--watch: how often to look', '2s'),
+    ).action(async (id: string, opts: ShowOptions, cmd: Command) => show(cli, id, opts, globalsOf(cmd))),
   );
 
   const actions: [Action, string][] = [

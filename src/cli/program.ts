@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/version.ts';
 import { AuditBrokenError, auditCommand } from './audit.ts';
 import { type CliIO, createCli } from './context.ts';
-import { EXIT, errorText, exitCodeFor } from './errors.ts';
+import { EXIT, errorText, exitCodeFor, LoadEndedError } from './errors.ts';
 import { estimateCommand } from './estimate.ts';
 import { loadsCommand } from './loads.ts';
 import { planCommand } from './plan.ts';
@@ -98,8 +98,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     io.stderr.write(`${errorText(err, program.opts().verbose === true)}\n`);
-    // a check that found a problem (a broken audit chain) has its own code
-    if (err instanceof AuditBrokenError) return err.exitCode;
+    // a check that found a problem (a broken audit chain, a load that failed for good) has its own code
+    if (err instanceof AuditBrokenError || err instanceof LoadEndedError) return err.exitCode;
     return exitCodeFor(err);
   }
 }

@@ -228,6 +228,14 @@ describe('gridshift loads (embedded store)', () => {
     expect((await gs(['loads', 'show', backup.id])).stdout).toMatch(
       /^Accounting: none \(the load is cancelled; only loads that succeed are accounted\)$/m,
     );
+    // watching a load that has ended without succeeding: its timeline, then exit 5
+    const watched = await gs(['loads', 'show', backup.id, '--watch']);
+    expect(watched.code).toBe(5);
+    expect(watched.stderr).toBe(`error: load ${backup.id} ended cancelled\n`);
+    expect(watched.stdout).toMatch(/^ {2}.* {2}waiting -> cancelled {7}not today$/m);
+    expect((await gs(['loads', 'show', backup.id, '--watch', '--interval', '0.05s'])).stderr).toBe(
+      'error: --interval: at least 0.1s, e.g. 2s\n',
+    );
   });
 
   it('an unknown load exits 2', async () => {

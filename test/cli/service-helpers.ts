@@ -42,9 +42,14 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /** The real `gridshift` executable (Node 24 runs the TypeScript source), to completion. */
-export function runChild(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<Ran> {
+export function runChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = ROOT,
+  timeoutMs = 60_000,
+): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(NODE, [MAIN, ...args], { env, cwd, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(NODE, [MAIN, ...args], { env, cwd, timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

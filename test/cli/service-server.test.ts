@@ -134,21 +134,18 @@ describe('gridshift serve, end to end', () => {
     expect(tokens).toEqual(expect.arrayContaining(['e2e', 'gridshift serve (local CLI)']));
     expect((await gs('audit', 'verify')).code).toBe(0);
 
-    // watch it
-    const seen = new Set<string>();
-    let detail: {
+    // watch it wait and run: --watch returns once the load has ended, with its timeline and what it saved
+    const watched = await runChild(['loads', 'show', id, '--watch', '--interval', '0.5s'], env, dir, 400_000);
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toMatch(/^State: {5}waiting$/m);
+    expect(watched.stdout).toMatch(/^ {2}.* {2}waiting -> running {4}#1 {3}/m);
+    expect(watched.stdout).toMatch(/^ {2}.* {2}running -> succeeded {2}#1 {3}exit code 0; ran 3\.\d s$/m);
+    expect(watched.stdout).toMatch(/^Saved: {5}.* CO2eq \(75%\)$/m);
+    const detail: {
       load: { state: string };
       events: { to: string; at: string; detail: Record<string, unknown> }[];
-    };
-    const until = cleanFromMs + 90_000;
-    for (;;) {
-      detail = json(await gs('loads', 'show', id, '--json'));
-      seen.add(detail.load.state);
-      if (['succeeded', 'failed', 'dead'].includes(detail.load.state) || Date.now() > until) break;
-      await sleep(500);
-    }
+    } = json(await gs('loads', 'show', id, '--json'));
     expect(detail.load.state).toBe('succeeded');
-    expect(seen.has('waiting')).toBe(true);
     expect(detail.events.map((e) => e.to)).toEqual(['planned', 'waiting', 'running', 'succeeded']);
     const started = detail.events[2];
     expect(Date.parse(started.at)).toBeGreaterThanOrEqual(cleanFromMs);
