@@ -177,8 +177,13 @@ async function forecastFootprint(
 ): Promise<{ fp: Footprint; source: string }> {
   const rec = records.find((r) => r.zone === zone);
   if (rec) {
+    // a plan for carbon alone fetched no prices: the cost comes from the zone's price answer now
     const grids = gridsOf(rec);
-    const fp = footprintOnGrid(runs, powerKw, grids);
+    const fp = footprintOnGrid(
+      runs,
+      powerKw,
+      grids.price ? grids : { ...grids, ...(await priceNow(ctx, zone, runs, nowMs)) },
+    );
     if (fp.missingCarbonKwh <= 1e-9) {
       return { fp, source: `plan forecast (${rec.carbonSource})` };
     }
@@ -207,6 +212,24 @@ async function forecastFootprint(
       source: 'none',
     };
   }
+}
+
+/** The zone's prices over `runs` as the registry answers now (measured or forecast), if it has any. */
+async function priceNow(
+  ctx: SchedulerContext,
+  zone: string,
+  runs: PlannedRun[],
+  nowMs: number,
+): Promise<{ price?: Grid; currency?: string }> {
+  const { fromMs, toMs } = span(runs);
+  const price = await ctx.registry
+    .getSignal({ zone, metric: 'price', fromMs, toMs, nowMs })
+    .catch(() => null);
+  if (!price?.series) return {};
+  return {
+    price: resample(price.series, ACCOUNT_STEP_MIN, { startMs: fromMs, endMs: toMs }),
+    currency: price.series.unit.split('/')[0],
+  };
 }
 
 function gridsOf(rec: SignalRecord): { carbon: Grid; price?: Grid; currency?: string } {

@@ -148,4 +148,29 @@ describeEachBackend('accounting', (make) => {
     expect(await getLoad(store, load.id)).toBeNull();
     expect((await scheduler.report({})).totals.loads).toBe(1);
   });
+
+  it('counts the cost of a load planned for carbon alone, on the prices the zone gives after the run', async () => {
+    const { load } = await scheduler.submit(
+      {
+        name: 'carbon only',
+        zones: ['DE'],
+        durationMin: 60,
+        powerKw: 2,
+        deadline: toIso(T0 + 3 * HOUR_MS),
+        dispatch: { kind: 'none' },
+      },
+      { nowMs: T0 - HOUR_MS },
+    );
+    expect(load.plannedStartMs).toBe(T0); // the cleanest hour
+    await moveLoad(store, load.id, ['waiting', 'planned'], 'running', { nowMs: T0, setAttempt: 1 });
+    const done = await moveLoad(store, load.id, 'running', 'succeeded', {
+      nowMs: T0 + HOUR_MS,
+      appendRuns: [{ startMs: T0, endMs: T0 + HOUR_MS }],
+    });
+    clock = T0 + 45 * MINUTE_MS; // on the forecast: the plan's carbon, the prices as the zone answers now
+    const record = await accountLoad(scheduler.context, done.load as Load);
+    expect(record).toMatchObject({ basis: 'forecast', currency: 'EUR' });
+    expect(record?.cost).toBeCloseTo(0.3, 12); // 1 kWh x 0.10 + 1 kWh x 0.20
+    expect(record?.baselineCost).toBeCloseTo(0.6, 12); // 2 kWh x 0.30
+  });
 });
