@@ -5,7 +5,6 @@ import {
   type AccountingRecord,
   forecastAccounted,
   getAccounting,
-  type ReportGrouping,
   type ReportSum,
   reportSums,
   saveAccounting,
@@ -284,14 +283,7 @@ export async function loadAccounting(ctx: SchedulerContext, loadId: string): Pro
 
 /** Energy, emissions, cost and savings of what ran, grouped; totals count each load once. */
 export async function buildReport(ctx: SchedulerContext, query: ReportQuery): Promise<Report> {
-  const group: ReportGrouping = query.groupBy ?? 'none';
-  const filter = {
-    fromMs: query.fromMs,
-    toMs: query.toMs,
-    zone: query.zone,
-    tag: query.tag,
-    timeZone: query.timeZone,
-  };
+  const { groupBy: group = 'none', ...filter } = query;
   const [sums, totals] = await Promise.all([
     reportSums(ctx.store, group, filter),
     group === 'none' ? Promise.resolve(null) : reportSums(ctx.store, 'none', filter),
