@@ -1,10 +1,18 @@
 import { type Footprint, footprintOnGrid } from '../accounting/emissions.ts';
 import type { Grid } from '../core/series.ts';
-import { floorToStep, toIso } from '../core/time.ts';
+import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import { parseObjective } from '../planner/objectives.ts';
 import { isCleanNow } from '../signals/quality.ts';
 import { appendDecision } from '../store/audit.ts';
-import { activeZones, type Load, replanCandidates, replanLoad, staleLoads } from '../store/loads.ts';
+import {
+  activeZones,
+  type Load,
+  type LoadPlan,
+  type PlannedRun,
+  replanCandidates,
+  replanLoad,
+  staleLoads,
+} from '../store/loads.ts';
 import {
   recordPlannerRun,
   saveZoneSignalState,
@@ -14,10 +22,24 @@ import {
 } from '../store/scheduler.ts';
 import { reaccountForecasts } from './accounting.ts';
 import { repairLoad } from './attempts.ts';
-import { carbonMetric, errorMessage, publishPlanned, type SchedulerContext } from './context.ts';
+import {
+  carbonMetric,
+  errorMessage,
+  plannedRuns,
+  publishPlanned,
+  runZone,
+  type SchedulerContext,
+} from './context.ts';
 import { materialiseRecurring } from './recurring.ts';
 import type { ReplanSummary } from './service.ts';
-import { loadPowerKw, makePlan, type PlanOutcome, requestFromLoad, type SignalRecord } from './submit.ts';
+import {
+  loadPowerKw,
+  makePlan,
+  type PlanningRequest,
+  type PlanOutcome,
+  requestFromLoad,
+  type SignalRecord,
+} from './submit.ts';
 
 /**
  * The planner run: one at a time across every process sharing the store. In order it
@@ -101,10 +123,16 @@ async function replanWaiting(
 
 type ReplanOutcome = 'moved' | 'kept' | 'held';
 
-/** Replans one waiting load; moves it (queue first, then the store) when the new plan is better enough. */
+/**
+ * Replans one waiting load; moves it (queue first, then the store) when the new plan is better enough. An
+ * interruptible load that has run some pieces is replanned for the time it has left, in the zone it runs in;
+ * the pieces it ran stay in its plan.
+ */
 export async function replanOne(ctx: SchedulerContext, load: Load, nowMs: number): Promise<ReplanOutcome> {
-  const req = requestFromLoad(load);
-  if (Math.max(nowMs, load.earliestMs) + load.durationMin * 60_000 > load.deadlineMs)
+  const piece = load.piece;
+  const req = piece > 0 ? remainderRequest(load, nowMs) : requestFromLoad(load);
+  if (!(req.durationMin > 0)) return 'kept';
+  if (Math.max(nowMs, req.earliestMs) + req.durationMin * MINUTE_MS > load.deadlineMs)
     return load.held ? 'held' : 'kept';
   const outcome = await makePlan(ctx, req, nowMs);
   if (outcome.held) {
@@ -112,20 +140,22 @@ export async function replanOne(ctx: SchedulerContext, load: Load, nowMs: number
     return load.held ? 'held' : 'kept';
   }
   const newRuns = outcome.loadPlan.runs;
-  const oldRuns = load.plan?.runs ?? [];
+  const oldRuns = plannedRuns(load).slice(piece);
   if (sameRuns(newRuns, oldRuns) && load.plan?.zone === outcome.loadPlan.zone && !load.held) return 'kept';
-  const gain = load.held ? null : improvement(ctx, load, outcome);
+  const gain = load.held ? null : improvement(ctx, load, outcome, oldRuns);
   if (gain && !gain.enough) return 'kept';
+  const plan = piece > 0 && gain ? continuedPlan(load, outcome, gain) : outcome.loadPlan;
 
   const newStart = Math.min(...newRuns.map((r) => r.startMs));
   // the queue first: if the attempt is no longer waiting there (a worker has it), the load is not moved
   const rescheduled = await ctx.queue.rescheduleAttempt(load.id, load.queuedAttempt, newStart);
   if (!rescheduled) return 'kept';
-  const updated = await replanLoad(ctx.store, load.id, outcome.loadPlan, {
+  const updated = await replanLoad(ctx.store, load.id, plan, {
     nowMs,
     states: ['waiting'],
     held: false,
     expectQueuedAttempt: load.queuedAttempt,
+    piece,
   });
   if (!updated) return 'kept';
   const reason = load.held
@@ -152,6 +182,41 @@ export async function replanOne(ctx: SchedulerContext, load: Load, nowMs: number
   return 'moved';
 }
 
+/** What an interruptible load that has run `load.piece` pieces has left: its time, from now, where it runs. */
+function remainderRequest(load: Load, nowMs: number): PlanningRequest {
+  const ranMin = load.actualRuns.reduce((s, r) => s + (r.endMs - r.startMs), 0) / MINUTE_MS;
+  const full = requestFromLoad(load);
+  return {
+    ...full,
+    zones: [load.plan?.zone ?? runZone(load)],
+    durationMin: load.durationMin - ranMin,
+    earliestMs: Math.max(nowMs, load.earliestMs),
+    baselineStartMs: Math.max(nowMs, load.earliestMs),
+    ...(load.maxPieces !== null ? { maxPieces: Math.max(1, load.maxPieces - load.piece) } : {}),
+  };
+}
+
+/**
+ * The whole plan of a load that has run some pieces: those runs, then the new ones; its expected emissions
+ * and cost changed by what the move gains (both valued on the new forecast); its run-now baseline unchanged.
+ */
+function continuedPlan(load: Load, outcome: PlanOutcome, gain: Gain): LoadPlan {
+  const old = load.plan;
+  const shift = (before: number | null | undefined, from: number | null, to: number | null) =>
+    before !== null && before !== undefined && from !== null && to !== null && Number.isFinite(from - to)
+      ? before - from + to
+      : null;
+  return {
+    zone: outcome.loadPlan.zone,
+    runs: [...plannedRuns(load).slice(0, load.piece), ...outcome.loadPlan.runs],
+    expectedEmissionsG: shift(old?.expectedEmissionsG, gain.current.emissionsG, gain.next.emissionsG),
+    expectedCost: shift(old?.expectedCost, gain.current.cost, gain.next.cost),
+    baselineEmissionsG: old?.baselineEmissionsG ?? null,
+    baselineCost: old?.baselineCost ?? null,
+    currency: old?.currency ?? null,
+  };
+}
+
 function sameRuns(a: { startMs: number; endMs: number }[], b: { startMs: number; endMs: number }[]): boolean {
   return a.length === b.length && a.every((r, i) => r.startMs === b[i].startMs && r.endMs === b[i].endMs);
 }
@@ -167,7 +232,12 @@ interface Gain {
  * How much the new plan gains over the current one, both valued on the new forecast, by the load's objective:
  * carbon in grams and percent, cost in money and percent, weighted objectives by their weighted percentage.
  */
-function improvement(ctx: SchedulerContext, load: Load, outcome: PlanOutcome): Gain {
+function improvement(
+  ctx: SchedulerContext,
+  load: Load,
+  outcome: PlanOutcome,
+  currentRuns: PlannedRun[],
+): Gain {
   const t = ctx.settings.replan;
   const power = loadPowerKw(load);
   const value = (zone: string, runs: { startMs: number; endMs: number }[]) => {
@@ -178,7 +248,7 @@ function improvement(ctx: SchedulerContext, load: Load, outcome: PlanOutcome): G
     const cost = fp.cost !== undefined && !(fp.missingPriceKwh ?? 0) ? fp.cost : null;
     return { emissionsG, cost };
   };
-  const current = value(load.plan?.zone ?? load.zones[0], load.plan?.runs ?? []);
+  const current = value(load.plan?.zone ?? load.zones[0], currentRuns);
   const next = value(outcome.loadPlan.zone, outcome.loadPlan.runs);
   if (!Number.isFinite(next.emissionsG)) return { enough: false, text: 'no better plan', current, next };
   if (!Number.isFinite(current.emissionsG)) {

@@ -317,12 +317,14 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
     nowMs: number,
   ): Promise<void> {
     const attempt = nextAttempt(load);
+    const next = plannedRuns(load)[load.piece + 1];
     const moved = await moveLoad(ctx.store, load.id, 'running', 'waiting', {
       nowMs,
       expectAttempt: job.attempt,
       appendRuns: [actual],
       setPiece: load.piece + 1,
       setQueuedAttempt: attempt,
+      ...(next ? { setPlannedStartMs: next.startMs } : {}),
       detail,
     });
     if (!moved.won) return;

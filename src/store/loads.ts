@@ -492,6 +492,8 @@ export interface MoveOptions extends Clocked {
   appendRuns?: PlannedRun[];
   /** set the index of the next piece */
   setPiece?: number;
+  /** set the planned start (that of the next piece) */
+  setPlannedStartMs?: number;
 }
 
 /**
@@ -533,6 +535,7 @@ export async function moveLoad(
         options.setPiece ?? null,
         FINISHING_STATES.includes(to),
         options.expectAttempt ?? null,
+        options.setPlannedStartMs === undefined ? null : new Date(options.setPlannedStartMs),
       ])
     : [];
   if (rows.length) return { won: true, from: rows[0].from_state as LoadState, load: rowToLoad(rows[0]) };
@@ -569,11 +572,17 @@ export interface ReplanOptions extends Clocked {
   holdReason?: string | null;
   setQueuedAttempt?: number;
   expectQueuedAttempt?: number;
+  /**
+   * pieces of the interruptible load already run (default 0): the plan keeps their runs first, and the
+   * planned start becomes that of the next piece
+   */
+  piece?: number;
 }
 
 /**
- * Records a new plan (and whether the load is held) on a load that has not run any piece yet; null when the
- * load is no longer in one of the allowed states or its queued attempt moved on.
+ * Records a new plan (and whether the load is held) on a load that has run `options.piece` pieces (default
+ * none); null when the load is no longer in one of the allowed states, ran another piece meanwhile, or its
+ * queued attempt moved on.
  */
 export async function replanLoad(
   db: Db,
@@ -582,20 +591,28 @@ export async function replanLoad(
   options: ReplanOptions = {},
 ): Promise<Load | null> {
   if (!isUuid(loadId)) return null;
+  const piece = options.piece ?? 0;
+  const params = planParams(plan);
+  if (piece > 0) {
+    const next = [...plan.runs].sort((a, b) => a.startMs - b.startMs)[piece];
+    if (!next) throw new InputError(`plan: ${plan.runs.length} runs, but ${piece} pieces have run already`);
+    params[2] = new Date(next.startMs);
+  }
   const rows = await db.query<Row>(sql.replanLoad(db.schema), [
     loadId,
-    ...planParams(plan),
+    ...params,
     new Date(options.nowMs ?? Date.now()),
     [...(options.states ?? ['planned', 'waiting'])],
     options.held ?? false,
     options.holdReason ?? null,
     options.setQueuedAttempt ?? null,
     options.expectQueuedAttempt ?? null,
+    piece,
   ]);
   return rows[0] ? rowToLoad(rows[0]) : null;
 }
 
-/** Waiting loads that have not started a piece and are held or start after `afterMs`, soonest first. */
+/** Waiting loads that are held or whose next run starts after `afterMs`, soonest first. */
 export async function replanCandidates(db: Db, afterMs: number, limit = 1000): Promise<Load[]> {
   const rows = await db.query<Row>(sql.selectReplanCandidates(db.schema), [new Date(afterMs), limit]);
   return rows.map(rowToLoad);

@@ -221,7 +221,7 @@ RETURNING ${TOKEN_COLUMNS}`;
  * $1 id, $2 from states, $3 to state, $4 now, $5 detail (json text), $6 error | null,
  * $7 expected queued_attempt | null, $8 set attempt | null, $9 set queued_attempt | null,
  * $10 failures: 'inc' | 'reset' | null, $11 runs to append (json text) | null, $12 set piece | null,
- * $13 terminal (stamps finished_at), $14 expected attempt | null
+ * $13 terminal (stamps finished_at), $14 expected attempt | null, $15 set planned_start | null
  */
 export const moveLoad = (s: string) => `
 WITH prev AS (
@@ -240,6 +240,7 @@ WITH prev AS (
     failures = CASE $10::text WHEN 'inc' THEN l.failures + 1 WHEN 'reset' THEN 0 ELSE l.failures END,
     actual_runs = CASE WHEN $11::jsonb IS NULL THEN l.actual_runs ELSE l.actual_runs || $11::jsonb END,
     piece = COALESCE($12::integer, l.piece),
+    planned_start = COALESCE($15::timestamptz, l.planned_start),
     started_at = CASE WHEN $3 = 'running' AND (l.piece = 0 OR l.started_at IS NULL) THEN $4 ELSE l.started_at END,
     finished_at = CASE WHEN $13::boolean THEN $4 WHEN $3 = 'running' THEN NULL ELSE l.finished_at END,
     last_error = CASE WHEN $6::text IS NOT NULL THEN $6::text ELSE l.last_error END,
@@ -265,23 +266,26 @@ WHERE id = $1 AND state = ANY($2::text[]) AND queued_attempt = $3
 RETURNING ${LOAD_COLUMNS}`;
 
 /**
- * Records a (re)plan and whether the load is held, on a load in one of the states $11 that has not run a
- * piece yet. $1 id, $2 plan_zone, $3 plan_runs, $4 planned_start, $5 expected_emissions_g, $6 expected_cost,
+ * Records a (re)plan and whether the load is held, on a load in one of the states $11 that has run $16
+ * pieces. $1 id, $2 plan_zone, $3 plan_runs, $4 planned_start, $5 expected_emissions_g, $6 expected_cost,
  * $7 baseline_emissions_g, $8 baseline_cost, $9 cost_currency, $10 now, $11 states, $12 held,
- * $13 hold_reason, $14 set queued_attempt | null, $15 expected queued_attempt | null
+ * $13 hold_reason, $14 set queued_attempt | null, $15 expected queued_attempt | null, $16 pieces run
  */
 export const replanLoad = (s: string) => `
 UPDATE ${q(s)}.loads SET plan_zone = $2, plan_runs = $3::jsonb, planned_start = $4, expected_emissions_g = $5,
   expected_cost = $6, baseline_emissions_g = $7, baseline_cost = $8, cost_currency = $9, updated_at = $10,
   held = $12, hold_reason = $13, queued_attempt = COALESCE($14::integer, queued_attempt)
-WHERE id = $1 AND state = ANY($11::text[]) AND piece = 0
+WHERE id = $1 AND state = ANY($11::text[]) AND piece = $16::integer
   AND ($15::integer IS NULL OR queued_attempt = $15::integer)
 RETURNING ${LOAD_COLUMNS}`;
 
-/** Waiting loads the planner may move: held ones, and those starting after $1. $2 limit */
+/**
+ * Waiting loads the planner may move: held ones, and those whose next run starts after $1 (planned_start
+ * is the start of the next piece of an interruptible load that has run some). $2 limit
+ */
 export const selectReplanCandidates = (s: string) => `
 SELECT ${LOAD_COLUMNS} FROM ${q(s)}.loads
-WHERE state = 'waiting' AND piece = 0 AND (held OR planned_start > $1)
+WHERE state = 'waiting' AND (held OR planned_start > $1)
 ORDER BY planned_start, id
 LIMIT $2`;
 

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { floorToStep, HOUR_MS, MINUTE_MS, toIso } from '../../src/core/time.ts';
+import { queueAttempt } from '../../src/runner/context.ts';
 import type { LoadInput } from '../../src/runner/load-input.ts';
 import { attemptJobId, type Queue } from '../../src/runner/queue.ts';
 import { refreshSignals } from '../../src/runner/replanner.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
 import type { SchedulerEvent } from '../../src/runner/service.ts';
 import type { Store } from '../../src/store/db.ts';
-import { createLoad, moveLoad } from '../../src/store/loads.ts';
+import { createLoad, type Load, moveLoad } from '../../src/store/loads.ts';
 import { describeEachBackend, type TestBackend } from '../store/backends.ts';
 import {
   dropQueueSchemas,
@@ -108,6 +109,45 @@ describeEachBackend('replanning', (make) => {
     await scheduler.replan();
     expect((await scheduler.get(submitted.id))?.load.plannedStartMs).toBe(base + 3 * HOUR_MS);
     expect((await scheduler.decisions({ loadId: submitted.id })).length).toBe(2);
+    await scheduler.cancel(submitted.id);
+  });
+
+  it('replans what an interruptible load has left after a piece, keeping the piece it ran', async () => {
+    // 2 h at 2 kW in 30-minute pieces: the clean hours are base+1h and base+4h (50 g/kWh)
+    for (const slot of [2, 3, 8, 9]) set('AT', slot, 50);
+    const { load: submitted } = await scheduler.submit(
+      load('AT', { durationMin: 120, interruptible: true, minPieceMin: 30 }),
+    );
+    const first = { startMs: base + HOUR_MS, endMs: base + 2 * HOUR_MS };
+    const second = { startMs: base + 4 * HOUR_MS, endMs: base + 5 * HOUR_MS };
+    expect(submitted.plan?.runs).toEqual([first, second]);
+    expect(submitted.plan?.expectedEmissionsG).toBeCloseTo(200, 9); // 4 kWh x 50
+    // the first piece ran, as the worker records it; the next attempt waits for the second piece
+    await moveLoad(store, submitted.id, 'waiting', 'running', { expectQueuedAttempt: 1, setAttempt: 1 });
+    const { load: between } = await moveLoad(store, submitted.id, 'running', 'waiting', {
+      appendRuns: [first],
+      setPiece: 1,
+      setQueuedAttempt: 2,
+      setPlannedStartMs: second.startMs,
+    });
+    expect(between?.plannedStartMs).toBe(second.startMs);
+    await queueAttempt(scheduler.context, between as Load, 2, second.startMs);
+
+    // the hour after the second piece turns much cleaner: 2 kWh at 10 instead of 50 saves 80 g (80%)
+    set('AT', 10, 10);
+    set('AT', 11, 10);
+    await scheduler.replan();
+    const after = (await scheduler.get(submitted.id))?.load;
+    const moved = { startMs: base + 5 * HOUR_MS, endMs: base + 6 * HOUR_MS };
+    expect(after).toMatchObject({ state: 'waiting', piece: 1, plannedStartMs: moved.startMs });
+    expect(after?.plan?.runs).toEqual([first, moved]);
+    // 200 g expected, less the 100 g the old second piece now costs, plus the 20 g of the new one
+    expect(after?.plan?.expectedEmissionsG).toBeCloseTo(120, 9);
+    expect(after?.plan?.baselineEmissionsG).toBeCloseTo(submitted.plan?.baselineEmissionsG as number, 9);
+    const [job] = await queue.boss.findJobs(queue.name, { id: attemptJobId(submitted.id, 2) });
+    expect(job.startAfter.getTime()).toBe(moved.startMs);
+    const [, replanned] = await scheduler.decisions({ loadId: submitted.id });
+    expect(replanned.reason).toMatch(/^the forecast changed: saves 80 g \(80\.0%\) more/);
     await scheduler.cancel(submitted.id);
   });
 
