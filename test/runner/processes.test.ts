@@ -134,7 +134,10 @@ describe.skipIf(skipPostgres)('the scheduler across processes on PostgreSQL', ()
     const out = join(dir, 'thirty.txt');
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const { load: l } = await api.submit(load(`load ${i}`, `echo "$GRIDSHIFT_LOAD_ID" >> ${out}`));
+      // each takes a moment, so that one worker cannot take all 30 before the others poll (every 0.5 s)
+      const { load: l } = await api.submit(
+        load(`load ${i}`, `echo "$GRIDSHIFT_LOAD_ID" >> ${out}; sleep 0.5`),
+      );
       ids.push(l.id);
     }
     const done = await Promise.all(ids.map((id) => final(id)));
