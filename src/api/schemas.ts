@@ -146,6 +146,18 @@ export const planSchema = z
   })
   .meta({ id: 'Plan', description: 'when (and where) a load would run, against running it at once' });
 
+export const replanSchema = z
+  .object({
+    ran: z.boolean(),
+    skipped: z.string().optional().describe('why not, when it did not run'),
+    considered: z.number().int(),
+    moved: z.number().int(),
+    held: z.number().int(),
+    startedAt: isoTime,
+    finishedAt: isoTime,
+  })
+  .meta({ id: 'ReplanSummary' });
+
 export const schedulerStatusSchema = z
   .object({
     running: z.boolean().describe('the scheduler dispatches loads (not paused)'),

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { toIso } from '../core/time.ts';
-import type { LoadAccounting, Report, ReportRow, SchedulerView } from '../runner/service.ts';
+import type { LoadAccounting, ReplanSummary, Report, ReportRow, SchedulerView } from '../runner/service.ts';
 import { type Decision, decisionRecord } from '../store/audit.ts';
 import type { DispatchTarget, Load, LoadEvent, LoadPlan } from '../store/loads.ts';
 import type {
@@ -8,6 +8,7 @@ import type {
   decisionSchema,
   loadEventSchema,
   loadSchema,
+  replanSchema,
   reportSchema,
   schedulerStatusSchema,
 } from './schemas.ts';
@@ -117,6 +118,18 @@ export function accountingView(a: LoadAccounting | null): z.infer<typeof account
     currency: a.currency,
     basis: a.basis,
     source: a.source,
+  };
+}
+
+export function replanView(r: ReplanSummary): z.infer<typeof replanSchema> {
+  return {
+    ran: r.ran,
+    ...(r.skipped !== undefined ? { skipped: r.skipped } : {}),
+    considered: r.considered,
+    moved: r.moved,
+    held: r.held,
+    startedAt: toIso(r.startedMs),
+    finishedAt: toIso(r.finishedMs),
   };
 }
 

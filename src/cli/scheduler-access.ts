@@ -15,6 +15,7 @@ import {
   decisionView,
   loadEventView,
   loadView,
+  replanView,
   reportView,
   schedulerView,
 } from '../api/views.ts';
@@ -295,18 +296,7 @@ function storeAccess(cli: Cli, globals: GlobalOptions, store: Store, where: stri
       status: async () => schedulerView(await (await scheduler()).status()),
       pause: async (body) => schedulerView(await (await scheduler()).pause(body?.reason)),
       resume: async () => schedulerView(await (await scheduler()).resume()),
-      async replan() {
-        const r = await (await scheduler()).replan({ nowMs: nowMs() });
-        return {
-          ran: r.ran,
-          ...(r.skipped !== undefined ? { skipped: r.skipped } : {}),
-          considered: r.considered,
-          moved: r.moved,
-          held: r.held,
-          startedAt: toIso(r.startedMs),
-          finishedAt: toIso(r.finishedMs),
-        };
-      },
+      replan: async () => replanView(await (await scheduler()).replan({ nowMs: nowMs() })),
     },
     reports: {
       async get(query = {}) {

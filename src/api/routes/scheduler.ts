@@ -1,24 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { toIso } from '../../core/time.ts';
 import type { ApiContext } from '../context.ts';
 import { problemResponses } from '../problem.ts';
-import { isoTime, schedulerStatusSchema } from '../schemas.ts';
-import { schedulerView } from '../views.ts';
+import { replanSchema, schedulerStatusSchema } from '../schemas.ts';
+import { replanView, schedulerView } from '../views.ts';
 
 /** The scheduler's status, the pause switch shared by every process, and a planner run on demand. */
-
-const replanSchema = z
-  .object({
-    ran: z.boolean(),
-    skipped: z.string().optional().describe('why not, when it did not run'),
-    considered: z.number().int(),
-    moved: z.number().int(),
-    held: z.number().int(),
-    startedAt: isoTime,
-    finishedAt: isoTime,
-  })
-  .meta({ id: 'ReplanSummary' });
 
 export const schedulerRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.get(
@@ -79,16 +66,7 @@ export const schedulerRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async
       },
     },
     async () => {
-      const r = await ctx.scheduler().replan({ nowMs: ctx.nowMs() });
-      return {
-        ran: r.ran,
-        ...(r.skipped !== undefined ? { skipped: r.skipped } : {}),
-        considered: r.considered,
-        moved: r.moved,
-        held: r.held,
-        startedAt: toIso(r.startedMs),
-        finishedAt: toIso(r.finishedMs),
-      };
+      return replanView(await ctx.scheduler().replan({ nowMs: ctx.nowMs() }));
     },
   );
 };
