@@ -18,16 +18,19 @@ export class ProviderError extends Error {
   readonly kind: ProviderFailure;
   readonly status?: number;
   readonly retryAfterMs?: number;
+  /** the start of the body of a refused HTTP request (up to 4,000 characters), for providers that explain there */
+  readonly body?: string;
   constructor(
     provider: string,
     kind: ProviderFailure,
     message: string,
-    extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    extra: { status?: number; retryAfterMs?: number; body?: string; cause?: unknown } = {},
   ) {
     super(`${provider}: ${message}`, { cause: extra.cause });
     this.provider = provider;
     this.kind = kind;
     this.status = extra.status;
     this.retryAfterMs = extra.retryAfterMs;
+    this.body = extra.body;
   }
 }

@@ -310,6 +310,15 @@ function chooseIntervals(
   return { currency: currency as Currency, intervals: coverage.chosen };
 }
 
+/** The reasons an Acknowledgement_MarketDocument gives, or null when `doc` is not one. */
+function acknowledgementReasons(doc: unknown): string[] | null {
+  if (!(doc && typeof doc === 'object' && 'Acknowledgement_MarketDocument' in doc)) return null;
+  const ack = expectShape(acknowledgementSchema, doc, PROVIDER).Acknowledgement_MarketDocument;
+  return (ack.Reason ?? []).map((r) => `${r.code ?? '?'}: ${r.text ?? ''}`.trim());
+}
+
+const isNoData = (reason: string) => /no matching data/i.test(reason);
+
 /**
  * Reads an A44 answer: a Publication_MarketDocument of prices, or an Acknowledgement_MarketDocument that says
  * why there are none. Returns null when ENTSO-E has no data for the request.
@@ -321,10 +330,9 @@ export function parseDayAheadPrices(
   if (XMLValidator.validate(xml) !== true)
     throw new ProviderError(PROVIDER, 'malformed', 'response is not well-formed XML');
   const doc: unknown = parser.parse(xml);
-  if (doc && typeof doc === 'object' && 'Acknowledgement_MarketDocument' in doc) {
-    const ack = expectShape(acknowledgementSchema, doc, PROVIDER).Acknowledgement_MarketDocument;
-    const reasons = (ack.Reason ?? []).map((r) => `${r.code ?? '?'}: ${r.text ?? ''}`.trim());
-    if (reasons.some((r) => /no matching data/i.test(r))) return null;
+  const reasons = acknowledgementReasons(doc);
+  if (reasons) {
+    if (reasons.some(isNoData)) return null;
     throw new ProviderError(
       PROVIDER,
       'malformed',
@@ -374,12 +382,21 @@ export function entsoe(opts: EntsoeOptions = {}): SignalProvider {
         );
       // The platform answers some requests it cannot serve with HTTP 400 and an acknowledgement document.
       if (err.status === 400) {
-        if (/no matching data/i.test(err.message))
+        // its reason decides: no data for the range, or a request refused for what it says
+        const body = err.body ?? '';
+        let reasons: string[] | null = null;
+        try {
+          if (XMLValidator.validate(body) === true) reasons = acknowledgementReasons(parser.parse(body));
+        } catch {
+          // not an acknowledgement that can be read: the general advice below
+        }
+        if (reasons?.some(isNoData))
           throw new ProviderError(PROVIDER, 'not_found', `no day-ahead prices for ${zone.code}`, extra);
+        const why = reasons?.length ? reasons.join('; ') : 'check ids.entsoe and the range';
         throw new ProviderError(
           PROVIDER,
           'malformed',
-          `request refused (HTTP 400) for zone ${zone.code}, EIC ${eic}: check ids.entsoe and the range`,
+          `request refused (HTTP 400) for zone ${zone.code}, EIC ${eic}: ${why}`,
           extra,
         );
       }

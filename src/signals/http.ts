@@ -37,7 +37,8 @@ export async function request(url: string, options: HttpOptions): Promise<Respon
   }
   if (response.ok) return response;
   const status = response.status;
-  const detail = (await response.text().catch(() => '')).slice(0, 200);
+  const body = (await response.text().catch(() => '')).slice(0, 4000);
+  const detail = body.slice(0, 200);
   if (status === 401 || status === 403)
     throw new ProviderError(provider, 'auth', `not authorised (HTTP ${status}): check the API key`, {
       status,
@@ -47,10 +48,13 @@ export async function request(url: string, options: HttpOptions): Promise<Respon
     throw new ProviderError(provider, 'rate_limit', `rate limited (HTTP 429)`, { status, retryAfterMs });
   }
   if (status === 404)
-    throw new ProviderError(provider, 'not_found', `no data (HTTP 404) ${detail}`, { status });
+    throw new ProviderError(provider, 'not_found', `no data (HTTP 404) ${detail}`, { status, body });
   if (status >= 500)
     throw new ProviderError(provider, 'unavailable', `server error (HTTP ${status})`, { status });
-  throw new ProviderError(provider, 'malformed', `request refused (HTTP ${status}) ${detail}`, { status });
+  throw new ProviderError(provider, 'malformed', `request refused (HTTP ${status}) ${detail}`, {
+    status,
+    body,
+  });
 }
 
 export async function getJson(url: string, options: HttpOptions): Promise<unknown> {

@@ -235,6 +235,26 @@ describe('entsoe', () => {
     expect(refused.kind).toBe('malformed');
     expect(refused.message).toMatch(/HTTP 400/);
 
+    // the platform's HTTP 400 with an acknowledgement: its reason decides (the header before it is long)
+    server.handle((_r, res) => sendText(res, 400, fixture('entsoe-ack-no-data.xml'), 'application/xml'));
+    expect((await failure(provider().fetch(req))).kind).toBe('not_found');
+    server.handle((_r, res) =>
+      sendText(
+        res,
+        400,
+        fixture('entsoe-ack-no-data.xml').replace(
+          /<text>No matching data[^<]*</,
+          '<text>Delivered Area EIC is not valid.<',
+        ),
+        'application/xml',
+      ),
+    );
+    const invalid = await failure(provider().fetch(req));
+    expect(invalid.kind).toBe('malformed');
+    expect(invalid.message).toMatch(
+      /HTTP 400\) for zone DE, EIC 10Y1001A1001A82H: .*Delivered Area EIC is not valid\./,
+    );
+
     const closed = server.url;
     await server.close();
     const down = await failure(entsoe({ baseUrl: `${closed}/api`, securityToken: TOKEN }).fetch(req));
