@@ -22,6 +22,7 @@ export interface SimulateCliOptions {
   step: string;
   threshold: string;
   horizonH: string;
+  forecastError: string[];
   json?: boolean;
   out?: string;
 }
@@ -31,14 +32,18 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** `ZONE=PATH` pairs into an ordered record; a zone given twice is an error. */
-export function parseZonePaths(values: readonly string[], flag: string): Record<string, string> {
+export function parseZonePaths(
+  values: readonly string[],
+  flag: string,
+  form = { name: 'PATH', example: 'DE=data/DE-2020.csv' },
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {
     const eq = v.indexOf('=');
     const zone = eq > 0 ? v.slice(0, eq).trim() : '';
     const path = eq > 0 ? v.slice(eq + 1).trim() : '';
     if (!zone || !path)
-      throw new InputError(`${flag} "${v}": expected ZONE=PATH, e.g. ${flag} DE=data/DE-2020.csv`);
+      throw new InputError(`${flag} "${v}": expected ZONE=${form.name}, e.g. ${flag} ${form.example}`);
     if (zone in out) throw new InputError(`${flag}: zone ${zone} is given twice`);
     out[zone] = path;
   }
@@ -104,6 +109,13 @@ export async function runSimulateCommand(
 ): Promise<SimulationResult> {
   if (opts.carbon.length === 0)
     throw new InputError('--carbon ZONE=PATH is required (repeat it for several zones)');
+  const errors = parseZonePaths(opts.forecastError ?? [], '--forecast-error', {
+    name: 'G',
+    example: 'DE=45',
+  });
+  const forecastErrorSd = Object.fromEntries(
+    Object.entries(errors).map(([zone, g]) => [zone, positiveNumber(g, `--forecast-error ${zone}`)]),
+  );
   const progress = json ? undefined : progressBar(cli);
   const input = await readInputs({
     carbon: parseZonePaths(opts.carbon, '--carbon'),
@@ -116,6 +128,7 @@ export async function runSimulateCommand(
     stepMin: positiveNumber(opts.step, '--step', true),
     thresholdGPerKwh: positiveNumber(opts.threshold, '--threshold'),
     horizonH: positiveNumber(opts.horizonH, '--horizon-h'),
+    ...(Object.keys(forecastErrorSd).length ? { forecastErrorSd } : {}),
     onProgress: progress?.onProgress,
   });
   let result: SimulationResult;
@@ -167,6 +180,12 @@ export function simulateCommand(cli: Cli = defaultCli()): Command {
     .option('--step <minutes>', 'planning grid in minutes', '30')
     .option('--threshold <g/kWh>', 'threshold policy: run at once below this forecast intensity', '200')
     .option('--horizon-h <hours>', 'threshold policy: how far a start may be delayed', '4')
+    .option(
+      '--forecast-error <ZONE=G>',
+      "optimal: the known standard deviation of a zone's forecast error, g/kWh (repeatable)",
+      collect,
+      [],
+    )
     .option('--json', 'write the result JSON to stdout')
     .option('--out <path>', 'write the result JSON to a file')
     .action(async (opts: SimulateCliOptions, command: Command) => {

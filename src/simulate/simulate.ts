@@ -30,6 +30,8 @@ export interface SimulateOptions {
   thresholdGPerKwh?: number;
   /** threshold policy: hours a start may be delayed, default 4 */
   horizonH?: number;
+  /** optimal policy: the known standard deviation of a zone's forecast error, g/kWh (see SimulationInput) */
+  forecastErrorSd?: Record<string, number>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -121,6 +123,7 @@ export async function readInputs(options: SimulateOptions): Promise<SimulationIn
     stepMin: options.stepMin,
     thresholdGPerKwh: options.thresholdGPerKwh,
     horizonH: options.horizonH,
+    forecastErrorSd: options.forecastErrorSd,
     onProgress: options.onProgress,
   };
 }

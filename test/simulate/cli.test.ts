@@ -287,5 +287,17 @@ describe('gridshift simulate: bad input exits 2 naming the file and line, and wr
     expect((await run(['--workload', fx('workload.jsonl'), '--policy', 'optimal'])).stderr).toMatch(
       /--carbon ZONE=PATH is required/,
     );
+    const optimal = [...baseArgs, '--policy', 'optimal'];
+    expect((await run([...optimal, '--forecast-error', 'DE'])).stderr).toMatch(
+      /--forecast-error "DE": expected ZONE=G, e\.g\. --forecast-error DE=45/,
+    );
+    expect((await run([...optimal, '--forecast-error', 'DE=-5'])).stderr).toMatch(
+      /--forecast-error DE must be a number >= 0, got "-5"/,
+    );
+    // reaches the engine, which knows the zones of the run
+    const other = await run([...optimal, '--forecast-error', 'FR=10']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/forecast error given for zone FR, which has no --carbon series/);
+    expect((await run([...optimal, '--forecast-error', 'DE=45', '--json'])).code).toBe(0);
   });
 });
