@@ -185,6 +185,8 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
     const layerSource: number[] = [];
     let unit: string | undefined;
     const failedAt: number[] = [];
+    /** why a source's forecast could not be extended past its horizon, for the answer's reasons */
+    const notExtended: string[] = [];
     for (const [index, s] of chain.entries()) {
       const fail = (kind: SourceFailure['kind'], message: string) => {
         failures.push({ provider: s.name, kind, message });
@@ -220,7 +222,8 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
       const tail = gaps[gaps.length - 1];
       if (horizon && !COVERS_ANY_RANGE.has(s.name) && tail?.endMs === toMs && toMs > nowMs) {
         const fill = await forecastPast(s, provider, layers, tail.startMs, query, zone, horizon);
-        if (fill) {
+        if (typeof fill === 'string') notExtended.push(`${s.name} not extended past its forecast: ${fill}`);
+        else {
           layers.push(fill);
           // between the source it extends and the next one in the chain
           layerSource.push(index + 0.5);
@@ -276,6 +279,7 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
     for (const [layer, x] of layers.entries())
       if (x.degraded && stitched.spans[layer].length > 0)
         reasons.push(`${nameOf(layerSource[layer])}: ${x.degraded}`);
+    reasons.push(...notExtended);
     if (stitched.gaps.length > 0) reasons.push(`no data for ${describeSpans(stitched.gaps)}`);
     const uniqueReasons = unique(reasons);
 
@@ -340,8 +344,8 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
 
   /**
    * The built-in forecast for [fillFromMs, toMs), fitted on the source's measured values of the look-back
-   * window (asked through the same cache) and the answer so far; undefined when the source cannot give
-   * enough history, so that the next source fills instead.
+   * window (asked through the same cache) and the answer so far; why not when the source cannot give enough
+   * history, so that the next source fills instead.
    */
   async function forecastPast(
     s: Source,
@@ -351,7 +355,7 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
     query: SignalQuery,
     zone: Zone,
     horizon: HorizonOptions,
-  ): Promise<Series | undefined> {
+  ): Promise<Series | string> {
     const { metric, toMs, nowMs } = query;
     const lookbackMs = horizon.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
     // whole hours up to the last one begun: the same request all hour long, so the cache answers it, and it
@@ -361,12 +365,12 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
     const request = { zone, metric, fromMs: floorToStep(endMs - lookbackMs, 60), toMs: endMs, nowMs };
     const past = await ask(s, provider, request);
     // a source that cannot give its history is not a failure of the answer: the next source fills
-    if (!('series' in past)) return undefined;
+    if (!('series' in past)) return `its history could not be fetched (${past.kind})`;
     const extension = extendPastHorizon(
       { provider: s.name, answer, past: past.series, fillFromMs, toMs, nowMs },
       horizon,
     );
-    return extension.ok ? extension.series : undefined;
+    return extension.ok ? extension.series : extension.why;
   }
 
   async function getZoneSignals(

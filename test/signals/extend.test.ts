@@ -363,7 +363,10 @@ describe('the registry fills past a live source’s horizon', () => {
     expect(a.sources).toEqual(['electricitymaps', 'profile']);
     expect(values(a.series!.points.slice(0, 24))).toEqual(values(em.forecast));
     expect(a.series!.points.slice(24).every((p) => p.value === 1)).toBe(true);
-    expect(a.reasons).toEqual(['profile fills 2026-03-11T12:00:00Z .. 2026-03-13T12:00:00Z']);
+    expect(a.reasons).toEqual([
+      'profile fills 2026-03-11T12:00:00Z .. 2026-03-13T12:00:00Z',
+      'electricitymaps not extended past its forecast: 20 h of measured values before 2026-03-10T12:00:00Z, needs 24 h',
+    ]);
   });
 
   it('lets the next source fill when the history cannot be fetched, without listing a failure', async () => {
@@ -380,6 +383,9 @@ describe('the registry fills past a live source’s horizon', () => {
     expect(failingHistory.calls).toHaveLength(2);
     expect(a.sources).toEqual(['electricitymaps', 'profile']);
     expect(a.failures).toEqual([]);
+    expect(a.reasons).toContain(
+      'electricitymaps not extended past its forecast: its history could not be fetched (unavailable)',
+    );
   });
 
   it('never extends the static sources', async () => {

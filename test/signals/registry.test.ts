@@ -142,7 +142,10 @@ describe('source chain', () => {
     expect(a.series?.points.map((p) => p.value)).toEqual([500, 2, 3, 4]);
     expect(a.series?.source).toBe('electricitymaps+profile');
     expect(a.degraded).toBe(true);
-    expect(a.reasons).toEqual(['profile fills 2026-03-10T13:00:00Z .. 2026-03-10T16:00:00Z']);
+    expect(a.reasons).toEqual([
+      'profile fills 2026-03-10T13:00:00Z .. 2026-03-10T16:00:00Z',
+      'electricitymaps not extended past its forecast: 0 h of measured values before 2026-03-10T12:00:00Z, needs 24 h',
+    ]);
   });
 
   it('reports the part of the range no source covers', async () => {
