@@ -33,7 +33,7 @@ interface ServeOptions {
   plannerInterval: string;
   grace: string;
   step: string;
-  logLevel: string;
+  logLevel?: string;
 }
 
 /** A port number 0..65535 (0: any free port). */
@@ -93,8 +93,10 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
   const graceMs = durationMs(opts.grace, '--grace', 0);
   const stepMin = parsePositive(opts.step, '--step', { integer: true });
   if (stepMin > 1440) throw new InputError(`--step: at most 1440 minutes, got ${stepMin}`);
-  if (!LOG_LEVELS.includes(opts.logLevel))
-    throw new InputError(`--log-level: "${opts.logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  // a terminal shows what gridshift prints, not a JSON line per request; log collectors get the requests
+  const logLevel = opts.logLevel ?? (cli.io.stdout.isTTY === true ? 'warn' : 'info');
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new InputError(`--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   const databaseUrl = cli.io.env.DATABASE_URL?.trim() || undefined;
   const dataDir = databaseUrl ? undefined : await dataDirOf(cli, opts.dataDir);
   if (dataDir) {
@@ -142,7 +144,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
         readiness: {
           queueRunning: async () => !draining && (await queue.boss.getQueue(queue.name)) !== null,
         },
-        logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel },
+        logger: logLevel === 'silent' ? false : { level: logLevel },
         version: VERSION,
       });
       try {
@@ -236,7 +238,10 @@ export function serveCommand(cli: Cli): Command {
     .option('--planner-interval <d>', 'how often the planner refreshes signals and replans', '5m')
     .option('--grace <d>', 'on SIGTERM, how long running loads may go on', '30s')
     .option('--step <minutes>', 'planning grid: loads start on these boundaries (or at once)', '30')
-    .option('--log-level <level>', `request log level: ${LOG_LEVELS.join(', ')}`, 'info')
+    .option(
+      '--log-level <level>',
+      `request log level: ${LOG_LEVELS.join(', ')} (default info, or warn when the output is a terminal)`,
+    )
     .addHelpText(
       'after',
       '\nStore: DATABASE_URL=postgres://... selects PostgreSQL (many processes); otherwise the embedded store.\n' +
