@@ -3,10 +3,11 @@
  * actions cancel, run-now, retry and purge. Through a server or directly on the store.
  */
 import { Command } from 'commander';
-import type { LoadState } from '../client/index.ts';
+import type { LoadDetail, LoadState } from '../client/index.ts';
 import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
 import { resolveZone } from '../core/zones.ts';
+import { FINAL_STATES } from '../store/loads.ts';
 import { LOAD_STATES } from '../store/schema.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
 import { LoadEndedError } from './errors.ts';
@@ -75,7 +76,6 @@ interface ShowOptions extends AccessOptions {
   interval: string;
 }
 
-const FINAL: readonly LoadState[] = ['succeeded', 'dead', 'cancelled'];
 /** How long `--watch` waits for the accounting that follows a run that succeeded. */
 const ACCOUNTING_WAIT_MS = 30_000;
 
@@ -83,44 +83,57 @@ async function show(cli: Cli, id: string, opts: ShowOptions, globals: GlobalOpti
   const intervalMs = parseDuration(opts.interval, '--interval') * 60_000;
   if (!(intervalMs >= 99.9)) throw new InputError('--interval: at least 0.1s, e.g. 2s');
   await withAccess(cli, globals, opts, async (access) => {
-    let detail = await access.loads.get(id);
+    const detail = await access.loads.get(id);
     const tz = cli.timeZone(globals, homeTimeZone(detail.load.zones[0] ?? detail.load.cloudRegion));
-    if (!opts.watch) {
-      if (globals.json) return cli.printJson(detail);
-      for (const line of loadDetailLines(detail, tz)) cli.print(line);
-      return;
-    }
-    const sleep = () => new Promise((r) => setTimeout(r, intervalMs));
-    if (!globals.json) {
-      for (const line of loadHeaderLines(detail, tz)) cli.print(line);
-      cli.print('');
-      cli.print(`Timeline (watching until the load ends; Ctrl-C stops watching, not the load):`);
-    }
-    let shown = 0;
-    for (;;) {
-      if (!globals.json) for (const e of detail.events.slice(shown)) cli.print(eventLine(e, tz));
-      shown = detail.events.length;
-      if (FINAL.includes(detail.load.state)) break;
-      await sleep();
-      detail = await access.loads.get(id);
-    }
-    // a load that succeeded is accounted just after its run
-    const until = Date.now() + ACCOUNTING_WAIT_MS;
-    while (detail.load.state === 'succeeded' && !detail.accounting && Date.now() < until) {
-      await sleep();
-      detail = await access.loads.get(id);
-    }
-    if (globals.json) cli.printJson(detail);
-    else {
-      for (const line of lastOutputLines(detail.events)) cli.print(line);
-      cli.print('');
-      for (const line of accountingLines(detail.accounting, detail.load.state)) cli.print(line);
-    }
-    if (detail.load.state !== 'succeeded') {
-      const why = detail.load.lastError ? `: ${detail.load.lastError}` : '';
-      throw new LoadEndedError(`load ${id} ended ${detail.load.state}${why}`);
-    }
+    if (opts.watch) return watch(cli, () => access.loads.get(id), detail, tz, intervalMs, globals.json);
+    if (globals.json) return cli.printJson(detail);
+    for (const line of loadDetailLines(detail, tz)) cli.print(line);
   });
+}
+
+/**
+ * `loads show --watch`: the load, then each state change as `get` shows it, until the load has ended; then
+ * its output and accounting (or, with `json`, the final detail). Throws LoadEndedError unless it succeeded.
+ */
+async function watch(
+  cli: Cli,
+  get: () => Promise<LoadDetail>,
+  first: LoadDetail,
+  tz: string,
+  intervalMs: number,
+  json: boolean | undefined,
+): Promise<void> {
+  const sleep = () => new Promise((r) => setTimeout(r, intervalMs));
+  let detail = first;
+  if (!json) {
+    for (const line of loadHeaderLines(detail, tz)) cli.print(line);
+    cli.print('');
+    cli.print('Timeline (watching until the load ends; Ctrl-C stops watching, not the load):');
+  }
+  let shown = 0;
+  for (;;) {
+    if (!json) for (const e of detail.events.slice(shown)) cli.print(eventLine(e, tz));
+    shown = detail.events.length;
+    if (FINAL_STATES.includes(detail.load.state)) break;
+    await sleep();
+    detail = await get();
+  }
+  // a load that succeeded is accounted just after its run
+  const until = Date.now() + ACCOUNTING_WAIT_MS;
+  while (detail.load.state === 'succeeded' && !detail.accounting && Date.now() < until) {
+    await sleep();
+    detail = await get();
+  }
+  if (json) cli.printJson(detail);
+  else {
+    for (const line of lastOutputLines(detail.events)) cli.print(line);
+    cli.print('');
+    for (const line of accountingLines(detail.accounting, detail.load.state)) cli.print(line);
+  }
+  if (detail.load.state !== 'succeeded') {
+    const why = detail.load.lastError ? `: ${detail.load.lastError}` : '';
+    throw new LoadEndedError(`load ${detail.load.id} ended ${detail.load.state}${why}`);
+  }
 }
 
 /** The time zone of a load's home zone (its times read best there), if it is known. */
