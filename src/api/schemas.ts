@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOAD_STATES } from '../store/schema.ts';
+import { TOKEN_SCOPES } from '../store/tokens.ts';
 
 /**
  * Response shapes shared by several routes. They describe the API in /openapi.json and check every
@@ -145,6 +146,17 @@ export const planSchema = z
     degraded: z.array(z.string()).optional(),
   })
   .meta({ id: 'Plan', description: 'when (and where) a load would run, against running it at once' });
+
+export const tokenSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scopes: z.array(z.enum(TOKEN_SCOPES)),
+    createdAt: isoTime,
+    lastUsedAt: isoTime.nullable(),
+    revokedAt: isoTime.nullable(),
+  })
+  .meta({ id: 'ApiToken' });
 
 export const replanSchema = z
   .object({

@@ -3,6 +3,7 @@ import { toIso } from '../core/time.ts';
 import type { LoadAccounting, ReplanSummary, Report, ReportRow, SchedulerView } from '../runner/service.ts';
 import { type Decision, decisionRecord } from '../store/audit.ts';
 import type { DispatchTarget, Load, LoadEvent, LoadPlan } from '../store/loads.ts';
+import type { ApiToken } from '../store/tokens.ts';
 import type {
   accountingSchema,
   decisionSchema,
@@ -11,6 +12,7 @@ import type {
   replanSchema,
   reportSchema,
   schedulerStatusSchema,
+  tokenSchema,
 } from './schemas.ts';
 
 /** Domain objects as the API shows them: ISO times, null for unknown numbers, no credentials. */
@@ -118,6 +120,17 @@ export function accountingView(a: LoadAccounting | null): z.infer<typeof account
     currency: a.currency,
     basis: a.basis,
     source: a.source,
+  };
+}
+
+export function tokenView(t: ApiToken): z.infer<typeof tokenSchema> {
+  return {
+    id: t.id,
+    name: t.name,
+    scopes: t.scopes,
+    createdAt: toIso(t.createdMs),
+    lastUsedAt: t.lastUsedMs === null ? null : toIso(t.lastUsedMs),
+    revokedAt: t.revokedMs === null ? null : toIso(t.revokedMs),
   };
 }
 

@@ -18,12 +18,13 @@ import {
   replanView,
   reportView,
   schedulerView,
+  tokenView,
 } from '../api/views.ts';
-import type { GridshiftClient, LoadState, ApiToken as WireToken } from '../client/index.ts';
+import type { GridshiftClient, LoadState } from '../client/index.ts';
 import { createClient, GridshiftApiError, GridshiftConnectionError } from '../client/index.ts';
 import { InputError } from '../core/errors.ts';
 import { assertTimeZone } from '../core/human-time.ts';
-import { parseIsoMs, toIso } from '../core/time.ts';
+import { parseIsoMs } from '../core/time.ts';
 import { planToJson } from '../planner/explain.ts';
 import { ConflictError, NotFoundError } from '../runner/errors.ts';
 import type { Queue } from '../runner/queue.ts';
@@ -32,7 +33,7 @@ import type { ReportQuery } from '../runner/service.ts';
 import { readDecisions, verifyAuditChain } from '../store/audit.ts';
 import type { Store } from '../store/db.ts';
 import type { LoadFilter } from '../store/loads.ts';
-import { type ApiToken, createToken, listTokens, revokeToken } from '../store/tokens.ts';
+import { createToken, listTokens, revokeToken } from '../store/tokens.ts';
 import type { Cli, GlobalOptions } from './context.ts';
 import { liveServer } from './server-file.ts';
 import { registryFor } from './signal-access.ts';
@@ -167,15 +168,6 @@ function remoteAccess(
     async close() {},
   };
 }
-
-const tokenView = (t: ApiToken): WireToken => ({
-  id: t.id,
-  name: t.name,
-  scopes: t.scopes,
-  createdAt: toIso(t.createdMs),
-  lastUsedAt: t.lastUsedMs === null ? null : toIso(t.lastUsedMs),
-  revokedAt: t.revokedMs === null ? null : toIso(t.revokedMs),
-});
 
 /**
  * The API over a store opened by this process. The dispatch queue and the scheduler are opened on first

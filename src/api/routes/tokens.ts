@@ -1,32 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { toIso } from '../../core/time.ts';
-import { type ApiToken, createToken, listTokens, revokeToken, TOKEN_SCOPES } from '../../store/tokens.ts';
+import { createToken, listTokens, revokeToken, TOKEN_SCOPES } from '../../store/tokens.ts';
 import type { ApiContext } from '../context.ts';
 import { notFound, problemResponses } from '../problem.ts';
-import { isoTime } from '../schemas.ts';
+import { tokenSchema } from '../schemas.ts';
+import { tokenView } from '../views.ts';
 
 /** API token management (admin): list, create (the secret is shown once), revoke. */
-
-const tokenSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    scopes: z.array(z.enum(TOKEN_SCOPES)),
-    createdAt: isoTime,
-    lastUsedAt: isoTime.nullable(),
-    revokedAt: isoTime.nullable(),
-  })
-  .meta({ id: 'ApiToken' });
-
-const view = (t: ApiToken): z.infer<typeof tokenSchema> => ({
-  id: t.id,
-  name: t.name,
-  scopes: t.scopes,
-  createdAt: toIso(t.createdMs),
-  lastUsedAt: t.lastUsedMs === null ? null : toIso(t.lastUsedMs),
-  revokedAt: t.revokedMs === null ? null : toIso(t.revokedMs),
-});
 
 export const tokenRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.get(
@@ -39,7 +19,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (ap
         response: { 200: z.object({ tokens: z.array(tokenSchema) }), ...problemResponses(401, 403) },
       },
     },
-    async () => ({ tokens: (await listTokens(ctx.store)).map(view) }),
+    async () => ({ tokens: (await listTokens(ctx.store)).map(tokenView) }),
   );
 
   app.post(
@@ -68,7 +48,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (ap
     async (request, reply) => {
       const { token, secret } = await createToken(ctx.store, { ...request.body, nowMs: ctx.nowMs() });
       request.log.info({ tokenId: token.id, name: token.name, scopes: token.scopes }, 'API token created');
-      return reply.code(201).send({ token: view(token), secret });
+      return reply.code(201).send({ token: tokenView(token), secret });
     },
   );
 
