@@ -595,7 +595,10 @@ export async function replanLoad(
   const params = planParams(plan);
   if (piece > 0) {
     const next = [...plan.runs].sort((a, b) => a.startMs - b.startMs)[piece];
-    if (!next) throw new InputError(`plan: ${plan.runs.length} runs, but ${piece} pieces have run already`);
+    if (!next)
+      throw new InputError(
+        `plan: needs the ${piece} run(s) already made and at least one more, got ${plan.runs.length}`,
+      );
     params[2] = new Date(next.startMs);
   }
   const rows = await db.query<Row>(sql.replanLoad(db.schema), [

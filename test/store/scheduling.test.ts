@@ -167,13 +167,22 @@ describeEachStore('scheduler store', (suite) => {
       appendRuns: [{ startMs: T0 + HOUR, endMs: T0 + 1.5 * HOUR }],
     });
     expect(between.load).toMatchObject({ state: 'waiting', piece: 1, queuedAttempt: 2 });
+    // a replan between pieces keeps the piece run and plans from the next one
+    const first = { startMs: T0 + HOUR, endMs: T0 + 1.5 * HOUR };
+    const moved = { startMs: T0 + 2.5 * HOUR, endMs: T0 + 3 * HOUR };
+    expect(await replanLoad(suite.db, load.id, { zone: 'DE', runs: [first, moved] })).toBeNull(); // piece 0
+    await expect(replanLoad(suite.db, load.id, { zone: 'DE', runs: [first] }, { piece: 1 })).rejects.toThrow(
+      /plan: needs the 1 run\(s\) already made and at least one more, got 1/,
+    );
+    const replanned = await replanLoad(suite.db, load.id, { zone: 'DE', runs: [first, moved] }, { piece: 1 });
+    expect(replanned).toMatchObject({ piece: 1, plannedStartMs: moved.startMs, queuedAttempt: 2 });
     const second = await moveLoad(suite.db, load.id, 'waiting', 'running', {
       nowMs: T0 + 3 * HOUR,
       expectQueuedAttempt: 2,
       setAttempt: 2,
     });
     expect(second.load?.startedMs).toBe(T0 + HOUR);
-    // replanning is only for loads that have not run a piece
+    // a running load is not replanned: its pieces run count no longer matches
     expect(
       await replanLoad(
         suite.db,
