@@ -92,6 +92,8 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
   const mqttPool = new MqttPool({ env: options.dispatchOptions?.env });
   const running = new Map<string, Running>();
   const pending = new Set<Promise<unknown>>();
+  /** aborted when a drain's grace period is over: outcomes the database cannot take by then are given up */
+  const graceOver = new AbortController();
   const workerName = `${hostname()}:${process.pid}`;
   let workId: string | null = null;
   let started = false;
@@ -238,6 +240,7 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
     await retryWhileUnreachable(() => recordOutcome(load, job, run, last, startedMs, outcome, reason), {
       untilMs: startedMs + expiryMs,
       now: ctx.now,
+      signal: graceOver.signal,
       onRetry: (err) =>
         ctx.log('warn', 'database unreachable; recording the outcome again', {
           loadId: load.id,
@@ -424,6 +427,7 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
       const first = await Promise.race([settled().then(() => 'done' as const), graceUp]);
       clearTimeout(timer);
       if (first === 'timeout') {
+        graceOver.abort();
         for (const r of running.values()) r.stop('shutdown');
         await settled();
       }

@@ -315,12 +315,13 @@ export function isConnectionLost(err: unknown): boolean {
 
 /**
  * Runs `fn` again while the database cannot be reached (a restart, a failover), waiting 0.5 s, 1 s, 2 s, ...
- * (at most 5 s) between tries, until `untilMs`; then the last error is thrown. Only for work that is safe to
- * repeat after a lost connection, such as a state change guarded by the state it expects.
+ * (at most 5 s) between tries, until `untilMs` or until `signal` aborts; then the last error is thrown. Only
+ * for work that is safe to repeat after a lost connection, such as a state change guarded by the state it
+ * expects.
  */
 export async function retryWhileUnreachable<T>(
   fn: () => Promise<T>,
-  options: { untilMs: number; now?: () => number; onRetry?: (err: Error) => void },
+  options: { untilMs: number; now?: () => number; signal?: AbortSignal; onRetry?: (err: Error) => void },
 ): Promise<T> {
   const now = options.now ?? Date.now;
   for (let attempt = 0; ; attempt++) {
@@ -328,9 +329,11 @@ export async function retryWhileUnreachable<T>(
       return await fn();
     } catch (err) {
       const waitMs = Math.min(5000, 500 * 2 ** attempt);
-      if (!isConnectionLost(err) || now() + waitMs > options.untilMs) throw err;
+      const giveUp = () => options.signal?.aborted === true || now() + waitMs > options.untilMs;
+      if (!isConnectionLost(err) || giveUp()) throw err;
       options.onRetry?.(err as Error);
       await new Promise((r) => setTimeout(r, waitMs));
+      if (options.signal?.aborted) throw err;
     }
   }
 }

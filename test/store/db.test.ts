@@ -114,6 +114,18 @@ describe('data directory and options', () => {
     await expect(retryWhileUnreachable(always, { untilMs: Date.now() + 100 })).rejects.toBe(refused);
     expect(calls).toBe(1);
 
+    // a shutdown whose grace is over gives up at once, and a wait under way ends with the error
+    calls = 0;
+    const over = new AbortController();
+    over.abort();
+    await expect(retryWhileUnreachable(always, { untilMs, signal: over.signal })).rejects.toBe(refused);
+    expect(calls).toBe(1);
+    calls = 0;
+    const later = new AbortController();
+    setTimeout(() => later.abort(), 100);
+    await expect(retryWhileUnreachable(always, { untilMs, signal: later.signal })).rejects.toBe(refused);
+    expect(calls).toBe(1);
+
     calls = 0;
     const bad = new Error('duplicate key');
     await expect(
