@@ -18,6 +18,7 @@ export { ConfigError, type GridshiftConfig, loadConfig, parseConfig } from './co
 export { InputError, ProviderError, type ProviderFailure } from './core/errors.ts';
 export { parseDuration, parseTime } from './core/human-time.ts';
 export type { LoadSpec, ZoneSignals } from './core/load.ts';
+export type { LoadInput } from './core/load-input.ts';
 export { type Grid, type Metric, type Point, resample, type Series, type SeriesKind } from './core/series.ts';
 export { VERSION as version } from './core/version.ts';
 export {
@@ -38,7 +39,6 @@ export {
   type ServiceOptions,
   startService,
 } from './runner/index.ts';
-export type { LoadInput } from './runner/load-input.ts';
 export type * from './runner/service.ts';
 export * from './signals/index.ts';
 export type { SimulationResult } from './simulate/engine.ts';

@@ -6,17 +6,17 @@
 import { Command } from 'commander';
 import { equivalents } from '../accounting/index.ts';
 import { InputError } from '../core/errors.ts';
-import { parseDuration, parseTime } from '../core/human-time.ts';
-import type { LoadSpec } from '../core/load.ts';
+import { parseDuration } from '../core/human-time.ts';
+import { MAX_STEP_MIN, MIN_STEP_MIN } from '../core/limits.ts';
 import { type Grid, gridEndMs, slotIndex } from '../core/series.ts';
-import { HOUR_MS, MINUTE_MS } from '../core/time.ts';
+import { MINUTE_MS } from '../core/time.ts';
 import { resolveZone, type Zone } from '../core/zones.ts';
 import { explainPlan, planToJson } from '../planner/explain.ts';
-import { needsPrice, type Objective, parseObjective } from '../planner/objectives.ts';
-import { type Plan, planLoad } from '../planner/plan.ts';
+import { needsPrice, parseObjective } from '../planner/objectives.ts';
+import type { Plan } from '../planner/plan.ts';
+import { type PlanningRequest, planningRange, planRequest, requestFromInput } from '../planner/request.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
 import {
-  formatDuration,
   formatIntensity,
   formatLocalTime,
   formatMass,
@@ -26,33 +26,22 @@ import {
   spreadLine,
   visibleLength,
 } from './format.ts';
-import { parseEnergyKwh, parseMassG, parsePositive, parsePowerKw } from './quantities.ts';
+import { checkLoadFlags, homeTimeZone, type LoadFlags, loadFields, withFlagNames } from './load-flags.ts';
+import { parsePositive } from './quantities.ts';
 import { planningSignals } from './signal-access.ts';
 
-export interface PlanCliOptions {
+export interface PlanCliOptions extends LoadFlags {
   /** --zone and --region values in command-line order; the first is the home zone */
   candidates: string[];
   name?: string;
-  duration?: string;
-  power?: string;
-  energy?: string;
   earliest: string;
-  deadline?: string;
-  maxDelay?: string;
-  interruptible?: boolean;
-  minPiece?: string;
-  maxPieces?: string;
   objective: string;
-  carbonCap?: string;
   step: string;
   alternatives: string;
 }
 
-/** Default window when neither --deadline nor --max-delay is given: the next 24 hours. */
-export const DEFAULT_HORIZON_MS = 24 * HOUR_MS;
-
-export interface PlanRequest {
-  load: LoadSpec;
+export interface PlanCliRequest {
+  request: PlanningRequest;
   zones: Zone[];
   stepMin: number;
   alternatives: number;
@@ -60,105 +49,43 @@ export interface PlanRequest {
   nowMs: number;
 }
 
-/** The load and planning settings the options describe; every problem is an InputError naming the flag. */
-export function planRequestFromOptions(opts: PlanCliOptions, cli: Cli, globals: GlobalOptions): PlanRequest {
-  const zoneTexts = opts.candidates;
-  if (zoneTexts.length === 0) {
-    throw new InputError(
-      'plan: give a zone with --zone (e.g. DE, GB, US-CAL-CISO) or a cloud region with --region (e.g. eu-west-1)',
-    );
-  }
-  const zones: Zone[] = [];
-  for (const text of zoneTexts) {
-    const z = resolveZone(text);
-    if (!zones.some((x) => x.code === z.code)) zones.push(z);
-  }
-  const timeZone = cli.timeZone(globals, zones[0].timeZone);
+/**
+ * The load the options describe, checked by the same schema and rules as a submitted load (so `plan` and
+ * `submit --dry-run` agree); every problem is an InputError naming the flag.
+ */
+export function planRequestFromOptions(
+  opts: PlanCliOptions,
+  cli: Cli,
+  globals: GlobalOptions,
+): PlanCliRequest {
+  const timeZone = cli.timeZone(globals, homeTimeZone(opts));
   const nowMs = cli.nowMs(globals);
-
-  // duration, power, energy: any two give the third
-  let durationMin = opts.duration === undefined ? undefined : parseDuration(opts.duration, '--duration');
-  let powerKw = opts.power === undefined ? undefined : parsePowerKw(opts.power, '--power');
-  const energyKwh = opts.energy === undefined ? undefined : parseEnergyKwh(opts.energy, '--energy');
-  if (durationMin !== undefined && !(durationMin > 0)) {
-    throw new InputError(`--duration: must be longer than 0, got "${opts.duration}"`);
-  }
-  const given = [durationMin, powerKw, energyKwh].filter((x) => x !== undefined).length;
-  if (given < 2) {
-    throw new InputError(
-      'plan: give two of --duration, --power and --energy (e.g. --duration 2h --power 1.5kW)',
-    );
-  }
-  if (given === 3) {
-    throw new InputError(
-      'plan: give only two of --duration, --power and --energy; the third follows from them',
-    );
-  }
-  if (durationMin === undefined) durationMin = (energyKwh! / powerKw!) * 60;
-  if (powerKw === undefined) powerKw = energyKwh! / (durationMin / 60);
-
-  const at = (text: string, what: string) => parseTime(text, { nowMs, timeZone, what });
-  const earliestMs = at(opts.earliest, '--earliest');
-  if (opts.deadline !== undefined && opts.maxDelay !== undefined) {
-    throw new InputError('plan: give --deadline or --max-delay, not both');
-  }
-  let deadlineMs: number;
-  if (opts.deadline !== undefined) deadlineMs = at(opts.deadline, '--deadline');
-  else if (opts.maxDelay !== undefined) {
-    const delayMin = parseDuration(opts.maxDelay, '--max-delay');
-    deadlineMs = earliestMs + (delayMin + durationMin) * MINUTE_MS;
-  } else deadlineMs = Math.max(earliestMs + DEFAULT_HORIZON_MS, earliestMs + durationMin * MINUTE_MS);
-
-  const show = (ms: number) => formatLocalTime(ms, timeZone);
-  if (deadlineMs <= earliestMs) {
-    throw new InputError(
-      `--deadline: ${show(deadlineMs)} is not after the earliest start ${show(earliestMs)} (${timeZone})`,
-    );
+  const input = checkLoadFlags({
+    name: opts.name ?? 'the load',
+    zones: opts.candidates,
+    ...loadFields(opts, { nowMs, timeZone }),
+  });
+  let request: PlanningRequest;
+  try {
+    request = requestFromInput(input, nowMs, {}, { timeZone });
+  } catch (err) {
+    throw err instanceof InputError ? new InputError(withFlagNames(err.message)) : err;
   }
   const stepMin = parseDuration(opts.step, '--step');
-  if (!(stepMin >= 1 && Number.isInteger(stepMin))) {
-    throw new InputError(`--step: must be a whole number of minutes >= 1, got "${opts.step}"`);
-  }
-  // the planner places whole slots between grid boundaries: the run must fit in what lies between them
-  const slots = Math.ceil(durationMin / stepMin - 1e-9);
-  const firstBoundary = Math.ceil(earliestMs / (stepMin * MINUTE_MS)) * stepMin * MINUTE_MS;
-  const lastBoundary = Math.floor(deadlineMs / (stepMin * MINUTE_MS)) * stepMin * MINUTE_MS;
-  if (lastBoundary - firstBoundary < slots * stepMin * MINUTE_MS) {
-    const needed = firstBoundary + slots * stepMin * MINUTE_MS;
+  if (!(Number.isInteger(stepMin) && stepMin >= MIN_STEP_MIN && stepMin <= MAX_STEP_MIN)) {
     throw new InputError(
-      `--deadline: a ${formatDuration(durationMin)} run cannot finish between ${show(earliestMs)} and ` +
-        `${show(deadlineMs)} (${timeZone}) on a ${stepMin}-minute grid; ` +
-        `set the deadline to ${show(needed)} or later, or shorten the run`,
+      `--step: must be a whole number of minutes from ${MIN_STEP_MIN} to ${MAX_STEP_MIN}, got "${opts.step}"`,
     );
   }
-
-  let objective: Objective;
-  try {
-    objective = parseObjective(opts.objective);
-  } catch (err) {
-    throw new InputError(`--objective: ${(err as Error).message}`);
-  }
-  const load: LoadSpec = {
-    ...(opts.name !== undefined ? { name: opts.name } : {}),
-    durationMin,
-    powerKw,
-    earliestMs,
-    deadlineMs,
-    zones: zones.map((z) => z.code),
-    objective,
-  };
-  if (opts.interruptible) {
-    load.interruptible = true;
-    if (opts.minPiece !== undefined) load.minPieceMin = parseDuration(opts.minPiece, '--min-piece');
-    if (opts.maxPieces !== undefined)
-      load.maxPieces = parsePositive(opts.maxPieces, '--max-pieces', { integer: true });
-  } else if (opts.minPiece !== undefined || opts.maxPieces !== undefined) {
-    throw new InputError('plan: --min-piece and --max-pieces apply only with --interruptible');
-  }
-  if (opts.carbonCap !== undefined) load.carbonCapG = parseMassG(opts.carbonCap, '--carbon-cap');
   const alternatives = parsePositive(opts.alternatives, '--alternatives', { min: 0, integer: true });
-  return { load, zones, stepMin, alternatives, timeZone, nowMs };
+  if (alternatives > MAX_ALTERNATIVES)
+    throw new InputError(`--alternatives: at most ${MAX_ALTERNATIVES}, got "${opts.alternatives}"`);
+  const zones = request.zones.map((code) => resolveZone(code));
+  return { request, zones, stepMin, alternatives, timeZone, nowMs };
 }
+
+/** Runner-ups a plan lists at most. */
+const MAX_ALTERNATIVES = 20;
 
 /** Slot flags of the chosen runs on `grid`. */
 function chosenSlots(grid: Grid, plan: Plan): boolean[] {
@@ -210,25 +137,27 @@ export function planChart(
 }
 
 async function runPlan(cli: Cli, opts: PlanCliOptions, globals: GlobalOptions): Promise<void> {
-  const req = planRequestFromOptions(opts, cli, globals);
-  const objective = req.load.objective ?? { kind: 'carbon' };
-  const results = await planningSignals(cli, globals, req.zones, {
-    fromMs: Math.min(req.load.earliestMs, req.load.baselineStartMs ?? req.load.earliestMs),
-    toMs: req.load.deadlineMs,
-    nowMs: req.nowMs,
-    stepMin: req.stepMin,
-    needPrice: needsPrice(objective),
+  const { request, zones, stepMin, alternatives, timeZone, nowMs } = planRequestFromOptions(
+    opts,
+    cli,
+    globals,
+  );
+  const results = await planningSignals(cli, globals, zones, {
+    ...planningRange(request, nowMs, stepMin),
+    nowMs,
+    stepMin,
+    needPrice: needsPrice(parseObjective(request.objective)),
   });
-  const plan = planLoad(req.load, results, { stepMin: req.stepMin, alternatives: req.alternatives });
+  const plan = planRequest(request, results, { nowMs, stepMin, alternatives });
   if (globals.json) return cli.printJson(planToJson(plan));
 
   const { paint } = cli;
-  const lines = explainPlan(plan, { timeZone: req.timeZone });
+  const lines = explainPlan(plan, { timeZone });
   const [headline, ...rest] = lines;
   cli.print(paint.bold(headline));
   cli.print();
   const chosen = results.find((r) => r.zone === plan.zone) ?? results[0];
-  for (const l of planChart(plan, chosen, { timeZone: req.timeZone, color: cli.color })) cli.print(l);
+  for (const l of planChart(plan, chosen, { timeZone, color: cli.color })) cli.print(l);
   cli.print();
   for (const l of rest) {
     if (l.startsWith('Saves:')) cli.print(paint.green(l));

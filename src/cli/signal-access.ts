@@ -76,6 +76,7 @@ export async function planningSignals(
         nowMs: query.nowMs,
         stepMin: query.stepMin,
         metrics: [carbonMetricOf(cli, globals, zone), 'price'],
+        priceRequired: query.needPrice,
       }),
     ),
   );

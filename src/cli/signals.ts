@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
+import { MAX_SIGNAL_HOURS, MAX_STEP_MIN, MIN_STEP_MIN } from '../core/limits.ts';
 import type { Grid } from '../core/series.ts';
 import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import { resolveZone } from '../core/zones.ts';
@@ -37,9 +38,13 @@ async function runSignals(cli: Cli, opts: SignalsCliOptions, globals: GlobalOpti
     throw new InputError(`--metric: "${opts.metric}" is not one of carbon, price, all`);
   }
   const hours = parsePositive(opts.hours, '--hours');
+  if (hours > MAX_SIGNAL_HOURS)
+    throw new InputError(`--hours: at most ${MAX_SIGNAL_HOURS} (one week), got "${opts.hours}"`);
   const stepMin = parseDuration(opts.step, '--step');
-  if (!(stepMin >= 1 && Number.isInteger(stepMin))) {
-    throw new InputError(`--step: must be a whole number of minutes >= 1, got "${opts.step}"`);
+  if (!(Number.isInteger(stepMin) && stepMin >= MIN_STEP_MIN && stepMin <= MAX_STEP_MIN)) {
+    throw new InputError(
+      `--step: must be a whole number of minutes from ${MIN_STEP_MIN} to ${MAX_STEP_MIN}, got "${opts.step}"`,
+    );
   }
   const thresholdG = opts.threshold === undefined ? undefined : parsePositive(opts.threshold, '--threshold');
   const timeZone = cli.timeZone(globals, zone.timeZone);

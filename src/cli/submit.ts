@@ -6,32 +6,16 @@
 import { Command } from 'commander';
 import type { NewLoad, PlanPreview, SubmitResult } from '../client/index.ts';
 import { InputError } from '../core/errors.ts';
-import { parseDuration, parseTime } from '../core/human-time.ts';
-import { toIso } from '../core/time.ts';
-import { resolveZone } from '../core/zones.ts';
+import { parseDuration } from '../core/human-time.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
 import { formatLocalTime } from './format.ts';
+import { checkLoadFlags, homeTimeZone, type LoadFlags, loadFields, withFlagNames } from './load-flags.ts';
 import { planLines } from './load-view.ts';
-import { parseEnergyKwh, parseMassG, parsePositive, parsePowerKw } from './quantities.ts';
 import { accessOptions, type SchedulerAccess, withAccess } from './scheduler-access.ts';
 
-export interface SubmitCliOptions {
+export interface SubmitCliOptions extends LoadFlags {
   name: string;
-  /** --zone and --region values in command-line order: the first is the home zone */
-  candidates?: string[];
-  zone?: string[];
   region?: string;
-  duration?: string;
-  power?: string;
-  energy?: string;
-  earliest?: string;
-  deadline?: string;
-  maxDelay?: string;
-  interruptible?: boolean;
-  minPiece?: string;
-  maxPieces?: string;
-  objective?: string;
-  carbonCap?: string;
   priority?: string;
   tag?: string[];
   command?: string;
@@ -51,50 +35,6 @@ export interface SubmitCliOptions {
   dryRun?: boolean;
   server?: string;
   dataDir?: string;
-}
-
-/** The flag behind each field of a LoadInput, so that errors name what the user typed. */
-const FLAG_OF: Record<string, string> = {
-  name: '--name',
-  tags: '--tag',
-  zones: '--zone',
-  region: '--region',
-  durationMin: '--duration',
-  powerKw: '--power',
-  energyKwh: '--energy',
-  earliest: '--earliest',
-  deadline: '--deadline',
-  maxDelayMin: '--max-delay',
-  minPieceMin: '--min-piece',
-  maxPieces: '--max-pieces',
-  objective: '--objective',
-  carbonCapG: '--carbon-cap',
-  priority: '--priority',
-  'dispatch.command': '--command',
-  'dispatch.cwd': '--cwd',
-  'dispatch.env': '--env',
-  'dispatch.timeoutSec': '--timeout',
-  'dispatch.secretEnv': '--secret-env',
-  'dispatch.topic': '--mqtt-topic',
-  idempotencyKey: '--idempotency-key',
-  maxRetries: '--max-retries',
-  'recurrence.cron': '--cron',
-  'recurrence.flexMin': '--flex',
-  'recurrence.timeZone': '--tz',
-};
-
-/**
- * An error about a LoadInput field (`zones[0]: unknown zone`, from the schema, the store or a server's
- * `body.zones[0]: ...`) with the flag named first: `--zone (zones[0]): unknown zone`.
- */
-export function withFlagNames(message: string, dispatchKind?: string): string {
-  const m = /^(?:body\.)?([A-Za-z_][\w.[\]]*): ([\s\S]+)$/.exec(message);
-  if (!m) return message;
-  const field = m[1];
-  const bare = field.replace(/\[\d+\]/g, '');
-  let flag = FLAG_OF[bare] ?? FLAG_OF[bare.split('.').slice(0, 2).join('.')];
-  if (bare === 'dispatch.url') flag = dispatchKind === 'mqtt' ? '--mqtt-url' : '--webhook';
-  return flag ? `${flag} (${field}): ${m[2]}` : `${field}: ${m[2]}`;
 }
 
 function keyValues(pairs: string[] | undefined, what: string): Record<string, string> | undefined {
@@ -181,43 +121,14 @@ export interface SubmitRequest {
 }
 
 /** The LoadInput the flags describe; every problem is an InputError naming the flag. */
-export async function submitRequestFromOptions(
+export function submitRequestFromOptions(
   opts: SubmitCliOptions,
   cli: Cli,
   globals: GlobalOptions,
-): Promise<SubmitRequest> {
+): SubmitRequest {
   const zones = opts.zone ?? [];
-  if (zones.length === 0 && opts.region === undefined) {
-    throw new InputError(
-      'submit: give a zone with --zone (e.g. DE, GB, US-CAL-CISO) or a cloud region with --region (e.g. eu-west-1)',
-    );
-  }
-  const homeText = opts.candidates?.[0] ?? zones[0] ?? (opts.region as string);
-  let homeTz: string;
-  try {
-    homeTz = resolveZone(homeText).timeZone;
-  } catch (err) {
-    const flag = homeText === opts.region && !zones.includes(homeText) ? '--region' : '--zone';
-    throw new InputError(`${flag}: ${(err as Error).message.replace(/^zone: /, '')}`);
-  }
-  const timeZone = cli.timeZone(globals, homeTz);
+  const timeZone = cli.timeZone(globals, homeTimeZone(opts));
   const nowMs = cli.nowMs(globals);
-  const at = (text: string, what: string) => toIso(parseTime(text, { nowMs, timeZone, what }));
-
-  if (opts.duration === undefined)
-    throw new InputError('submit: give the run time with --duration (e.g. 2h, 90m)');
-  const durationMin = parseDuration(opts.duration, '--duration');
-  if (!(durationMin > 0)) throw new InputError(`--duration: must be longer than 0, got "${opts.duration}"`);
-  if (opts.power !== undefined && opts.energy !== undefined)
-    throw new InputError('submit: give --power or --energy, not both (the other follows from --duration)');
-  if (opts.power === undefined && opts.energy === undefined)
-    throw new InputError(
-      'submit: give the power with --power (e.g. 1.5kW) or the energy with --energy (e.g. 3kWh)',
-    );
-  if (opts.deadline !== undefined && opts.maxDelay !== undefined)
-    throw new InputError('submit: give --deadline or --max-delay, not both');
-  if (!opts.interruptible && (opts.minPiece !== undefined || opts.maxPieces !== undefined))
-    throw new InputError('submit: --min-piece and --max-pieces apply only with --interruptible');
   if (opts.flex !== undefined && opts.cron === undefined)
     throw new InputError('--flex: applies only with --cron (a recurring load)');
 
@@ -230,19 +141,7 @@ export async function submitRequestFromOptions(
     ...(opts.tag?.length ? { tags: opts.tag } : {}),
     ...(zones.length ? { zones: ordered } : {}),
     ...(opts.region !== undefined ? { region: opts.region } : {}),
-    durationMin,
-    ...(opts.power !== undefined ? { powerKw: parsePowerKw(opts.power, '--power') } : {}),
-    ...(opts.energy !== undefined ? { energyKwh: parseEnergyKwh(opts.energy, '--energy') } : {}),
-    ...(opts.earliest !== undefined ? { earliest: at(opts.earliest, '--earliest') } : {}),
-    ...(opts.deadline !== undefined ? { deadline: at(opts.deadline, '--deadline') } : {}),
-    ...(opts.maxDelay !== undefined ? { maxDelayMin: parseDuration(opts.maxDelay, '--max-delay') } : {}),
-    ...(opts.interruptible ? { interruptible: true } : {}),
-    ...(opts.minPiece !== undefined ? { minPieceMin: parseDuration(opts.minPiece, '--min-piece') } : {}),
-    ...(opts.maxPieces !== undefined
-      ? { maxPieces: parsePositive(opts.maxPieces, '--max-pieces', { integer: true }) }
-      : {}),
-    ...(opts.objective !== undefined ? { objective: opts.objective } : {}),
-    ...(opts.carbonCap !== undefined ? { carbonCapG: parseMassG(opts.carbonCap, '--carbon-cap') } : {}),
+    ...loadFields(opts, { nowMs, timeZone }),
     ...(opts.priority !== undefined ? { priority: integer(opts.priority, '--priority') } : {}),
     dispatch: dispatchOf(opts),
     ...(opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {}),
@@ -257,15 +156,7 @@ export async function submitRequestFromOptions(
         }
       : {}),
   };
-  // the API's own check of a submitted load (loaded here: the scheduler's modules are not small)
-  const { parseLoadInput } = await import('../runner/submit.ts');
-  let input: NewLoad;
-  try {
-    input = parseLoadInput(raw);
-  } catch (err) {
-    throw new InputError(withFlagNames((err as Error).message, (raw.dispatch as { kind: string }).kind));
-  }
-  return { input, timeZone };
+  return { input: checkLoadFlags(raw), timeZone };
 }
 
 function integer(text: string, what: string): number {
@@ -327,7 +218,7 @@ function printResult(
 }
 
 async function runSubmit(cli: Cli, opts: SubmitCliOptions, globals: GlobalOptions): Promise<void> {
-  const req = await submitRequestFromOptions(opts, cli, globals);
+  const req = submitRequestFromOptions(opts, cli, globals);
   const kind = req.input.dispatch?.kind;
   await withAccess(cli, globals, opts, async (access) => {
     let result: SubmitResult | PlanPreview;

@@ -19,7 +19,7 @@ import type {
   schedulerStatusSchema,
 } from '../api/schemas.ts';
 import type { Snapshot } from '../api/signal-view.ts';
-import type { LoadInput } from '../runner/load-input.ts';
+import type { LoadInput } from '../core/load-input.ts';
 import type { SchedulerEvent } from '../runner/service.ts';
 import type { ChainVerdict } from '../store/audit.ts';
 

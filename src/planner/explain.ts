@@ -77,7 +77,9 @@ export function whyText(plan: Plan): string {
       break;
     case 'no-room':
       why =
-        'the time between the earliest start and the deadline is shorter than the run, so it runs at once';
+        plan.load.deadlineMs - plan.load.earliestMs < plan.load.durationMin * 60_000
+          ? 'the time between the earliest start and the deadline is shorter than the run, so it runs at once'
+          : `the time to the deadline leaves no other start on the ${plan.stepMin}-minute planning grid, so it runs at once`;
       break;
     case 'no-data':
       why = 'no complete window has signal data, so it runs at once';

@@ -21,6 +21,8 @@ export {
 } from './objectives.ts';
 export type { Plan, PlanAlternative, PlanBaseline, PlanOptions, PlanReason, Run } from './plan.ts';
 export { planLoad, planMany, preparePlanner } from './plan.ts';
+export type { PlanningRequest, RequestOverrides, RequestPlanOptions } from './request.ts';
+export { fitRuns, planningRange, planRequest, requestFromInput, splitLongRuns } from './request.ts';
 export type {
   CappedContiguousChoice,
   CappedSlotChoice,

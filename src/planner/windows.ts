@@ -1,3 +1,4 @@
+import { InputError } from '../core/errors.ts';
 /**
  * Window search over per-slot scores (lower is better). Pure and allocation-light: callers compute
  * the prefix sums of a zone's scores once and plan any number of loads against them.
@@ -125,8 +126,12 @@ export interface SlotChoice {
   total: number;
 }
 
-/** Above this many dynamic-programme states (positions x slots x pieces) the search refuses rather than exhaust memory. */
-const MAX_DP_STATES = 200_000_000;
+/**
+ * Above this many dynamic-programme states (positions x slots x pieces) the search refuses rather than use
+ * more memory (a byte per state): 50 MB. The longest load in the longest window on a 30-minute grid with up
+ * to 10 pieces fits.
+ */
+const MAX_DP_STATES = 50_000_000;
 
 /**
  * The `k` allowed slots within [from, to) with the lowest total, made of at most `maxPieces` maximal runs
@@ -195,8 +200,8 @@ function piecesProgramme(
   const pd = trackPieces ? pieces + 1 : 1;
   const layer = (k + 1) * pd;
   if (n * layer > MAX_DP_STATES)
-    throw new RangeError(
-      `interruptible search too large (${n} slots x ${k} needed x ${pd} pieces); shorten the window or relax the piece rules`,
+    throw new InputError(
+      `maxPieces: interruptible search too large (${n} slots x ${k} needed x ${pd} pieces); shorten the window or relax the piece rules`,
     );
   const local = sliceRange(scores, lo, hi);
   const pre = prefixSums(local);

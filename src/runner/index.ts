@@ -7,7 +7,7 @@ export type { Log, LogLevel, ReplanThresholds, RetrySettings, Role, SchedulerSet
 export { DEFAULT_SETTINGS, retryDelayMs } from './context.ts';
 export { ConflictError, NotFoundError } from './errors.ts';
 export { type ControlMessage, createEventBus, type EventBus, eventChannel } from './events.ts';
-export * from './load-input.ts';
+
 export { type RunningService, type ServiceOptions, startService } from './process.ts';
 export {
   type AttemptJob,
@@ -23,12 +23,5 @@ export { occurrences } from './recurring.ts';
 export { refreshSignals, runPlanner } from './replanner.ts';
 export { createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.ts';
 export type * from './service.ts';
-export {
-  fitRuns,
-  MAX_RUN_MIN,
-  makePlan,
-  type PlanningRequest,
-  parseLoadInput,
-  prepareLoad,
-} from './submit.ts';
+export { makePlan, prepareLoad } from './submit.ts';
 export { createWorker, type DispatchFn, type Worker, type WorkerOptions } from './worker.ts';

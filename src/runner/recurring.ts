@@ -1,8 +1,10 @@
 import { CronExpressionParser } from 'cron-parser';
 import { InputError } from '../core/errors.ts';
+import type { LoadInput } from '../core/load-input.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
 import { resolveZone } from '../core/zones.ts';
 import type { Plan } from '../planner/plan.ts';
+import { runQuantities } from '../planner/request.ts';
 import { lastDecisionOf } from '../store/audit.ts';
 import { getLoadByKey, type Load } from '../store/loads.ts';
 import {
@@ -17,7 +19,7 @@ import {
 import { cancelLoad } from './actions.ts';
 import { errorMessage, logDecision, type SchedulerContext } from './context.ts';
 import { NotFoundError } from './errors.ts';
-import type { LoadInput } from './load-input.ts';
+import { assertSameRequest, requestOf } from './idempotency.ts';
 import type { SubmitResult } from './service.ts';
 import { createPlannedLoad, makePlan, planFromDecision, prepareLoad } from './submit.ts';
 
@@ -96,7 +98,7 @@ function occurrenceSpec(input: LoadInput): LoadInput {
 }
 
 function durationOf(spec: LoadInput): number {
-  return Math.ceil(spec.durationMin - 1e-9);
+  return runQuantities(spec).durationMin;
 }
 
 /** The first occurrence whose window still allows a whole run after `nowMs`. */
@@ -159,6 +161,14 @@ export async function submitRecurring(
   if (created) {
     const made = await materialiseTemplate(ctx, template, nowMs);
     if (made.length > 0) return { ...made[0], templateId: template.id };
+  } else {
+    const recurrence = { cron: template.cron, flexMin: template.flexMin, timeZone: template.timeZone };
+    assertSameRequest(
+      template.idempotencyKey as string,
+      { ...requestOf(template.spec as LoadInput), ...recurrence },
+      { ...requestOf(spec), cron: input.recurrence!.cron, flexMin: input.recurrence!.flexMin, timeZone },
+      'recurring load',
+    );
   }
   const loads = await templateLoads(ctx.store, template.id);
   const newest = loads[loads.length - 1];

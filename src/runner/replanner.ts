@@ -2,6 +2,7 @@ import { type Footprint, footprintOnGrid } from '../accounting/emissions.ts';
 import type { Grid } from '../core/series.ts';
 import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import { parseObjective } from '../planner/objectives.ts';
+import type { PlanningRequest } from '../planner/request.ts';
 import { isCleanNow } from '../signals/quality.ts';
 import { appendDecision } from '../store/audit.ts';
 import {
@@ -32,14 +33,7 @@ import {
 } from './context.ts';
 import { materialiseRecurring } from './recurring.ts';
 import type { ReplanSummary } from './service.ts';
-import {
-  loadPowerKw,
-  makePlan,
-  type PlanningRequest,
-  type PlanOutcome,
-  requestFromLoad,
-  type SignalRecord,
-} from './submit.ts';
+import { loadPowerKw, makePlan, type PlanOutcome, requestFromLoad, type SignalRecord } from './submit.ts';
 
 /**
  * The planner run: one at a time across every process sharing the store. In order it

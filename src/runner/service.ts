@@ -1,9 +1,9 @@
+import type { LoadInput } from '../core/load-input.ts';
 import type { Plan } from '../planner/plan.ts';
 import type { Decision } from '../store/audit.ts';
 import type { Load, LoadEvent, LoadFilter, LoadPage } from '../store/loads.ts';
 import type { RecurringTemplate } from '../store/recurring.ts';
 import type { SchedulerStatus } from '../store/scheduler.ts';
-import type { LoadInput } from './load-input.ts';
 
 /**
  * The scheduler as its clients see it: the API routes, the CLI (directly on the embedded store or through

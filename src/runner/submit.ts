@@ -1,18 +1,25 @@
-import type { z } from 'zod';
 import { zoneConfig } from '../core/config.ts';
-import { InputError } from '../core/errors.ts';
 import type { LoadSpec } from '../core/load.ts';
+import { type LoadInput, parseLoadInput } from '../core/load-input.ts';
 import type { Grid } from '../core/series.ts';
-import { ceilToStep, floorToStep, HOUR_MS, MINUTE_MS, toIso } from '../core/time.ts';
-import { resolveZone } from '../core/zones.ts';
+import { MINUTE_MS, toIso } from '../core/time.ts';
 import { type PlanJson, planToJson, whyText } from '../planner/explain.ts';
 import { needsPrice, type Objective, parseObjective } from '../planner/objectives.ts';
-import { type Plan, type PlanAlternative, planLoad, type Run } from '../planner/plan.ts';
+import type { Plan, PlanAlternative, Run } from '../planner/plan.ts';
+import {
+  type PlanningRequest,
+  planningRange,
+  planRequest,
+  type RequestOverrides,
+  requestFromInput,
+  splitLongRuns,
+} from '../planner/request.ts';
 import type { ZoneSignalsResult } from '../signals/registry.ts';
 import { appendDecision, type Decision, lastDecisionOf } from '../store/audit.ts';
 import {
   createLoad,
   getLoadByKey,
+  getLoadRequest,
   type Load,
   type LoadPlan,
   moveLoad,
@@ -27,7 +34,7 @@ import {
   runZone,
   type SchedulerContext,
 } from './context.ts';
-import { type LoadInput, loadInput } from './load-input.ts';
+import { assertSameRequest, requestOf } from './idempotency.ts';
 import { previewRecurring, submitRecurring } from './recurring.ts';
 import type { SubmitResult } from './service.ts';
 
@@ -37,136 +44,31 @@ import type { SubmitResult } from './service.ts';
  * Also the planning both submit and the replanner use.
  */
 
-/** A contiguous run must fit in one queue run: 24 hours less the queue's default 5-minute expiry margin. */
-export const MAX_RUN_MIN = 24 * 60 - 5;
-
-/** Reads a submitted load with the zod schema; the first problem becomes an InputError naming its field. */
-export function parseLoadInput(raw: unknown): LoadInput {
-  const parsed = loadInput.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw new InputError(describeIssue(parsed.error.issues[0]));
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map((p, i) =>
-    typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`,
-  );
-  const field = path.join('');
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0];
-    return `${field ? `${field}.` : ''}${key}: unknown field`;
-  }
-  return field ? `${field}: ${issue.message}` : issue.message;
-}
-
-/** What the planner needs to know about a load, from a submission or a stored load. */
-export interface PlanningRequest {
-  id?: string;
-  name: string;
-  /** zone codes, home first */
-  zones: string[];
-  durationMin: number;
-  powerKw: number;
-  earliestMs: number;
-  deadlineMs: number;
-  /** the run-now counterfactual's start */
-  baselineStartMs: number;
-  interruptible: boolean;
-  minPieceMin?: number;
-  maxPieces?: number;
-  /** objective or strategy text (carbon, cost, balanced ...) */
-  objective: string;
-  carbonCapG?: number;
-}
-
 export interface PreparedLoad {
   newLoad: NewLoad;
   request: PlanningRequest;
 }
 
-export interface PrepareOverrides {
-  earliestMs?: number;
-  deadlineMs?: number;
-  baselineStartMs?: number;
+export interface PrepareOverrides extends RequestOverrides {
   templateId?: string;
   idempotencyKey?: string;
 }
 
-/**
- * Turns a checked submission into the load to store and the planning request: zones resolved, duration in
- * whole minutes, earliest start (default now) and deadline (default `maxDelayMin` after the earliest start
- * plus the run, else 24 hours after it) checked against each other.
- */
+/** A checked submission as the load to store and the planning request (see `requestFromInput`). */
 export function prepareLoad(input: LoadInput, nowMs: number, overrides: PrepareOverrides = {}): PreparedLoad {
-  const zones: string[] = [];
-  const add = (text: string, field: string) => {
-    let code: string;
-    try {
-      code = resolveZone(text).code;
-    } catch (err) {
-      throw new InputError(`${field}: ${(err as Error).message.replace(/^zone: /, '')}`);
-    }
-    if (!zones.includes(code)) zones.push(code);
-  };
-  input.zones?.forEach((z, i) => {
-    add(z, `zones[${i}]`);
-  });
-  if (input.region !== undefined) add(input.region, 'region');
-
-  const durationMin = Math.ceil(input.durationMin - 1e-9);
-  const interruptible = input.interruptible === true;
-  if (!interruptible && durationMin > MAX_RUN_MIN) {
-    throw new InputError(
-      `durationMin: a single run of ${durationMin} minutes is longer than the ${MAX_RUN_MIN} minutes the queue can hold; ` +
-        'make the load interruptible so it runs in pieces',
-    );
-  }
-  if (!interruptible && (input.minPieceMin !== undefined || input.maxPieces !== undefined)) {
-    throw new InputError('minPieceMin: minPieceMin and maxPieces apply only to interruptible loads');
-  }
-  const objectiveText = input.objective ?? 'carbon';
-  try {
-    parseObjective(objectiveText);
-  } catch (err) {
-    throw new InputError(`objective: ${(err as Error).message}`);
-  }
-  const powerKw = input.powerKw ?? (input.energyKwh as number) / (durationMin / 60);
-
-  const earliestMs = overrides.earliestMs ?? (input.earliest ? Date.parse(input.earliest) : nowMs);
-  const durationMs = durationMin * MINUTE_MS;
-  const deadlineMs =
-    overrides.deadlineMs ??
-    (input.deadline
-      ? Date.parse(input.deadline)
-      : input.maxDelayMin !== undefined
-        ? earliestMs + input.maxDelayMin * MINUTE_MS + durationMs
-        : earliestMs + Math.max(24 * HOUR_MS, durationMs));
-  if (deadlineMs <= earliestMs) {
-    throw new InputError(
-      `deadline: ${toIso(deadlineMs)} is not after the earliest start ${toIso(earliestMs)}`,
-    );
-  }
-  const startFrom = Math.max(earliestMs, nowMs);
-  if (deadlineMs - startFrom < durationMs) {
-    throw new InputError(
-      `deadline: a ${durationMin}-minute load starting at ${toIso(startFrom)} cannot finish by ${toIso(deadlineMs)}; ` +
-        `set the deadline to ${toIso(startFrom + durationMs)} or later`,
-    );
-  }
-  const baselineStartMs = overrides.baselineStartMs ?? startFrom;
-
+  const request = requestFromInput(input, nowMs, overrides);
   const newLoad: NewLoad = {
     name: input.name,
     tags: input.tags ?? [],
-    zones,
+    zones: request.zones,
     cloudRegion: input.region,
-    durationMin,
+    durationMin: request.durationMin,
     powerKw: input.powerKw,
     energyKwh: input.energyKwh,
-    earliestMs,
-    deadlineMs,
-    interruptible,
-    objective: objectiveText,
+    earliestMs: request.earliestMs,
+    deadlineMs: request.deadlineMs,
+    interruptible: request.interruptible,
+    objective: request.objective,
     carbonCapG: input.carbonCapG,
     priority: input.priority,
     dispatch: input.dispatch ?? { kind: 'none' },
@@ -176,20 +78,6 @@ export function prepareLoad(input: LoadInput, nowMs: number, overrides: PrepareO
     maxPieces: input.maxPieces,
     templateId: overrides.templateId,
     ...(overrides.baselineStartMs !== undefined ? { baselineStartMs: overrides.baselineStartMs } : {}),
-  };
-  const request: PlanningRequest = {
-    name: input.name,
-    zones,
-    durationMin,
-    powerKw,
-    earliestMs,
-    deadlineMs,
-    baselineStartMs,
-    interruptible,
-    minPieceMin: input.minPieceMin,
-    maxPieces: input.maxPieces,
-    objective: objectiveText,
-    carbonCapG: input.carbonCapG,
   };
   return { newLoad, request };
 }
@@ -213,9 +101,11 @@ export function requestFromLoad(load: Load): PlanningRequest {
   };
 }
 
-/** The load's power: given, or its energy spread over its duration. */
+/** The load's power: its energy spread over its duration when the energy is given (so it is exact), else its power. */
 export function loadPowerKw(load: Pick<Load, 'powerKw' | 'energyKwh' | 'durationMin'>): number {
-  return load.powerKw ?? (load.energyKwh ?? 0) / (load.durationMin / 60);
+  return load.energyKwh !== null && load.energyKwh !== undefined
+    ? load.energyKwh / (load.durationMin / 60)
+    : (load.powerKw ?? 0);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -264,15 +154,9 @@ export async function makePlan(
   nowMs: number,
 ): Promise<PlanOutcome> {
   const step = ctx.settings.stepMin;
-  const stepMs = step * MINUTE_MS;
   const objective = parseObjective(req.objective);
   const durationMs = req.durationMin * MINUTE_MS;
-  const startFrom = Math.max(req.earliestMs, nowMs);
-  const gridEarliest = floorToStep(startFrom, step);
-  const baselineFloor = floorToStep(req.baselineStartMs, step);
-  const k = Math.ceil(req.durationMin / step - 1e-9);
-  const fromMs = Math.min(gridEarliest, baselineFloor);
-  const toMs = Math.max(ceilToStep(req.deadlineMs, step), baselineFloor + k * stepMs, fromMs + stepMs);
+  const { fromMs, toMs } = planningRange(req, nowMs, step);
 
   const results = await Promise.all(
     req.zones.map((zone) =>
@@ -281,7 +165,9 @@ export async function makePlan(
         toMs,
         nowMs,
         stepMin: step,
-        metrics: [carbonMetric(ctx, zone), ...(needsPrice(objective) ? (['price'] as const) : [])],
+        // prices show the cost of a carbon plan too, but only a price objective needs them
+        metrics: [carbonMetric(ctx, zone), 'price'],
+        priceRequired: needsPrice(objective),
       }),
     ),
   );
@@ -290,32 +176,11 @@ export async function makePlan(
   const homePolicy = results[0].policy ?? zoneConfig(ctx.config, req.zones[0]).failurePolicy;
   const hold = usable.length === 0 && homePolicy === 'closed';
 
-  const spec: LoadSpec = {
-    ...(req.id !== undefined ? { id: req.id } : {}),
-    name: req.name,
-    durationMin: req.durationMin,
-    powerKw: req.powerKw,
-    earliestMs: gridEarliest,
-    deadlineMs: req.deadlineMs,
-    baselineStartMs: baselineFloor,
-    zones: req.zones,
-    objective,
-    ...(req.interruptible ? { interruptible: true } : {}),
-    ...(req.minPieceMin !== undefined ? { minPieceMin: req.minPieceMin } : {}),
-    ...(req.maxPieces !== undefined ? { maxPieces: req.maxPieces } : {}),
-    ...(req.carbonCapG !== undefined ? { carbonCapG: req.carbonCapG } : {}),
-  };
   // a zone without signals under the failure policy plans on nothing: the load runs at its baseline there
   const plannerSignals = results.map((r) =>
     r.policy ? { ...r, carbon: emptyGrid(r.carbon), price: undefined } : r,
   );
-  let plan = planLoad(spec, plannerSignals, { stepMin: step });
-  let runs = fitRuns(plan.runs, startFrom, durationMs, req.interruptible);
-  if (runs.length && runs[runs.length - 1].endMs > req.deadlineMs && gridEarliest < startFrom) {
-    // the slot holding now was chosen but, started now, the load would end past the deadline
-    plan = planLoad({ ...spec, earliestMs: ceilToStep(startFrom, step) }, plannerSignals, { stepMin: step });
-    runs = fitRuns(plan.runs, startFrom, durationMs, req.interruptible);
-  }
+  let plan = planRequest(req, plannerSignals, { nowMs, stepMin: step });
 
   const degraded = [...(plan.degraded ?? [])];
   for (const r of results) {
@@ -326,29 +191,16 @@ export async function makePlan(
   }
   let holdReason: string | null = null;
   if (hold) {
-    const start = Math.max(startFrom, req.deadlineMs - durationMs);
-    runs = [{ startMs: start, endMs: start + durationMs }];
+    const start = Math.max(req.earliestMs, nowMs, req.deadlineMs - durationMs);
     holdReason =
       `no signals for ${req.zones.join(', ')} and the failure policy is closed: held until signals return, ` +
       `starting at ${toIso(start)} at the latest so that it meets its deadline`;
     degraded.push(holdReason);
+    const { slots: _slots, ...rest } = plan;
+    plan = { ...rest, runs: splitLongRuns([{ startMs: start, endMs: start + durationMs }]) };
   }
-  runs = splitLongRuns(runs);
-  // the run-now baseline and the runner-ups shown as the load would really run them, like the chosen runs
-  plan = {
-    ...plan,
-    runs,
-    baseline: {
-      ...plan.baseline,
-      runs: fitRuns(plan.baseline.runs, req.baselineStartMs, durationMs, false),
-    },
-    alternatives: plan.alternatives.map((a) => ({
-      ...a,
-      runs: fitRuns(a.runs, startFrom, durationMs, req.interruptible === true),
-    })),
-    ...(degraded.length ? { degraded: [...new Set(degraded)] } : {}),
-  };
-  if (plan.slots && hold) delete plan.slots;
+  if (degraded.length) plan = { ...plan, degraded: [...new Set(degraded)] };
+  const runs = plan.runs;
 
   const loadPlan: LoadPlan = hold
     ? { zone: req.zones[0], runs }
@@ -379,50 +231,6 @@ function emptyGrid(g: Grid): Grid {
     stepMin: g.stepMin,
     values: new Float64Array(g.values.length).fill(Number.NaN),
   };
-}
-
-/**
- * The planner's slots as runs of the real load: none starts before `startFrom` (the slot holding now is
- * allowed, so its run moves to start now), and together they last the load's duration (slots round it up).
- */
-export function fitRuns(
-  runs: readonly Run[],
-  startFrom: number,
-  durationMs: number,
-  interruptible: boolean,
-): Run[] {
-  const sorted = [...runs].sort((a, b) => a.startMs - b.startMs);
-  if (sorted.length === 0) return [{ startMs: startFrom, endMs: startFrom + durationMs }];
-  if (!interruptible) {
-    const start = Math.max(sorted[0].startMs, startFrom);
-    return [{ startMs: start, endMs: start + durationMs }];
-  }
-  const out: Run[] = [];
-  let cursor = startFrom;
-  let remaining = durationMs;
-  for (const r of sorted) {
-    if (remaining <= 0) break;
-    const length = Math.min(r.endMs - r.startMs, remaining);
-    const start = Math.max(r.startMs, cursor);
-    const end = start + length;
-    const last = out[out.length - 1];
-    if (last && start <= last.endMs) last.endMs = Math.max(last.endMs, end);
-    else out.push({ startMs: start, endMs: end });
-    cursor = end;
-    remaining -= length;
-  }
-  return out;
-}
-
-/** Pieces longer than one queue run are split (an interruptible load may be planned as one long stretch). */
-function splitLongRuns(runs: Run[]): Run[] {
-  const maxMs = MAX_RUN_MIN * MINUTE_MS;
-  const out: Run[] = [];
-  for (const r of runs) {
-    for (let s = r.startMs; s < r.endMs; s += maxMs)
-      out.push({ startMs: s, endMs: Math.min(r.endMs, s + maxMs) });
-  }
-  return out;
 }
 
 /** The explanation's "Why" line, made alone: the whole explanation formats every time and amount, which
@@ -602,11 +410,31 @@ export async function submitLoad(
   const input = parseLoadInput(raw);
   const nowMs = options.nowMs ?? ctx.now();
   if (input.recurrence) return submitRecurring(ctx, input, nowMs);
+  const request = requestOf(input);
   if (input.idempotencyKey) {
     const existing = await getLoadByKey(ctx.store, input.idempotencyKey);
-    if (existing) return existingResult(ctx, existing);
+    if (existing) return repeatedSubmit(ctx, existing, request);
   }
-  return createPlannedLoad(ctx, prepareLoad(input, nowMs), nowMs);
+  const prepared = prepareLoad(input, nowMs);
+  if (!input.idempotencyKey) return createPlannedLoad(ctx, prepared, nowMs);
+  const result = await createPlannedLoad(
+    ctx,
+    { ...prepared, newLoad: { ...prepared.newLoad, request } },
+    nowMs,
+  );
+  // another submit with the key won the race: it must have been the same load too
+  return result.created ? result : repeatedSubmit(ctx, result.load, request);
+}
+
+/** A submit whose idempotency key is taken: the first load when the request is the same, else a 409. */
+async function repeatedSubmit(
+  ctx: SchedulerContext,
+  existing: Load,
+  request: Record<string, unknown>,
+): Promise<SubmitResult> {
+  const key = existing.idempotencyKey as string;
+  assertSameRequest(key, await getLoadRequest(ctx.store, existing.id), request);
+  return existingResult(ctx, existing);
 }
 
 /**

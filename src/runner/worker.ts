@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { DispatchTargetInput } from '../core/load-input.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
 import { retryWhileUnreachable } from '../store/db.ts';
 import {
@@ -31,7 +32,6 @@ import {
   MqttPool,
   dispatch as realDispatch,
 } from './dispatch/index.ts';
-import type { DispatchTargetInput } from './load-input.ts';
 import type { AttemptJob, DeadAttempt } from './queue.ts';
 
 /**

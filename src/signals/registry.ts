@@ -80,10 +80,14 @@ export interface ZoneSignalsQuery {
   stepMin: number;
   /**
    * Metrics wanted: the carbon metric (default the zone's configured one) and `price`. Default: the
-   * zone's carbon metric and price. Leave price out when the objective does not need it, so that a
-   * missing price does not trigger the failure policy.
+   * zone's carbon metric and price.
    */
   metrics?: Metric[];
+  /**
+   * Whether a missing price triggers the failure policy (default true when price is wanted). False when the
+   * objective does not need prices and they are wanted only to show the cost.
+   */
+  priceRequired?: boolean;
 }
 
 export interface ZoneSignalsResult extends ZoneSignals {
@@ -385,10 +389,13 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
     const wantPrice = metrics.includes('price');
     const startMs = floorToStep(fromMs, stepMin);
     const endMs = ceilToStep(toMs, stepMin);
-    const [carbon, price] = await Promise.all([
+    const [carbon, priceAnswer] = await Promise.all([
       getSignal({ zone, metric: carbonMetric, fromMs: startMs, toMs: endMs, nowMs }),
       wantPrice ? getSignal({ zone, metric: 'price', fromMs: startMs, toMs: endMs, nowMs }) : undefined,
     ]);
+    // a price wanted only to show the cost, that no source has, is left out rather than reported
+    const optionalPrice = query.priceRequired === false;
+    const price = optionalPrice && priceAnswer?.policy ? undefined : priceAnswer;
     const grid = (s: Series | undefined): Grid =>
       s
         ? resample(s, stepMin, { startMs, endMs })
@@ -403,7 +410,7 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
       carbonSource: carbon.source ?? 'none',
       degraded,
       failures: [...carbon.failures, ...(price?.failures ?? [])],
-      answers: price ? { carbon, price } : { carbon },
+      answers: priceAnswer ? { carbon, price: priceAnswer } : { carbon },
     };
     if (price?.series) {
       result.price = grid(price.series);

@@ -96,6 +96,8 @@ export interface NewLoad {
   holdReason?: string;
   /** the attempt number its first queued attempt will carry (default 0: none queued yet) */
   queuedAttempt?: number;
+  /** the load as its client sent it, without its idempotency key: a reused key is checked against it */
+  request?: Record<string, unknown>;
 }
 
 export interface Load {
@@ -203,6 +205,7 @@ export async function createLoad(
     load.held ?? false,
     load.holdReason ?? null,
     load.queuedAttempt ?? 0,
+    load.request === undefined ? null : JSON.stringify(load.request),
   ]);
   if (rows.length) return { load: rowToLoad(rows[0]), created: true };
   const [existing] = await db.query<Row>(sql.selectLoadByKey(db.schema), [load.idempotencyKey]);
@@ -215,6 +218,15 @@ export async function getLoad(db: Db, id: string): Promise<Load | null> {
   if (!isUuid(id)) return null;
   const [row] = await db.query<Row>(sql.selectLoad(db.schema), [id]);
   return row ? rowToLoad(row) : null;
+}
+
+/** The request a load was submitted with, or null when it was not stored (see NewLoad.request). */
+export async function getLoadRequest(db: Db, id: string): Promise<Record<string, unknown> | null> {
+  const [row] = await db.query<{ request: Record<string, unknown> | null }>(
+    sql.selectLoadRequest(db.schema),
+    [id],
+  );
+  return row?.request ?? null;
 }
 
 /** The load created with this idempotency key, or null. */

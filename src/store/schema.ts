@@ -192,6 +192,16 @@ CREATE TABLE zone_signals (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'loads: the request as submitted',
+    sql: `
+-- request: the load as its client sent it (without its idempotency key), so that a repeated submit with the
+-- same key can be told apart from a different load that reuses the key. NULL for occurrences of recurring
+-- loads and for loads stored before this version.
+ALTER TABLE loads ADD COLUMN request jsonb;
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -84,7 +84,7 @@ const LOAD_COLUMNS = loadColumns();
  * $15 dispatch (json text), $16 idempotency_key, $17 max_retries, $18 plan_zone, $19 plan_runs (json text),
  * $20 planned_start, $21 expected_emissions_g, $22 expected_cost, $23 baseline_emissions_g, $24 baseline_cost,
  * $25 cost_currency, $26 now, $27 baseline_start, $28 min_piece_min, $29 max_pieces, $30 template_id,
- * $31 held, $32 hold_reason, $33 queued_attempt
+ * $31 held, $32 hold_reason, $33 queued_attempt, $34 request (json text)
  */
 export const insertLoad = (s: string) => `
 WITH ins AS (
@@ -92,10 +92,10 @@ WITH ins AS (
     earliest_start, deadline, interruptible, objective, carbon_cap_g, priority, dispatch, idempotency_key,
     max_retries, state, attempt, plan_zone, plan_runs, planned_start, expected_emissions_g, expected_cost,
     baseline_emissions_g, baseline_cost, cost_currency, created_at, updated_at, state_changed_at,
-    baseline_start, min_piece_min, max_pieces, template_id, held, hold_reason, queued_attempt)
+    baseline_start, min_piece_min, max_pieces, template_id, held, hold_reason, queued_attempt, request)
   VALUES ($1, $2, $3::text[], $4::text[], $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17,
     'planned', 0, $18, $19::jsonb, $20, $21, $22, $23, $24, $25, $26, $26, $26,
-    $27, $28, $29, $30::uuid, $31, $32, $33)
+    $27, $28, $29, $30::uuid, $31, $32, $33, $34::jsonb)
   ON CONFLICT (idempotency_key) DO NOTHING
   RETURNING ${LOAD_COLUMNS}
 ), ev AS (
@@ -108,6 +108,9 @@ export const selectLoad = (s: string) => `SELECT ${LOAD_COLUMNS} FROM ${q(s)}.lo
 
 export const selectLoadByKey = (s: string) =>
   `SELECT ${LOAD_COLUMNS} FROM ${q(s)}.loads WHERE idempotency_key = $1`;
+
+/** The request a load was submitted with (NULL when not stored). $1 id */
+export const selectLoadRequest = (s: string) => `SELECT request FROM ${q(s)}.loads WHERE id = $1`;
 
 /**
  * One page of loads, newest first, keyset-paginated on (created_at, id).

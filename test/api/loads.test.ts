@@ -99,6 +99,25 @@ describe('POST /v1/loads', () => {
     expect(again.json()).toMatchObject({ created: false, load: { id: first.load.id } });
   });
 
+  it('answers 409 naming what differs when a key is reused for another load, and stores nothing', async () => {
+    await submit({ idempotencyKey: 'reused' });
+    const before = (await call('GET', '/v1/loads?limit=1000', tokens.read)).json().loads.length;
+    const other = await call(
+      'POST',
+      '/v1/loads',
+      tokens.write,
+      backup({ idempotencyKey: 'reused', name: 'other', tags: ['x'] }),
+    );
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({
+      status: 409,
+      detail:
+        'idempotencyKey: "reused" was already used for a different load (name, tags differ); ' +
+        'send the same load again to get the first one back, or use a new key',
+    });
+    expect((await call('GET', '/v1/loads?limit=1000', tokens.read)).json().loads.length).toBe(before);
+  });
+
   it('previews without storing: dryRun=true, or /v1/loads/preview with a read token', async () => {
     const before = (await call('GET', '/v1/loads?limit=1000', tokens.read)).json().loads.length;
     const dry = await call('POST', '/v1/loads?dryRun=true', tokens.write, backup({ name: 'dry' }));
@@ -112,10 +131,35 @@ describe('POST /v1/loads', () => {
     expect((await call('POST', '/v1/loads', tokens.read, backup())).statusCode).toBe(403);
   });
 
+  it('refuses far deadlines and earliest starts with 400 naming the field and the limit, at once', async () => {
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (const path of ['/v1/loads/preview', '/v1/loads']) {
+      const far = await call(
+        'POST',
+        path,
+        tokens.write,
+        backup({ deadline: '9999-12-31T00:00:00Z', maxDelayMin: undefined }),
+      );
+      expect(far.statusCode).toBe(400);
+      expect(far.json().errors[0]).toMatchObject({ path: 'body.deadline' });
+      expect(far.json().errors[0].message).toMatch(/the planning window may be at most 60 days$/);
+      const later = await call('POST', path, tokens.write, backup({ earliest: '2036-01-01T00:00:00Z' }));
+      expect(later.statusCode).toBe(400);
+      expect(later.json().errors[0].message).toMatch(/times may be at most 366 days from now$/);
+    }
+    // nothing was planned over the span asked for
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(50e6);
+  });
+
   it('answers 400 naming the field for invalid loads', async () => {
     const noPower = await call('POST', '/v1/loads', tokens.write, backup({ powerKw: undefined }));
     expect(noPower.statusCode).toBe(400);
-    expect(noPower.json().errors).toEqual([{ path: 'body.powerKw', message: 'give powerKw or energyKwh' }]);
+    expect(noPower.json().errors).toEqual([
+      {
+        path: 'body.powerKw',
+        message: 'give two of durationMin, powerKw and energyKwh (e.g. durationMin and powerKw)',
+      },
+    ]);
     const badTarget = await call('POST', '/v1/loads', tokens.write, backup({ dispatch: { kind: 'shell' } }));
     expect(badTarget.statusCode).toBe(400);
     expect(badTarget.json().errors[0].path).toMatch(/^body\.dispatch/);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
-import type { LoadInput } from '../../src/runner/load-input.ts';
+import type { LoadInput } from '../../src/core/load-input.ts';
 import type { Queue } from '../../src/runner/queue.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
 import type { Worker } from '../../src/runner/worker.ts';

@@ -322,7 +322,7 @@ describe('gridshift plan', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /^error: --deadline: a 2h run cannot finish between .* set the deadline to Wed 2024-03-27 09:00 or later/,
+      /^error: --deadline: a 2h run starting at Wed 2024-03-27 07:00 cannot finish by Wed 2024-03-27 08:00 \(Europe\/Berlin\); set the deadline to Wed 2024-03-27 09:00 or later/,
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const before = await withFixtures([

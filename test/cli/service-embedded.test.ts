@@ -36,6 +36,59 @@ const shellLoad = ['--zone', 'DE', '--duration', '1h', '--power', '1kW', '--dead
 const submitJson = async (name: string, ...flags: string[]) =>
   json(await gs(['submit', '--name', name, ...shellLoad, ...flags, '--json']));
 
+describe('gridshift plan and gridshift submit --dry-run: one planning function', () => {
+  const planVsDryRun = async (flags: string[], nowMs: number) => {
+    const plan = json(await gs(['plan', '--name', 'same', ...flags, '--json'], {}, nowMs));
+    const dry = json(
+      await gs(['submit', '--name', 'same', ...flags, '--no-dispatch', '--dry-run', '--json'], {}, nowMs),
+    ).plan;
+    const keep = (p: Record<string, unknown>) => ({
+      zone: p.zone,
+      reason: p.reason,
+      runs: p.runs,
+      emissionsG: p.emissionsG,
+      baseline: p.baseline,
+      savings: p.savings,
+    });
+    expect(keep(dry)).toEqual(keep(plan));
+    return plan;
+  };
+
+  it('give the same window, run-now baseline and savings when now is inside a slot', async () => {
+    // 06:10: the run-now baseline starts now (06:10-07:10), not at the next boundary
+    const plan = await planVsDryRun(
+      ['--zone', 'DE', '--duration', '1h', '--power', '1kW', '--deadline', '+12h'],
+      NOW + 10 * 60_000,
+    );
+    expect(plan.baseline.runs).toEqual([{ start: '2024-03-27T06:10:00Z', end: '2024-03-27T07:10:00Z' }]);
+    expect(plan.runs).toEqual([{ start: '2024-03-27T12:00:00Z', end: '2024-03-27T13:00:00Z' }]);
+  });
+
+  it('both accept a window shorter than a slot and run the load at once, saying why', async () => {
+    const flags = ['--zone', 'DE', '--duration', '1m', '--power', '1kW', '--deadline', '+10m'];
+    const plan = await planVsDryRun(flags, NOW + 7 * 60_000);
+    expect(plan.reason).toBe('no-room');
+    expect(plan.runs).toEqual([{ start: '2024-03-27T06:07:00Z', end: '2024-03-27T06:08:00Z' }]);
+    const text = await gs(['plan', ...flags], {}, NOW + 7 * 60_000);
+    expect(text.stdout).toContain(
+      'Why: the time to the deadline leaves no other start on the 30-minute planning grid, so it runs at once',
+    );
+  });
+
+  it('both refuse a deadline past the planning window, naming the flag and the limit', async () => {
+    for (const command of [['plan'], ['submit', '--no-dispatch']]) {
+      const r = await gs([
+        ...command,
+        '--name',
+        'far',
+        ...['--zone', 'DE', '--duration', '1h', '--power', '1kW', '--deadline', '9999-12-31T00:00:00Z'],
+      ]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^error: --deadline: .* the planning window may be at most 60 days\n$/);
+    }
+  });
+});
+
 describe('gridshift submit (embedded store)', () => {
   it('--dry-run shows the plan and stores nothing', async () => {
     const r = await gs(['submit', '--name', 'preview', ...shellLoad, '--command', 'true', '--dry-run']);
@@ -154,18 +207,21 @@ describe('gridshift submit (embedded store)', () => {
         ['--region', 'mars-north-1', '--zone', 'DE', '--duration', '1h', '--power', '1kW', '--no-dispatch'],
         /^error: --region: .*mars-north-1/,
       ],
-      [[...de, '--energy', '1kWh', '--no-dispatch'], /--power or --energy, not both/],
+      [
+        [...de, '--energy', '1kWh', '--no-dispatch'],
+        /^error: --energy \(energyKwh\): give two of --duration, --power and --energy, not all three/,
+      ],
       [
         ['--zone', 'DE', '--duration', 'soon', '--power', '1kW', '--no-dispatch'],
         /^error: --duration: cannot read "soon"/,
       ],
       [[...de, '--command', 'x', '--env', 'NOEQUALS'], /--env: "NOEQUALS" is not NAME=VALUE/],
       [[...de, '--webhook', 'ftp://x'], /^error: --webhook \(dispatch\.url\): /],
-      [[...de, '--no-dispatch', '--priority', '5000'], /^error: --priority \(priority\): /],
+      [[...de, '--no-dispatch', '--priority', '5000'], /^error: --priority: Too big/],
       [[...de, '--no-dispatch', '--cwd', '/x'], /--cwd: applies only with --command/],
       [
         ['--zone', 'DE', '--duration', '2h', '--power', '1kW', '--no-dispatch', '--deadline', '+1h'],
-        /^error: --deadline \(deadline\): a 120-minute load .* cannot finish/,
+        /^error: --deadline: a 2h run starting at .* cannot finish/,
       ],
     ];
     for (const [args, message] of cases) {

@@ -76,7 +76,7 @@ describe('the service commands with --server', () => {
       '--no-dispatch',
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: --deadline \(deadline\): a 120-minute load .* cannot finish/);
+    expect(r.stderr).toMatch(/^error: --deadline: a 2h run starting at .* cannot finish/);
   });
 
   it('status says which server answers and whether it is ready', async () => {

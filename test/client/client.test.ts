@@ -61,11 +61,15 @@ describe('loads', () => {
     expect(detail.accounting).toBeNull();
   });
 
-  it('a repeated idempotency key returns the first load', async () => {
-    const first = await write.loads.create(backup({ idempotencyKey: 'client-test-1' }));
-    const again = await write.loads.create(backup({ idempotencyKey: 'client-test-1', name: 'other' }));
+  it('a repeated idempotency key returns the first load; reused for another load it is a 409', async () => {
+    const load = backup({ idempotencyKey: 'client-test-1' });
+    const first = await write.loads.create(load);
+    const again = await write.loads.create(load);
     expect(again.created).toBe(false);
     expect(again.load.id).toBe(first.load.id);
+    const other = await write.loads.create({ ...load, name: 'other' }).catch((e) => e);
+    expect(other).toMatchObject({ status: 409 });
+    expect(other.message).toContain('was already used for a different load (name differs)');
   });
 
   it('preview stores nothing', async () => {

@@ -92,7 +92,7 @@ describe('docs/client.md', () => {
     expect(all).toMatch(/^wait until \S+: about \d+% cleaner$/m);
     expect(all).toMatch(/^use the small model/m);
     expect(all).toContain('dishwasher: new -> planned\ndishwasher: planned -> waiting\n');
-    expect(all).toMatch(/^400 urn:gridshift:problem:validation body\.deadline: a 120-minute load/m);
+    expect(all).toMatch(/^400 urn:gridshift:problem:validation body\.deadline: a 2h run starting at/m);
     expect(all).toMatch(/^audit log intact \(\d+ entries\)$/m);
   }, 120_000);
 });

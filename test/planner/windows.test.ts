@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bestContiguous, cheapestSlots, prefixSums } from '../../src/planner/windows.ts';
+import { InputError } from '../../src/core/errors.ts';
+import { bestContiguous, bestInterruptible, cheapestSlots, prefixSums } from '../../src/planner/windows.ts';
 
 describe('bestContiguous', () => {
   it('finds the lowest window and prefers the earliest on ties', () => {
@@ -42,5 +43,27 @@ describe('cheapestSlots', () => {
   it('respects the allowed range and missing values', () => {
     expect(Array.from(cheapestSlots([0, Number.NaN, 3, 1], 1, 4, 2) ?? [])).toEqual([2, 3]);
     expect(cheapestSlots([0, Number.NaN, 3], 1, 3, 2)).toBeNull();
+  });
+});
+
+describe('bestInterruptible: bounded memory', () => {
+  it('refuses a piece search above its state budget with an InputError, instead of allocating it', () => {
+    // alternating values: the cheapest slots are all single, so the piece rules force the full search
+    const scores = Array.from({ length: 20_000 }, (_, i) => i % 2);
+    const err = (() => {
+      try {
+        bestInterruptible(scores, 0, scores.length, 5000, { minPieceSlots: 3, maxPieces: 2 });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(InputError);
+    expect(err?.message).toBe(
+      'maxPieces: interruptible search too large (20000 slots x 5000 needed x 3 pieces); ' +
+        'shorten the window or relax the piece rules',
+    );
+    // within the budget the same shape of search answers
+    const small = bestInterruptible(scores.slice(0, 200), 0, 200, 50, { minPieceSlots: 3, maxPieces: 2 });
+    expect(small?.slots.length).toBe(50);
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
+import type { LoadInput } from '../../src/core/load-input.ts';
 import { HOUR_MS, MINUTE_MS, toIso } from '../../src/core/time.ts';
-import type { LoadInput } from '../../src/runner/load-input.ts';
+import { ConflictError } from '../../src/runner/errors.ts';
 import type { Queue } from '../../src/runner/queue.ts';
 import { occurrences } from '../../src/runner/recurring.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
@@ -89,6 +90,19 @@ describeEachBackend('recurring loads', (make) => {
       templateId: result.templateId,
       load: { id: result.load.id },
     });
+    const other = await scheduler
+      .submit(
+        {
+          ...nightly({ idempotencyKey: 'nightly' }),
+          recurrence: { cron: '0 4 * * *', flexMin: 60, timeZone: 'UTC' },
+        },
+        { nowMs: T0 },
+      )
+      .catch((e) => e);
+    expect(other).toBeInstanceOf(ConflictError);
+    expect(other.message).toMatch(
+      /^idempotencyKey: "nightly" was already used for a different recurring load \(cron differs\)/,
+    );
   });
 
   it('makes later occurrences on planner runs, skipping windows that closed meanwhile', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { LoadInput } from '../../src/core/load-input.ts';
 import { floorToStep, HOUR_MS, MINUTE_MS, toIso } from '../../src/core/time.ts';
 import { queueAttempt } from '../../src/runner/context.ts';
-import type { LoadInput } from '../../src/runner/load-input.ts';
 import { attemptJobId, type Queue } from '../../src/runner/queue.ts';
 import { refreshSignals } from '../../src/runner/replanner.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';

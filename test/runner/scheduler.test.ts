@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
+import type { LoadInput } from '../../src/core/load-input.ts';
 import { HOUR_MS, MINUTE_MS } from '../../src/core/time.ts';
 import { ConflictError, NotFoundError } from '../../src/runner/errors.ts';
-import type { LoadInput } from '../../src/runner/load-input.ts';
 import { attemptJobId, type Queue } from '../../src/runner/queue.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
 import type { SchedulerEvent } from '../../src/runner/service.ts';
@@ -300,14 +300,23 @@ describeEachBackend('scheduler', (make) => {
     expect((await scheduler.decisions({ limit: 10_000 })).length).toBe(decisions0);
   });
 
-  it('returns the existing load for a repeated idempotency key', async () => {
+  it('returns the existing load for a repeated idempotency key, and refuses the key for another load', async () => {
     const key = `key-${randomUUID()}`;
-    const first = await scheduler.submit(later({ name: 'once', idempotencyKey: key }));
-    const again = await scheduler.submit(later({ name: 'twice', idempotencyKey: key }));
+    const load = later({ name: 'once', idempotencyKey: key });
+    const first = await scheduler.submit(load);
+    // the same load, with a default spelt out
+    const again = await scheduler.submit({ ...load, objective: 'carbon' });
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.load.id).toBe(first.load.id);
-    expect(again.load.name).toBe('once');
+    const loads = (await scheduler.list({ limit: 1000 })).loads.length;
+    const other = await scheduler.submit({ ...load, name: 'twice', durationMin: 20 }).catch((e) => e);
+    expect(other).toBeInstanceOf(ConflictError);
+    expect(other.message).toBe(
+      `idempotencyKey: "${key}" was already used for a different load (durationMin, name differ); ` +
+        'send the same load again to get the first one back, or use a new key',
+    );
+    expect((await scheduler.list({ limit: 1000 })).loads.length).toBe(loads);
     expect(again.plan.runs).toEqual(first.plan.runs);
     expect(again.plan.zone).toBe(first.plan.zone);
     expect(again.plan.emissionsG).toBeCloseTo(first.plan.emissionsG, 9);
@@ -330,7 +339,7 @@ describeEachBackend('scheduler', (make) => {
     expect(await bad({ ...later(), objective: 'fastest' })).toMatch(/^objective: /);
     expect(await bad({ ...later(), dispatch: { kind: 'fax' } })).toMatch(/^dispatch/);
     expect(await bad({ ...later(), deadline: iso(Date.now() + 10 * MINUTE_MS) })).toMatch(
-      /^deadline: a 30-minute load starting at .* cannot finish by/,
+      /^deadline: a 30m run starting at .* cannot finish by/,
     );
     expect(await bad({ ...later(), durationMin: 2000 })).toMatch(/^durationMin: .*interruptible/);
     expect(await bad({ ...later(), maxPieces: 2 })).toMatch(/^minPieceMin: .*interruptible/);

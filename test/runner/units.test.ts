@@ -1,59 +1,11 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
+import { parseLoadInput } from '../../src/core/load-input.ts';
 import { HOUR_MS, MINUTE_MS } from '../../src/core/time.ts';
 import { DEFAULT_SETTINGS, retryDelayMs } from '../../src/runner/context.ts';
-import { fitRuns, parseLoadInput, prepareLoad } from '../../src/runner/submit.ts';
+import { prepareLoad } from '../../src/runner/submit.ts';
 
 const T0 = Date.UTC(2025, 5, 2, 6, 0);
-
-describe('fitting planner slots to the real load', () => {
-  it('starts a load planned in the current slot now, and cuts the slots to its duration', () => {
-    const runs = [{ startMs: T0, endMs: T0 + HOUR_MS }];
-    expect(fitRuns(runs, T0 + 10 * MINUTE_MS, 45 * MINUTE_MS, false)).toEqual([
-      { startMs: T0 + 10 * MINUTE_MS, endMs: T0 + 55 * MINUTE_MS },
-    ]);
-    // a later window is kept as planned
-    expect(fitRuns([{ startMs: T0 + HOUR_MS, endMs: T0 + 2 * HOUR_MS }], T0, 45 * MINUTE_MS, false)).toEqual([
-      { startMs: T0 + HOUR_MS, endMs: T0 + HOUR_MS + 45 * MINUTE_MS },
-    ]);
-  });
-
-  it('shifts pieces of an interruptible load that would start before now, merging what then touches', () => {
-    const runs = [
-      { startMs: T0, endMs: T0 + 30 * MINUTE_MS },
-      { startMs: T0 + 30 * MINUTE_MS + 0, endMs: T0 + 60 * MINUTE_MS },
-      { startMs: T0 + 2 * HOUR_MS, endMs: T0 + 2.5 * HOUR_MS },
-    ];
-    expect(fitRuns(runs, T0 + 5 * MINUTE_MS, 80 * MINUTE_MS, true)).toEqual([
-      { startMs: T0 + 5 * MINUTE_MS, endMs: T0 + 65 * MINUTE_MS },
-      { startMs: T0 + 2 * HOUR_MS, endMs: T0 + 2 * HOUR_MS + 20 * MINUTE_MS },
-    ]);
-  });
-
-  it('never starts before now, keeps order, and lasts exactly the duration', () => {
-    const slot = 30 * MINUTE_MS;
-    fc.assert(
-      fc.property(
-        fc.uniqueArray(fc.integer({ min: 0, max: 47 }), { minLength: 1, maxLength: 12 }),
-        fc.integer({ min: 0, max: slot - 1 }),
-        fc.boolean(),
-        (slots, offset, interruptible) => {
-          const sorted = [...slots].sort((a, b) => a - b);
-          const runs = sorted.map((i) => ({ startMs: T0 + i * slot, endMs: T0 + (i + 1) * slot }));
-          const durationMs = Math.max(1, sorted.length * slot - offset - 1);
-          const startFrom = T0 + sorted[0] * slot + offset;
-          const fitted = fitRuns(runs, startFrom, durationMs, interruptible);
-          expect(fitted[0].startMs).toBeGreaterThanOrEqual(startFrom);
-          expect(fitted.reduce((s, r) => s + r.endMs - r.startMs, 0)).toBe(durationMs);
-          for (let i = 1; i < fitted.length; i++)
-            expect(fitted[i].startMs).toBeGreaterThan(fitted[i - 1].endMs);
-          if (!interruptible) expect(fitted).toHaveLength(1);
-        },
-      ),
-    );
-  });
-});
 
 describe('retry delays', () => {
   it('double from the base with jitter between half and all of it, up to the cap', () => {
@@ -82,7 +34,9 @@ describe('reading a submitted load', () => {
       }
       throw new Error('accepted');
     };
-    expect(problem({ ...base, powerKw: undefined })).toBe('powerKw: give powerKw or energyKwh');
+    expect(problem({ ...base, powerKw: undefined })).toBe(
+      'powerKw: give two of durationMin, powerKw and energyKwh (e.g. durationMin and powerKw)',
+    );
     expect(problem({ ...base, tags: ['ok', ''] })).toMatch(/^tags\[1\]: /);
     expect(problem({ ...base, dispatch: { kind: 'shell', command: 'x', shell: 'bash' } })).toBe(
       'dispatch.shell: unknown field',
@@ -127,7 +81,7 @@ describe('reading a submitted load', () => {
         T0,
       ),
     ).toThrow(
-      /^deadline: a 90-minute load starting at 2025-06-02T06:00:00Z cannot finish by 2025-06-02T07:00:00Z/,
+      /^deadline: a 1h 30m run starting at 2025-06-02T06:00:00Z cannot finish by 2025-06-02T07:00:00Z/,
     );
     expect(() =>
       prepareLoad(

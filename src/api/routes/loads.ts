@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { loadInput } from '../../core/load-input.ts';
 import { parseIsoMs } from '../../core/time.ts';
 import { planToJson } from '../../planner/explain.ts';
-import { loadInput } from '../../runner/load-input.ts';
 import type { LoadFilter, LoadState } from '../../store/loads.ts';
 import type { ApiContext } from '../context.ts';
 import { badRequest, inputErrorIn, notFound, problemResponses } from '../problem.ts';

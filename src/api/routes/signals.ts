@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MAX_SIGNAL_HOURS } from '../../core/limits.ts';
 import { resolveZone, type Zone } from '../../core/zones.ts';
 import type { ApiContext } from '../context.ts';
 import { notFound, problemResponses } from '../problem.ts';
@@ -33,7 +34,7 @@ export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
         }),
         querystring: z.object({
           metric: z.enum(['carbon', 'price', 'all']).default('all'),
-          hours: z.coerce.number().positive().max(168).default(24).describe('forecast hours'),
+          hours: z.coerce.number().positive().max(MAX_SIGNAL_HOURS).default(24).describe('forecast hours'),
           stepMin: z.coerce.number().int().min(5).max(1440).default(60).describe('forecast step, minutes'),
           threshold: z.coerce
             .number()

@@ -1,4 +1,4 @@
-import type { DispatchTargetInput } from '../load-input.ts';
+import type { DispatchTargetInput } from '../../core/load-input.ts';
 import { MqttPool, runMqtt } from './mqtt.ts';
 import { runShell } from './shell.ts';
 import type { DispatchContext, DispatchOutcome } from './types.ts';

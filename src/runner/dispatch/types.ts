@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { mqttTarget, noneTarget, shellTarget, webhookTarget } from '../load-input.ts';
+import type { mqttTarget, noneTarget, shellTarget, webhookTarget } from '../../core/load-input.ts';
 
 export type ShellTarget = z.infer<typeof shellTarget>;
 export type WebhookTarget = z.infer<typeof webhookTarget>;

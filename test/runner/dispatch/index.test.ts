@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DispatchTargetInput, dispatchTarget } from '../../../src/core/load-input.ts';
 import { dispatch, MqttPool, verifySignature } from '../../../src/runner/dispatch/index.ts';
-import { type DispatchTargetInput, dispatchTarget } from '../../../src/runner/load-input.ts';
 import { sendJson, startServer, type TestServer } from '../../helpers/http-server.ts';
 import { context } from './helpers.ts';
 

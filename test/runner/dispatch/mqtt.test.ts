@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mqttTarget } from '../../../src/core/load-input.ts';
 import { DEFAULT_MQTT_URL, MqttPool, mqttPayload, runMqtt } from '../../../src/runner/dispatch/mqtt.ts';
 import type { MqttTarget } from '../../../src/runner/dispatch/types.ts';
-import { mqttTarget } from '../../../src/runner/load-input.ts';
 import { closedPort, context, contextMessage, T0 } from './helpers.ts';
 
 /** The local Mosquitto (`mosquitto -d -c /etc/mosquitto/mosquitto.conf`; .ci/run starts it in CI). */

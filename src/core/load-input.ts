@@ -1,17 +1,29 @@
 import { z } from 'zod';
+import { InputError } from './errors.ts';
+import { MAX_DELAY_MIN, MAX_DURATION_MIN, MAX_PIECES } from './limits.ts';
 
 /**
- * What a client sends to submit a load: one zod schema for the API body, the CLI's `submit` and config
- * files. Times are ISO-8601 strings here (the CLI turns `+4h` and `tomorrow 07:00` into them first).
+ * What a client sends to submit a load: one zod schema for the API body, the CLI's `plan` and `submit` and
+ * config files. Times are ISO-8601 strings here (the CLI turns `+4h` and `tomorrow 07:00` into them first).
+ * Every string, list and number is bounded (src/core/limits.ts): nothing a request names can make the planner
+ * or the store hold more than these allow. Times are checked against now where the load is prepared.
  */
+
+/** Text that is stored: up to `max` characters. */
+const text = (max: number) => z.string().max(max);
+/** A map of names to values (environment variables, headers), bounded in entries and sizes. */
+const nameValues = (what: string) =>
+  z
+    .record(text(256), text(32_768))
+    .refine((r) => Object.keys(r).length <= 256, { message: `at most 256 ${what}` });
 
 export const shellTarget = z
   .object({
     kind: z.literal('shell'),
     /** a shell command line (run with /bin/sh -c) or an argv array (run without a shell) */
-    command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
-    cwd: z.string().optional(),
-    env: z.record(z.string(), z.string()).optional(),
+    command: z.union([text(65_536).min(1), z.array(text(65_536)).min(1).max(1024)]),
+    cwd: text(4096).optional(),
+    env: nameValues('environment variables').optional(),
     timeoutSec: z
       .number()
       .positive()
@@ -23,8 +35,8 @@ export const shellTarget = z
 export const webhookTarget = z
   .object({
     kind: z.literal('webhook'),
-    url: z.url({ protocol: /^https?$/ }),
-    headers: z.record(z.string(), z.string()).optional(),
+    url: z.url({ protocol: /^https?$/ }).max(4096),
+    headers: nameValues('headers').optional(),
     /** name of the environment variable holding the HMAC secret (default GRIDSHIFT_WEBHOOK_SECRET); never the secret itself */
     secretEnv: z
       .string()
@@ -39,7 +51,10 @@ export const mqttTarget = z
     kind: z.literal('mqtt'),
     /** broker URL (mqtt, mqtts, ws, wss), default GRIDSHIFT_MQTT_URL or mqtt://127.0.0.1:1883; credentials
      * are better in GRIDSHIFT_MQTT_USERNAME / GRIDSHIFT_MQTT_PASSWORD than in this URL, which is stored */
-    url: z.url({ protocol: /^(mqtts?|wss?)$/ }).optional(),
+    url: z
+      .url({ protocol: /^(mqtts?|wss?)$/ })
+      .max(4096)
+      .optional(),
     /** a topic to publish to: no wildcards (+ #) */
     topic: z
       .string()
@@ -48,9 +63,12 @@ export const mqttTarget = z
       .refine((t) => !/[+#]/.test(t), { message: 'a publish topic may not contain + or #' }),
     /** JSON fields added to the dispatch fields (name, zone ...); loadId and attempt are gridshift's */
     payload: z
-      .record(z.string(), z.unknown())
+      .record(text(256), z.unknown())
       .refine((p) => !('loadId' in p) && !('attempt' in p), {
         message: 'payload may not set loadId or attempt (gridshift sets them)',
+      })
+      .refine((p) => JSON.stringify(p).length <= 65_536, {
+        message: 'payload may be at most 64 KiB as JSON',
       })
       .optional(),
     /** default 1 (acknowledged by the broker) */
@@ -75,7 +93,7 @@ export type DispatchTargetInput = z.infer<typeof dispatchTarget>;
 /** A recurring load: a cron expression for the nominal start, and how far it may move either side. */
 export const recurrence = z
   .object({
-    cron: z.string().min(1),
+    cron: text(256).min(1),
     /** the run may move this many minutes before or after the nominal time */
     flexMin: z
       .number()
@@ -83,7 +101,7 @@ export const recurrence = z
       .min(0)
       .max(7 * 1440),
     /** IANA time zone the cron expression is read in; default the home zone's */
-    timeZone: z.string().optional(),
+    timeZone: text(64).optional(),
   })
   .strict();
 
@@ -97,10 +115,8 @@ export const loadInput = z
     zones: z.array(z.string().min(1).max(64)).min(1).max(16).optional(),
     /** a cloud region (`eu-west-1`, `westeurope`) or zone, as an alternative to `zones` */
     region: z.string().min(1).max(64).optional(),
-    durationMin: z
-      .number()
-      .positive()
-      .max(30 * 1440),
+    /** run time; with powerKw and energyKwh: give two of the three, the third follows */
+    durationMin: z.number().positive().max(MAX_DURATION_MIN).optional(),
     powerKw: z.number().nonnegative().max(1e6).optional(),
     energyKwh: z.number().nonnegative().max(1e9).optional(),
     /** default: now */
@@ -108,17 +124,13 @@ export const loadInput = z
     /** latest allowed finish; default earliest + maxDelayMin + duration, or earliest + 24 h */
     deadline: isoTime.optional(),
     /** alternative to `deadline`: the start may move this far after `earliest` */
-    maxDelayMin: z
-      .number()
-      .nonnegative()
-      .max(30 * 1440)
-      .optional(),
+    maxDelayMin: z.number().nonnegative().max(MAX_DELAY_MIN).optional(),
     interruptible: z.boolean().optional(),
-    minPieceMin: z.number().positive().optional(),
-    maxPieces: z.number().int().positive().optional(),
+    minPieceMin: z.number().positive().max(MAX_DURATION_MIN).optional(),
+    maxPieces: z.number().int().positive().max(MAX_PIECES).optional(),
     /** carbon | cost | balanced | max_savings | eco | weights:WC,WP; default carbon */
-    objective: z.string().optional(),
-    carbonCapG: z.number().nonnegative().optional(),
+    objective: text(64).optional(),
+    carbonCapG: z.number().nonnegative().max(1e12).optional(),
     priority: z.number().int().min(-1000).max(1000).optional(),
     dispatch: dispatchTarget.optional(),
     idempotencyKey: z.string().min(1).max(200).optional(),
@@ -130,9 +142,17 @@ export const loadInput = z
     message: 'give zones or region',
     path: ['zones'],
   })
-  .refine((l) => l.powerKw !== undefined || l.energyKwh !== undefined, {
-    message: 'give powerKw or energyKwh',
-    path: ['powerKw'],
+  .superRefine((l, ctx) => {
+    const given = [l.durationMin, l.powerKw, l.energyKwh].filter((x) => x !== undefined).length;
+    if (given === 2) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: [given === 3 ? 'energyKwh' : l.durationMin === undefined ? 'durationMin' : 'powerKw'],
+      message:
+        given === 3
+          ? 'give two of durationMin, powerKw and energyKwh, not all three: the third follows from them'
+          : 'give two of durationMin, powerKw and energyKwh (e.g. durationMin and powerKw)',
+    });
   })
   .refine((l) => !(l.deadline !== undefined && l.maxDelayMin !== undefined), {
     message: 'give deadline or maxDelayMin, not both',
@@ -140,3 +160,22 @@ export const loadInput = z
   });
 
 export type LoadInput = z.infer<typeof loadInput>;
+
+/** Reads a submitted load with the zod schema; the first problem becomes an InputError naming its field. */
+export function parseLoadInput(raw: unknown): LoadInput {
+  const parsed = loadInput.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new InputError(describeIssue(parsed.error.issues[0]));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map((p, i) =>
+    typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`,
+  );
+  const field = path.join('');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0];
+    return `${field ? `${field}.` : ''}${key}: unknown field`;
+  }
+  return field ? `${field}: ${issue.message}` : issue.message;
+}
