@@ -38,7 +38,9 @@ export {
   bestInterruptibleUnderCap,
   cheapestSlots,
   fitsPieces,
+  lowestSlots,
   prefixSums,
+  rangeSum,
   sumAt,
   windowSum,
 } from './windows.ts';

@@ -9,6 +9,9 @@ import {
   bestInterruptibleUnderCap,
   type Prefix,
   prefixSums,
+  rangeSum,
+  sumAt,
+  windowSum,
 } from './windows.ts';
 
 /** A period of running, [startMs, endMs). */
@@ -461,11 +464,11 @@ function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number,
   let reason: PlanReason = 'best-window';
   const homeScores = scoresUsed.get(home);
   if (homeScores && baseStart >= range(home).from && baseStart + k <= range(home).to) {
-    const bTotal = windowTotal(homeScores.prefix, baseStart, k);
+    const bTotal = windowSum(homeScores.prefix, baseStart, k);
     const meetsCap =
       !constrained ||
       capExceeded ||
-      windowTotal(carbonPrefix(home), baseStart, k) <= capSum! + tolerance(capSum!);
+      windowSum(carbonPrefix(home), baseStart, k) <= capSum! + tolerance(capSum!);
     if (Number.isFinite(bTotal) && meetsCap && bTotal <= best.total + tolerance(best.total)) {
       if (!(best.zone === home && !best.slots && best.start === baseStart)) {
         best = { zone: home, start: baseStart, total: bTotal };
@@ -512,35 +515,18 @@ function ceilIndex(z: ZoneState, ms: number, stepMs: number): number {
   return Math.ceil((ms - z.startMs) / stepMs);
 }
 
-function windowTotal(prefix: Prefix, start: number, k: number): number {
-  const n = prefix.sum.length - 1;
-  if (start < 0 || start + k > n) return Number.NaN;
-  if (prefix.missing[start + k] !== prefix.missing[start]) return Number.NaN;
-  return prefix.sum[start + k] - prefix.sum[start];
-}
-
 function isWindow(c: Candidate, start: number, k: number): boolean {
   if (!c.slots) return c.start === start;
   return c.slots.length === k && c.slots[0] === start && c.slots[k - 1] === start + k - 1;
 }
 
-/** Sum of values at slots [start, start + k) (NaN when any is missing or out of range). */
-function sumWindow(values: Float64Array | undefined, start: number, k: number): number {
-  if (!values || start < 0 || start + k > values.length) return Number.NaN;
-  let s = 0;
-  for (let i = start; i < start + k; i++) s += values[i];
-  return s;
-}
-
+/** Sum of `values` at the chosen slots (NaN without values). */
 function sumSlots(values: Float64Array | undefined, slots: Int32Array): number {
-  if (!values) return Number.NaN;
-  let s = 0;
-  for (let i = 0; i < slots.length; i++) s += values[slots[i]];
-  return s;
+  return values ? sumAt(values, slots) : Number.NaN;
 }
 
 function emissionsOf(c: Candidate, k: number, slotKwh: number): number {
-  return slotKwh * (c.slots ? sumSlots(c.zone.carbon, c.slots) : sumWindow(c.zone.carbon, c.start, k));
+  return slotKwh * (c.slots ? sumSlots(c.zone.carbon, c.slots) : rangeSum(c.zone.carbon, c.start, k));
 }
 
 interface Described {
@@ -573,10 +559,10 @@ function describe(c: Candidate, k: number, stepMs: number, slotKwh: number): Des
 
 function windowAt(z: ZoneState, start: number, k: number, stepMs: number, slotKwh: number): Described {
   const startMs = z.startMs + start * stepMs;
-  const cost = slotKwh * sumWindow(z.price, start, k);
+  const cost = slotKwh * rangeSum(z.price, start, k);
   return {
     runs: [{ startMs, endMs: startMs + k * stepMs }],
-    emissionsG: slotKwh * sumWindow(z.carbon, start, k),
+    emissionsG: slotKwh * rangeSum(z.carbon, start, k),
     cost: Number.isFinite(cost) ? cost : undefined,
   };
 }

@@ -6,7 +6,7 @@
  * A slot whose score is NaN is unknown (beyond the forecast horizon, or no data there): a policy only picks
  * windows it fully knows. When nothing fits it runs at the first allowed slot in the home zone.
  */
-import { bestContiguous, type Prefix } from './windows.ts';
+import { bestContiguous, lowestSlots, type Prefix, windowSum } from './windows.ts';
 
 export const POLICY_NAMES = ['run-now', 'threshold', 'rolling-min', 'cheapest-slots', 'optimal'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
@@ -59,7 +59,7 @@ export interface PolicyChoice {
 
 /** Runs at the first allowed slot in the home zone. */
 export function runNow(d: Decision): PolicyChoice {
-  return { zone: 0, start: d.from, total: sumWindow(d.zones[0].prefix, d.from, d.k), fallback: false };
+  return { zone: 0, start: d.from, total: windowSum(d.zones[0].prefix, d.from, d.k), fallback: false };
 }
 
 /**
@@ -70,7 +70,7 @@ export function runNow(d: Decision): PolicyChoice {
 export function threshold(d: Decision, options: ThresholdOptions = DEFAULT_THRESHOLD): PolicyChoice {
   const z = d.zones[0];
   const now = d.from;
-  const nowTotal = sumWindow(z.prefix, now, d.k);
+  const nowTotal = windowSum(z.prefix, now, d.k);
   if (z.carbon[now] < options.thresholdGPerKwh)
     return { zone: 0, start: now, total: nowTotal, fallback: false };
   const lastStart = Math.min(now + options.horizonSlots, d.to - d.k);
@@ -166,87 +166,5 @@ export function choiceSlots(choice: PolicyChoice, k: number): Int32Array {
 }
 
 function fallback(d: Decision): PolicyChoice {
-  return { zone: 0, start: d.from, total: sumWindow(d.zones[0].prefix, d.from, d.k), fallback: true };
-}
-
-function sumWindow(prefix: Prefix, start: number, k: number): number {
-  const end = start + k;
-  if (start < 0 || end >= prefix.sum.length) return Number.NaN;
-  if (prefix.missing[end] !== prefix.missing[start]) return Number.NaN;
-  return prefix.sum[end] - prefix.sum[start];
-}
-
-// Reused between calls: the simulator asks for thousands of selections per simulated day.
-let scratch = new Float64Array(1024);
-
-/**
- * The `k` slots within [from, to) with the lowest finite scores, in time order; ties go to earlier slots
- * (the same choice as `cheapestSlots` in windows.ts). Linear time: a quickselect finds the k-th lowest
- * score, then one pass in time order takes the slots below it and the earliest ties. Null when fewer than
- * `k` slots have values.
- */
-export function lowestSlots(
-  scores: ArrayLike<number>,
-  from: number,
-  to: number,
-  k: number,
-): { slots: Int32Array; total: number } | null {
-  const lo = Math.max(0, from);
-  const hi = Math.min(to, scores.length);
-  if (k <= 0) return { slots: new Int32Array(0), total: 0 };
-  if (hi - lo < k) return null;
-  if (scratch.length < hi - lo) scratch = new Float64Array(2 * (hi - lo));
-  const buf = scratch;
-  let n = 0;
-  for (let i = lo; i < hi; i++) {
-    const v = scores[i];
-    if (Number.isFinite(v)) buf[n++] = v;
-  }
-  if (n < k) return null;
-  const kth = selectKth(buf, n, k - 1);
-  let below = 0;
-  for (let i = 0; i < n; i++) if (buf[i] < kth) below++;
-  let ties = k - below;
-  const slots = new Int32Array(k);
-  let total = 0;
-  let w = 0;
-  for (let i = lo; i < hi && w < k; i++) {
-    const v = scores[i];
-    if (v < kth || (v === kth && ties-- > 0)) {
-      slots[w++] = i;
-      total += v;
-    }
-  }
-  return { slots, total };
-}
-
-/** The value of rank `r` (0 = lowest) among a[0..n), reordering `a` in place (Hoare quickselect). */
-function selectKth(a: Float64Array, n: number, r: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    // median of three keeps sorted and reversed inputs linear
-    const mid = (lo + hi) >> 1;
-    const x = a[lo];
-    const y = a[mid];
-    const z = a[hi];
-    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (r <= j) hi = j;
-    else if (r >= i) lo = i;
-    else return a[r];
-  }
-  return a[r];
+  return { zone: 0, start: d.from, total: windowSum(d.zones[0].prefix, d.from, d.k), fallback: true };
 }

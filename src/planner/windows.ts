@@ -23,10 +23,19 @@ export function prefixSums(scores: ArrayLike<number>): Prefix {
   return { sum, missing };
 }
 
-/** Sum of slots [start, start + k), or NaN if any of them has no value. */
+/** Sum of slots [start, start + k), or NaN if any of them has no value or lies outside the prefix. */
 export function windowSum(prefix: Prefix, start: number, k: number): number {
-  if (prefix.missing[start + k] - prefix.missing[start] > 0) return Number.NaN;
+  if (start < 0 || start + k >= prefix.sum.length) return Number.NaN;
+  if (prefix.missing[start + k] !== prefix.missing[start]) return Number.NaN;
   return prefix.sum[start + k] - prefix.sum[start];
+}
+
+/** Sum of `values` over [start, start + k) without a prefix (NaN when any is missing or out of range). */
+export function rangeSum(values: ArrayLike<number> | undefined, start: number, k: number): number {
+  if (!values || start < 0 || start + k > values.length) return Number.NaN;
+  let s = 0;
+  for (let i = start; i < start + k; i++) s += values[i];
+  return s;
 }
 
 export interface ContiguousChoice {
@@ -66,52 +75,81 @@ export function cheapestSlots(
   to: number,
   k: number,
 ): Int32Array | null {
-  const lo = Math.max(0, from);
-  const hi = Math.min(to, scores.length);
-  const idx = new Int32Array(Math.max(0, hi - lo));
-  let n = 0;
-  for (let i = lo; i < hi; i++) if (Number.isFinite(scores[i])) idx[n++] = i;
-  if (n < k) return null;
-  // partial selection: only the k smallest need finding, not a full sort (O(n) on average)
-  selectSmallest(scores, idx, n, k);
-  return idx.slice(0, k).sort();
+  return lowestSlots(scores, from, to, k)?.slots ?? null;
 }
 
-/** Reorders idx[0, n) so its first k entries are the k lowest-scoring (ties: lower index), by quickselect. */
-function selectSmallest(scores: ArrayLike<number>, idx: Int32Array, n: number, k: number): void {
-  const before = (a: number, b: number) => scores[a] < scores[b] || (scores[a] === scores[b] && a < b);
-  let left = 0;
-  let right = n - 1;
-  while (right > left && k > left && k <= right) {
-    // median of three as pivot
-    const mid = (left + right) >>> 1;
-    let a = idx[left];
-    let b = idx[mid];
-    let c = idx[right];
-    if (before(b, a)) [a, b] = [b, a];
-    if (before(c, b)) {
-      [b, c] = [c, b];
-      if (before(b, a)) [a, b] = [b, a];
+// Reused between calls: the simulator asks for thousands of selections per simulated day.
+let scratch = new Float64Array(1024);
+
+/**
+ * `cheapestSlots` with the total of the chosen scores. Linear time and no allocation but the result: a
+ * quickselect finds the k-th lowest score, then one pass in time order takes the slots below it and the
+ * earliest ties.
+ */
+export function lowestSlots(
+  scores: ArrayLike<number>,
+  from: number,
+  to: number,
+  k: number,
+): SlotChoice | null {
+  const lo = Math.max(0, from);
+  const hi = Math.min(to, scores.length);
+  if (k <= 0) return { slots: new Int32Array(0), total: 0 };
+  if (hi - lo < k) return null;
+  if (scratch.length < hi - lo) scratch = new Float64Array(2 * (hi - lo));
+  const buf = scratch;
+  let n = 0;
+  for (let i = lo; i < hi; i++) {
+    const v = scores[i];
+    if (Number.isFinite(v)) buf[n++] = v;
+  }
+  if (n < k) return null;
+  const kth = selectKth(buf, n, k - 1);
+  let below = 0;
+  for (let i = 0; i < n; i++) if (buf[i] < kth) below++;
+  let ties = k - below;
+  const slots = new Int32Array(k);
+  let total = 0;
+  let w = 0;
+  for (let i = lo; i < hi && w < k; i++) {
+    const v = scores[i];
+    if (v < kth || (v === kth && ties-- > 0)) {
+      slots[w++] = i;
+      total += v;
     }
-    const pivot = b;
-    let i = left;
-    let j = right;
+  }
+  return { slots, total };
+}
+
+/** The value of rank `r` (0 = lowest) among a[0..n), reordering `a` in place (Hoare quickselect). */
+function selectKth(a: Float64Array, n: number, r: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    // median of three keeps sorted and reversed inputs linear
+    const mid = (lo + hi) >> 1;
+    const x = a[lo];
+    const y = a[mid];
+    const z = a[hi];
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+    let i = lo;
+    let j = hi;
     while (i <= j) {
-      while (before(idx[i], pivot)) i++;
-      while (before(pivot, idx[j])) j--;
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
       if (i <= j) {
-        const t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
         i++;
         j--;
       }
     }
-    // now idx[left..j] <= pivot <= idx[i..right]
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return;
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else return a[r];
   }
+  return a[r];
 }
 
 /** Shape rules for an interruptible load: each maximal run of chosen slots is at least `minPieceSlots` long, at most `maxPieces` runs. */
@@ -165,10 +203,10 @@ export function bestInterruptible(
     const c = bestContiguous(prefixSums(sliceRange(scores, lo, hi)), 0, hi - lo, k);
     return c ? { slots: rangeSlots(lo + c.start, k), total: c.total } : null;
   }
-  const cheapest = cheapestSlots(scores, lo, hi, k);
+  const cheapest = lowestSlots(scores, lo, hi, k);
   if (!cheapest) return null;
   // the unconstrained optimum is also the constrained one when it already has a fitting shape
-  if (fitsPieces(cheapest, m, maxPieces)) return { slots: cheapest, total: sumAt(scores, cheapest) };
+  if (fitsPieces(cheapest.slots, m, maxPieces)) return cheapest;
   return piecesProgramme(scores, lo, hi, k, m, pieces, maxPieces < Math.floor(k / m));
 }
 

@@ -1,18 +1,16 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   cheapestSlotsPolicy,
   choiceSlots,
   type Decision,
   decide,
-  lowestSlots,
   optimal,
   rollingMin,
   runNow,
   threshold,
   type ZoneForecast,
 } from '../../src/planner/policies.ts';
-import { cheapestSlots, prefixSums } from '../../src/planner/windows.ts';
+import { prefixSums } from '../../src/planner/windows.ts';
 
 const zone = (values: number[], carbon = values): ZoneForecast => ({
   scores: values,
@@ -129,36 +127,5 @@ describe('cheapestSlotsPolicy and optimal', () => {
     const z = zone([3, 1, 2]);
     expect(decide('rolling-min', decision([z], 0, 3, 1)).start).toBe(1);
     expect(decide('run-now', decision([z], 0, 3, 1)).start).toBe(0);
-  });
-});
-
-describe('lowestSlots', () => {
-  it('breaks ties towards earlier slots', () => {
-    expect(Array.from(lowestSlots([2, 1, 1, 1, 0], 0, 5, 3)?.slots ?? [])).toEqual([1, 2, 4]);
-  });
-
-  it('returns null when fewer than k slots are known', () => {
-    expect(lowestSlots([1, NaN_, 2], 0, 3, 3)).toBeNull();
-  });
-
-  it('agrees with cheapestSlots (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constant(Number.NaN)), {
-          minLength: 1,
-          maxLength: 80,
-        }),
-        fc.nat(),
-        fc.nat(),
-        fc.integer({ min: 1, max: 30 }),
-        (values, a, b, k) => {
-          const from = a % values.length;
-          const to = from + (b % (values.length - from + 1));
-          const got = lowestSlots(values, from, to, k);
-          const want = cheapestSlots(values, from, to, k);
-          expect(got ? Array.from(got.slots) : null).toEqual(want ? Array.from(want) : null);
-        },
-      ),
-    );
   });
 });

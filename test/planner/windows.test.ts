@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
-import { bestContiguous, bestInterruptible, cheapestSlots, prefixSums } from '../../src/planner/windows.ts';
+import {
+  bestContiguous,
+  bestInterruptible,
+  cheapestSlots,
+  lowestSlots,
+  prefixSums,
+} from '../../src/planner/windows.ts';
 
 describe('bestContiguous', () => {
   it('finds the lowest window and prefers the earliest on ties', () => {
@@ -65,5 +71,35 @@ describe('bestInterruptible: bounded memory', () => {
     // within the budget the same shape of search answers
     const small = bestInterruptible(scores.slice(0, 200), 0, 200, 50, { minPieceSlots: 3, maxPieces: 2 });
     expect(small?.slots.length).toBe(50);
+  });
+});
+describe('lowestSlots', () => {
+  it('breaks ties towards earlier slots', () => {
+    expect(Array.from(lowestSlots([2, 1, 1, 1, 0], 0, 5, 3)?.slots ?? [])).toEqual([1, 2, 4]);
+  });
+
+  it('returns null when fewer than k slots are known', () => {
+    expect(lowestSlots([1, Number.NaN, 2], 0, 3, 3)).toBeNull();
+  });
+
+  it('agrees with cheapestSlots (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constant(Number.NaN)), {
+          minLength: 1,
+          maxLength: 80,
+        }),
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: 1, max: 30 }),
+        (values, a, b, k) => {
+          const from = a % values.length;
+          const to = from + (b % (values.length - from + 1));
+          const got = lowestSlots(values, from, to, k);
+          const want = cheapestSlots(values, from, to, k);
+          expect(got ? Array.from(got.slots) : null).toEqual(want ? Array.from(want) : null);
+        },
+      ),
+    );
   });
 });
