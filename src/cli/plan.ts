@@ -8,11 +8,11 @@ import { equivalents } from '../accounting/index.ts';
 import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
 import { MAX_STEP_MIN, MIN_STEP_MIN } from '../core/limits.ts';
+import { needsPrice } from '../core/objective.ts';
 import { type Grid, gridEndMs, slotIndex } from '../core/series.ts';
 import { MINUTE_MS } from '../core/time.ts';
 import { resolveZone, type Zone } from '../core/zones.ts';
 import { explainPlan, planToJson } from '../planner/explain.ts';
-import { needsPrice, parseObjective } from '../planner/objectives.ts';
 import type { Plan } from '../planner/plan.ts';
 import { type PlanningRequest, planningRange, planRequest, requestFromInput } from '../planner/request.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
@@ -146,7 +146,7 @@ async function runPlan(cli: Cli, opts: PlanCliOptions, globals: GlobalOptions): 
     ...planningRange(request, nowMs, stepMin),
     nowMs,
     stepMin,
-    needPrice: needsPrice(parseObjective(request.objective)),
+    needPrice: needsPrice(request.objective),
   });
   const plan = planRequest(request, results, { nowMs, stepMin, alternatives });
   if (globals.json) return cli.printJson(planToJson(plan));

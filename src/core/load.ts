@@ -1,4 +1,4 @@
-import type { Objective } from '../planner/objectives.ts';
+import type { Objective } from './objective.ts';
 import type { Grid } from './series.ts';
 
 /** A flexible load to place in time (and place): what the planner needs to know about it. */

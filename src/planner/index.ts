@@ -1,3 +1,5 @@
+export type { Objective, Strategy } from '../core/objective.ts';
+export { needsPrice, objectiveName, parseObjective, STRATEGIES } from '../core/objective.ts';
 export type {
   DecideOptions,
   Decision,
@@ -10,15 +12,7 @@ export type {
 export { chooseModelTier, decideNow } from './decide.ts';
 export type { ExplainOptions, PlanJson, RunJson } from './explain.ts';
 export { explainPlan, planToJson } from './explain.ts';
-export type { Objective, Strategy } from './objectives.ts';
-export {
-  needsPrice,
-  normaliseByDailyMax,
-  objectiveName,
-  parseObjective,
-  STRATEGIES,
-  slotScores,
-} from './objectives.ts';
+export { normaliseByDailyMax, slotScores } from './objectives.ts';
 export type { Plan, PlanAlternative, PlanBaseline, PlanOptions, PlanReason, Run } from './plan.ts';
 export { planLoad, planMany, preparePlanner } from './plan.ts';
 export type { PlanningRequest, RequestOverrides, RequestPlanOptions } from './request.ts';

@@ -1,7 +1,8 @@
 import { InputError } from '../core/errors.ts';
 import type { LoadSpec, ZoneSignals } from '../core/load.ts';
+import { needsPrice, type Objective, objectiveName } from '../core/objective.ts';
 import { DAY_MS, MINUTE_MS } from '../core/time.ts';
-import { needsPrice, type Objective, objectiveName, slotScores } from './objectives.ts';
+import { slotScores } from './objectives.ts';
 import {
   bestContiguous,
   bestContiguousUnderCap,

@@ -9,9 +9,9 @@ import { formatDuration, formatLocalTime } from '../core/format.ts';
 import { MAX_DURATION_MIN, MAX_RUN_MIN, MAX_TIME_OFFSET_DAYS, MAX_WINDOW_MIN } from '../core/limits.ts';
 import type { LoadSpec, ZoneSignals } from '../core/load.ts';
 import type { LoadInput } from '../core/load-input.ts';
+import { type Objective, parseObjective } from '../core/objective.ts';
 import { ceilToStep, DAY_MS, floorToStep, HOUR_MS, MINUTE_MS, toIso } from '../core/time.ts';
 import { resolveZone } from '../core/zones.ts';
-import { parseObjective } from './objectives.ts';
 import { type Plan, planLoad, type Run } from './plan.ts';
 
 /** What the planner needs to know about a load, from a submission or a stored load. */
@@ -30,8 +30,7 @@ export interface PlanningRequest {
   interruptible: boolean;
   minPieceMin?: number;
   maxPieces?: number;
-  /** objective or strategy text (carbon, cost, balanced ...) */
-  objective: string;
+  objective: Objective;
   carbonCapG?: number;
 }
 
@@ -67,9 +66,9 @@ export function requestFromInput(
   if (!interruptible && (input.minPieceMin !== undefined || input.maxPieces !== undefined)) {
     throw new InputError('minPieceMin: minPieceMin and maxPieces apply only to interruptible loads');
   }
-  const objective = input.objective ?? 'carbon';
+  let objective: Objective;
   try {
-    parseObjective(objective);
+    objective = parseObjective(input.objective ?? 'carbon');
   } catch (err) {
     throw new InputError(`objective: ${(err as Error).message}`);
   }
@@ -270,7 +269,7 @@ export function planRequest(
     deadlineMs: w.deadlineMs,
     baselineStartMs: w.baselineFloor,
     zones: req.zones,
-    objective: parseObjective(req.objective),
+    objective: req.objective,
     ...(req.interruptible ? { interruptible: true } : {}),
     ...(req.minPieceMin !== undefined ? { minPieceMin: req.minPieceMin } : {}),
     ...(req.maxPieces !== undefined ? { maxPieces: req.maxPieces } : {}),

@@ -1,7 +1,7 @@
 import { type Footprint, footprintOnGrid } from '../accounting/emissions.ts';
+import { storedObjective } from '../core/objective.ts';
 import type { Grid } from '../core/series.ts';
 import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
-import { parseObjective } from '../planner/objectives.ts';
 import type { PlanningRequest } from '../planner/request.ts';
 import { isCleanNow } from '../signals/quality.ts';
 import { appendDecision } from '../store/audit.ts';
@@ -251,7 +251,7 @@ function improvement(
   const pct = (saved: number, of: number) => (of === 0 ? 0 : (100 * saved) / Math.abs(of));
   const savedG = current.emissionsG - next.emissionsG;
   const savedCost = current.cost !== null && next.cost !== null ? current.cost - next.cost : null;
-  const objective = parseObjective(load.objective);
+  const objective = storedObjective(load.objective);
   let enough: boolean;
   let text: string;
   if (objective.kind === 'carbon') {

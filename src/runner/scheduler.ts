@@ -23,7 +23,7 @@ import type { Queue } from './queue.ts';
 import { cancelRecurring } from './recurring.ts';
 import { runPlanner } from './replanner.ts';
 import type { SchedulerService, SchedulerView } from './service.ts';
-import { previewLoad, submitLoad } from './submit.ts';
+import { previewLoad, submitLoad } from './submissions.ts';
 import { createWorker, type Worker, type WorkerOptions } from './worker.ts';
 
 /**

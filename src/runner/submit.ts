@@ -1,10 +1,10 @@
 import { zoneConfig } from '../core/config.ts';
 import type { LoadSpec } from '../core/load.ts';
-import { type LoadInput, parseLoadInput } from '../core/load-input.ts';
+import type { LoadInput } from '../core/load-input.ts';
+import { needsPrice, objectiveName, storedObjective } from '../core/objective.ts';
 import type { Grid } from '../core/series.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
 import { type PlanJson, planToJson, whyText } from '../planner/explain.ts';
-import { needsPrice, type Objective, parseObjective } from '../planner/objectives.ts';
 import type { Plan, PlanAlternative, Run } from '../planner/plan.ts';
 import {
   type PlanningRequest,
@@ -16,15 +16,7 @@ import {
 } from '../planner/request.ts';
 import type { ZoneSignalsResult } from '../signals/registry.ts';
 import { appendDecision, type Decision, lastDecisionOf } from '../store/audit.ts';
-import {
-  createLoad,
-  getLoadByKey,
-  getLoadRequest,
-  type Load,
-  type LoadPlan,
-  moveLoad,
-  type NewLoad,
-} from '../store/loads.ts';
+import { createLoad, type Load, type LoadPlan, moveLoad, type NewLoad } from '../store/loads.ts';
 import {
   carbonMetric,
   currentRun,
@@ -34,14 +26,12 @@ import {
   runZone,
   type SchedulerContext,
 } from './context.ts';
-import { assertSameRequest, requestOf } from './idempotency.ts';
-import { previewRecurring, submitRecurring } from './recurring.ts';
 import type { SubmitResult } from './service.ts';
 
 /**
- * Submitting a load: the input checked (every problem an InputError naming the field), its signals
- * fetched, the plan made, the load stored with the plan and a `plan` decision, its first attempt queued.
- * Also the planning both submit and the replanner use.
+ * A load planned and stored: the checked input as the load to store and its planning request, its signals
+ * fetched, the plan made (planner/request.ts), the load stored with the plan and a `plan` decision, its first
+ * attempt queued. Also the planning the replanner and recurring loads use.
  */
 
 export interface PreparedLoad {
@@ -68,7 +58,7 @@ export function prepareLoad(input: LoadInput, nowMs: number, overrides: PrepareO
     earliestMs: request.earliestMs,
     deadlineMs: request.deadlineMs,
     interruptible: request.interruptible,
-    objective: request.objective,
+    objective: input.objective ?? 'carbon',
     carbonCapG: input.carbonCapG,
     priority: input.priority,
     dispatch: input.dispatch ?? { kind: 'none' },
@@ -96,7 +86,7 @@ export function requestFromLoad(load: Load): PlanningRequest {
     interruptible: load.interruptible,
     minPieceMin: load.minPieceMin ?? undefined,
     maxPieces: load.maxPieces ?? undefined,
-    objective: load.objective,
+    objective: storedObjective(load.objective),
     carbonCapG: load.carbonCapG ?? undefined,
   };
 }
@@ -154,7 +144,6 @@ export async function makePlan(
   nowMs: number,
 ): Promise<PlanOutcome> {
   const step = ctx.settings.stepMin;
-  const objective = parseObjective(req.objective);
   const durationMs = req.durationMin * MINUTE_MS;
   const { fromMs, toMs } = planningRange(req, nowMs, step);
 
@@ -167,7 +156,7 @@ export async function makePlan(
         stepMin: step,
         // prices show the cost of a carbon plan too, but only a price objective needs them
         metrics: [carbonMetric(ctx, zone), 'price'],
-        priceRequired: needsPrice(objective),
+        priceRequired: needsPrice(req.objective),
       }),
     ),
   );
@@ -288,7 +277,7 @@ function decisionOf(
         interruptible: req.interruptible,
         ...(req.minPieceMin !== undefined ? { minPieceMin: req.minPieceMin } : {}),
         ...(req.maxPieces !== undefined ? { maxPieces: req.maxPieces } : {}),
-        objective: req.objective,
+        objective: objectiveName(req.objective),
         ...(req.carbonCapG !== undefined ? { carbonCapG: req.carbonCapG } : {}),
       },
       signals,
@@ -364,12 +353,7 @@ export function planFromDecision(load: Load, decision: Decision | null): Plan {
 }
 
 function specOf(load: Load): LoadSpec {
-  let objective: Objective = { kind: 'carbon' };
-  try {
-    objective = parseObjective(load.objective);
-  } catch {
-    // stored by another version: show it as carbon
-  }
+  const objective = storedObjective(load.objective);
   return {
     id: load.id,
     name: load.name,
@@ -389,53 +373,6 @@ function specOf(load: Load): LoadSpec {
 
 // ---------------------------------------------------------------------------------------------------
 // Submit and preview
-
-export async function previewLoad(
-  ctx: SchedulerContext,
-  raw: LoadInput,
-  options: { nowMs?: number } = {},
-): Promise<Plan> {
-  const input = parseLoadInput(raw);
-  const nowMs = options.nowMs ?? ctx.now();
-  if (input.recurrence) return previewRecurring(ctx, input, nowMs);
-  const { request } = prepareLoad(input, nowMs);
-  return (await makePlan(ctx, request, nowMs)).plan;
-}
-
-export async function submitLoad(
-  ctx: SchedulerContext,
-  raw: LoadInput,
-  options: { nowMs?: number } = {},
-): Promise<SubmitResult> {
-  const input = parseLoadInput(raw);
-  const nowMs = options.nowMs ?? ctx.now();
-  if (input.recurrence) return submitRecurring(ctx, input, nowMs);
-  const request = requestOf(input);
-  if (input.idempotencyKey) {
-    const existing = await getLoadByKey(ctx.store, input.idempotencyKey);
-    if (existing) return repeatedSubmit(ctx, existing, request);
-  }
-  const prepared = prepareLoad(input, nowMs);
-  if (!input.idempotencyKey) return createPlannedLoad(ctx, prepared, nowMs);
-  const result = await createPlannedLoad(
-    ctx,
-    { ...prepared, newLoad: { ...prepared.newLoad, request } },
-    nowMs,
-  );
-  // another submit with the key won the race: it must have been the same load too
-  return result.created ? result : repeatedSubmit(ctx, result.load, request);
-}
-
-/** A submit whose idempotency key is taken: the first load when the request is the same, else a 409. */
-async function repeatedSubmit(
-  ctx: SchedulerContext,
-  existing: Load,
-  request: Record<string, unknown>,
-): Promise<SubmitResult> {
-  const key = existing.idempotencyKey as string;
-  assertSameRequest(key, await getLoadRequest(ctx.store, existing.id), request);
-  return existingResult(ctx, existing);
-}
 
 /**
  * Plans, stores (with its `plan` decision, in one transaction) and queues a prepared load. With an
@@ -490,7 +427,7 @@ export async function queueFirstAttempt(ctx: SchedulerContext, load: Load): Prom
 }
 
 /** A repeated submission: the stored load and its plan. A load a crash left unqueued is queued now. */
-async function existingResult(ctx: SchedulerContext, load: Load): Promise<SubmitResult> {
+export async function existingResult(ctx: SchedulerContext, load: Load): Promise<SubmitResult> {
   let current = load;
   if (load.state === 'planned' && load.queuedAttempt > 0) current = await queueFirstAttempt(ctx, load);
   const decision = await lastDecisionOf(ctx.store, load.id);

@@ -8,10 +8,11 @@
  * the span of their windows: prefix sums make each window O(1) and buffers are reused across steps.
  */
 import { InputError } from '../core/errors.ts';
+import { needsPrice, type Objective, objectiveName } from '../core/objective.ts';
 import { resample, type Series } from '../core/series.ts';
 import { ceilToStep, DAY_MS, floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import { expectedActuals, type PastActuals, roughness } from '../planner/denoise.ts';
-import { needsPrice, type Objective, objectiveName, slotScores } from '../planner/objectives.ts';
+import { slotScores } from '../planner/objectives.ts';
 import {
   choiceSlots,
   DEFAULT_THRESHOLD,

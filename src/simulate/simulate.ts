@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
-import { type Objective, parseObjective } from '../planner/objectives.ts';
+import { type Objective, parseObjective } from '../core/objective.ts';
 import { POLICY_NAMES, type PolicyName } from '../planner/policies.ts';
 import { readCsvSeries, readIssuedForecasts } from '../signals/csv.ts';
 import { runSimulation, type SeriesInput, type SimulationInput, type SimulationResult } from './engine.ts';

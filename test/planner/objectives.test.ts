@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseByDailyMax, parseObjective, STRATEGIES, slotScores } from '../../src/planner/objectives.ts';
+import { parseObjective, STRATEGIES } from '../../src/core/objective.ts';
+import { normaliseByDailyMax, slotScores } from '../../src/planner/objectives.ts';
 
 const day = Date.parse('2024-01-01T00:00:00Z');
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
 import type { LoadSpec, ZoneSignals } from '../../src/core/load.ts';
-import { STRATEGIES } from '../../src/planner/objectives.ts';
+import { STRATEGIES } from '../../src/core/objective.ts';
 import { planLoad, planMany } from '../../src/planner/plan.ts';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');

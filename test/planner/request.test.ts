@@ -220,7 +220,7 @@ describe('planning a request', () => {
       deadlineMs: Date.parse('9999-12-31T00:00:00Z'),
       baselineStartMs: T0 - 400 * DAY_MS,
       interruptible: false,
-      objective: 'carbon',
+      objective: { kind: 'carbon' },
     };
     const { fromMs, toMs } = planningRange(stored, T0, 30);
     expect(fromMs).toBe(T0 - MAX_WINDOW_MIN * MINUTE_MS);

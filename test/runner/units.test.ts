@@ -55,7 +55,7 @@ describe('reading a submitted load', () => {
       durationMin: 90,
       zones: ['DE'],
     });
-    expect(a.request).toMatchObject({ baselineStartMs: T0, powerKw: 1.5, objective: 'carbon' });
+    expect(a.request).toMatchObject({ baselineStartMs: T0, powerKw: 1.5, objective: { kind: 'carbon' } });
     const b = prepareLoad(parseLoadInput({ ...base, maxDelayMin: 60 }), T0);
     expect(b.newLoad.deadlineMs).toBe(T0 + (60 + 90) * MINUTE_MS);
   });
