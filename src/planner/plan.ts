@@ -332,15 +332,29 @@ function validateLoad(load: LoadSpec, zones: Map<string, ZoneState>): void {
     throw bad(`carbonCapG must be a number of grams >= 0, got ${load.carbonCapG}`);
 }
 
+/** What every step of planning one load shares. */
+interface LoadContext {
+  load: LoadSpec;
+  stepMin: number;
+  stepMs: number;
+  /** slots the load needs */
+  k: number;
+  /** the load's energy per slot, spread evenly (a duration need not fill its last slot) */
+  slotKwh: number;
+  home: ZoneState;
+  /** the allowed slots of a zone, on its own grid */
+  range: (z: ZoneState) => { from: number; to: number };
+  pieces?: { minPieceSlots: number; maxPieces: number };
+  /** the carbon cap as a sum of slot intensities, when the objective is not carbon itself */
+  capSum?: number;
+  /** notes for `degraded` */
+  degraded: string[];
+}
+
 function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number, nAlt: number): Plan {
   validateLoad(load, zones);
-  const stepMs = stepMin * MINUTE_MS;
-  const k = Math.ceil(load.durationMin / stepMin - 1e-9);
-  // the load's energy, spread evenly over its slots: a duration need not fill its last slot
-  const slotKwh = (load.powerKw * load.durationMin) / 60 / k;
-  const degraded: string[] = [];
-  const candidates = [...new Set(load.zones)].map((z) => zones.get(z)!);
-  const home = candidates[0];
+  const ctx = loadContext(load, zones, stepMin);
+  const { home, k, stepMs, slotKwh, degraded } = ctx;
 
   // the baseline: k consecutive slots from the first boundary at or after the baseline start, home zone
   const baseStart = ceilIndex(home, load.baselineStartMs ?? load.earliestMs, stepMs);
@@ -348,164 +362,183 @@ function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number,
   if (!Number.isFinite(baseline.emissionsG))
     degraded.push(`baseline window in ${home.sig.zone} has no carbon data; savings unknown`);
 
-  // objective, and the zones that can be compared under it
-  let objective: Objective = load.objective ?? { kind: 'carbon' };
-  let usable = candidates;
-  if (needsPrice(objective)) {
-    const homeCurrency = home.sig.currency;
-    const left: string[] = [];
-    usable = candidates.filter((z) => {
-      if (!z.price) {
-        left.push(`${z.sig.zone} has no price signal; left out of the ${objectiveName(objective)} plan`);
-        return false;
-      }
-      if (homeCurrency && z.sig.currency && z.sig.currency !== homeCurrency) {
-        left.push(`${z.sig.zone} prices are in ${z.sig.currency}, not ${homeCurrency}; left out`);
-        return false;
-      }
-      return true;
+  const candidates = [...new Set(load.zones)].map((z) => zones.get(z)!);
+  const { objective, usable } = comparableZones(load, candidates, degraded);
+  const cap = load.carbonCapG;
+  // the cap constrains the search only when the objective is not carbon itself
+  if (cap !== undefined && objective.kind !== 'carbon')
+    ctx.capSum = slotKwh > 0 ? cap / slotKwh : Number.POSITIVE_INFINITY;
+  const result = (
+    chosen: Candidate | null,
+    reason: PlanReason,
+    capExceeded: boolean,
+    alts: PlanAlternative[],
+  ) =>
+    assemble({
+      load,
+      objective,
+      stepMin,
+      home,
+      zone: chosen?.zone ?? home,
+      chosen: chosen ? describe(chosen, k, stepMs, slotKwh) : baseline,
+      baseline,
+      alternatives: alts,
+      reason,
+      capExceeded,
+      degraded,
     });
-    if (usable.length > 0) degraded.push(...left);
-    else {
-      degraded.push(`no price signal: planned for carbon instead of ${objectiveName(objective)}`);
-      objective = { kind: 'carbon' };
-      usable = candidates;
+
+  const home0 = ctx.range(home);
+  if (Math.floor((load.deadlineMs - home.startMs) / stepMs) - ceilIndex(home, load.earliestMs, stepMs) < k)
+    return result(null, 'no-room', cap !== undefined && baseline.emissionsG > cap + tolerance(cap), []);
+
+  const scores = scoresFor(objective, usable, stepMin);
+  const found = searchZones(ctx, usable, scores);
+  let { best } = found;
+  const { zoneBest } = found;
+  let capExceeded = false;
+  let scoresUsed = scores;
+  if (!best && ctx.capSum !== undefined) {
+    // nothing meets the cap: the lowest-emission plan, flagged
+    const carbonScores = scoresFor({ kind: 'carbon' }, usable, stepMin);
+    const lowest = searchZones({ ...ctx, capSum: undefined }, usable, carbonScores);
+    zoneBest.push(...lowest.zoneBest);
+    if (lowest.best) {
+      best = lowest.best;
+      capExceeded = true;
+      scoresUsed = carbonScores;
     }
   }
+  if (!best)
+    return result(null, 'no-data', cap !== undefined && baseline.emissionsG > cap + tolerance(cap), []);
 
-  const cap = load.carbonCapG;
-  const capSum = cap === undefined ? undefined : slotKwh > 0 ? cap / slotKwh : Number.POSITIVE_INFINITY;
-  const interruptible = load.interruptible === true;
-  const pieces = interruptible
+  const runNow = runNowIfAsGood(ctx, best, baseStart, home0, scoresUsed.get(home), capExceeded);
+  best = runNow.best;
+  if (cap !== undefined && !capExceeded && emissionsOf(best, k, slotKwh) > cap + tolerance(cap))
+    capExceeded = true; // a carbon objective is not constrained by the cap, only checked against it
+  const alts =
+    nAlt > 0
+      ? alternativesFor(best, zoneBest, scoresUsed, ctx.range, k, nAlt, stepMs, slotKwh, {
+          capSum: ctx.capSum !== undefined && !capExceeded ? ctx.capSum : undefined,
+          pieces: ctx.pieces,
+        })
+      : [];
+  return result(best, runNow.reason, capExceeded, alts);
+}
+
+function loadContext(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number): LoadContext {
+  const stepMs = stepMin * MINUTE_MS;
+  const k = Math.ceil(load.durationMin / stepMin - 1e-9);
+  const slotKwh = (load.powerKw * load.durationMin) / 60 / k;
+  const home = zones.get(load.zones[0])!;
+  const pieces = load.interruptible
     ? {
         // a piece cannot be longer than the whole load
         minPieceSlots: Math.min(k, Math.max(1, Math.ceil((load.minPieceMin ?? stepMin) / stepMin - 1e-9))),
         maxPieces: load.maxPieces ?? Number.POSITIVE_INFINITY,
       }
     : undefined;
+  const range = (z: ZoneState) => ({
+    from: Math.max(0, ceilIndex(z, load.earliestMs, stepMs)),
+    to: Math.min(z.carbon.length, Math.floor((load.deadlineMs - z.startMs) / stepMs)),
+  });
+  return { load, stepMin, stepMs, k, slotKwh, home, range, pieces, degraded: [] };
+}
 
-  // allowed slots, in time: from the first boundary at/after earliest to the last boundary at/before deadline
-  const fromHome = ceilIndex(home, load.earliestMs, stepMs);
-  const toHome = Math.floor((load.deadlineMs - home.startMs) / stepMs);
-  const base = (reason: PlanReason): Plan => {
-    const capExceeded = cap !== undefined && baseline.emissionsG > cap + tolerance(cap);
-    return assemble(
-      load,
-      objective,
-      stepMin,
-      home,
-      home,
-      baseline,
-      baseline,
-      [],
-      reason,
-      capExceeded,
-      degraded,
-    );
-  };
-  if (toHome - fromHome < k) return base('no-room');
-
-  const scores = scoresFor(objective, usable, stepMin);
-  const range = (z: ZoneState) => {
-    const from = Math.max(0, ceilIndex(z, load.earliestMs, stepMs));
-    const to = Math.min(z.carbon.length, Math.floor((load.deadlineMs - z.startMs) / stepMs));
-    return { from, to };
-  };
-
-  // constrained search only matters when the objective is not carbon itself
-  const constrained = capSum !== undefined && objective.kind !== 'carbon';
-  const search = (z: ZoneState, s: ScoreSet, from: number, to: number): Candidate | null => {
-    if (pieces) {
-      const c = constrained
-        ? bestInterruptibleUnderCap(s.scores, z.carbon, from, to, k, capSum!, pieces)
-        : bestInterruptible(s.scores, from, to, k, pieces);
-      return c ? { zone: z, start: c.slots[0], slots: c.slots, total: c.total } : null;
+/**
+ * The objective and the zones that can be compared under it: a price objective leaves out zones without
+ * prices or in another currency than the home zone's, and falls back to carbon when no zone has prices.
+ */
+function comparableZones(
+  load: LoadSpec,
+  candidates: ZoneState[],
+  degraded: string[],
+): { objective: Objective; usable: ZoneState[] } {
+  const objective: Objective = load.objective ?? { kind: 'carbon' };
+  if (!needsPrice(objective)) return { objective, usable: candidates };
+  const homeCurrency = candidates[0].sig.currency;
+  const left: string[] = [];
+  const usable = candidates.filter((z) => {
+    if (!z.price) {
+      left.push(`${z.sig.zone} has no price signal; left out of the ${objectiveName(objective)} plan`);
+      return false;
     }
-    const c = constrained
-      ? bestContiguousUnderCap(s.prefix, carbonPrefix(z), from, to, k, capSum!)
-      : bestContiguous(s.prefix, from, to, k);
-    return c ? { zone: z, start: c.start, total: c.total } : null;
-  };
+    if (homeCurrency && z.sig.currency && z.sig.currency !== homeCurrency) {
+      left.push(`${z.sig.zone} prices are in ${z.sig.currency}, not ${homeCurrency}; left out`);
+      return false;
+    }
+    return true;
+  });
+  if (usable.length > 0) {
+    degraded.push(...left);
+    return { objective, usable };
+  }
+  degraded.push(`no price signal: planned for carbon instead of ${objectiveName(objective)}`);
+  return { objective: { kind: 'carbon' }, usable: candidates };
+}
 
+/** Each zone's best choice, and the best of them (ties keep the earlier zone: the home zone first). */
+function searchZones(
+  ctx: LoadContext,
+  usable: ZoneState[],
+  scores: Map<ZoneState, ScoreSet>,
+): { best: Candidate | null; zoneBest: Candidate[] } {
+  const { k, pieces, capSum } = ctx;
   let best: Candidate | null = null;
   const zoneBest: Candidate[] = [];
   for (const z of usable) {
-    const { from, to } = range(z);
-    const c = search(z, scores.get(z)!, from, to);
+    const { from, to } = ctx.range(z);
+    const s = scores.get(z)!;
+    let c: Candidate | null = null;
+    if (pieces) {
+      const found =
+        capSum !== undefined
+          ? bestInterruptibleUnderCap(s.scores, z.carbon, from, to, k, capSum, pieces)
+          : bestInterruptible(s.scores, from, to, k, pieces);
+      if (found) c = { zone: z, start: found.slots[0], slots: found.slots, total: found.total };
+    } else {
+      const found =
+        capSum !== undefined
+          ? bestContiguousUnderCap(s.prefix, carbonPrefix(z), from, to, k, capSum)
+          : bestContiguous(s.prefix, from, to, k);
+      if (found) c = { zone: z, start: found.start, total: found.total };
+    }
     if (!c) continue;
     zoneBest.push(c);
     if (!best || c.total < best.total - tolerance(best.total)) best = c;
   }
+  return { best, zoneBest };
+}
 
-  let capExceeded = false;
-  let scoresUsed = scores;
-  if (!best && constrained) {
-    // nothing meets the cap: the lowest-emission plan, flagged
-    const carbonScores = scoresFor({ kind: 'carbon' }, usable, stepMin);
-    for (const z of usable) {
-      const { from, to } = range(z);
-      const s = carbonScores.get(z)!;
-      const c = pieces
-        ? bestInterruptible(s.scores, from, to, k, pieces)
-        : bestContiguous(s.prefix, from, to, k);
-      if (!c) continue;
-      const cand: Candidate =
-        'slots' in c ? { zone: z, start: c.slots[0], slots: c.slots, total: c.total } : { zone: z, ...c };
-      zoneBest.push(cand);
-      if (!best || cand.total < best.total - tolerance(best.total)) best = cand;
-    }
-    if (best) {
-      capExceeded = true;
-      scoresUsed = carbonScores;
-    }
-  }
-  if (!best) return base('no-data');
-
-  // prefer running at once when it is as good as the best (no reason to move)
-  let reason: PlanReason = 'best-window';
-  const homeScores = scoresUsed.get(home);
-  if (homeScores && baseStart >= range(home).from && baseStart + k <= range(home).to) {
+/**
+ * Running at once when it is as good as the best choice (and allowed, and within the cap): there is no
+ * reason to move a load for nothing.
+ */
+function runNowIfAsGood(
+  ctx: LoadContext,
+  best: Candidate,
+  baseStart: number,
+  homeRange: { from: number; to: number },
+  homeScores: ScoreSet | undefined,
+  capExceeded: boolean,
+): { best: Candidate; reason: PlanReason } {
+  const { home, k, capSum } = ctx;
+  if (homeScores && baseStart >= homeRange.from && baseStart + k <= homeRange.to) {
     const bTotal = windowSum(homeScores.prefix, baseStart, k);
     const meetsCap =
-      !constrained ||
+      capSum === undefined ||
       capExceeded ||
-      windowSum(carbonPrefix(home), baseStart, k) <= capSum! + tolerance(capSum!);
+      windowSum(carbonPrefix(home), baseStart, k) <= capSum + tolerance(capSum);
     if (Number.isFinite(bTotal) && meetsCap && bTotal <= best.total + tolerance(best.total)) {
-      if (!(best.zone === home && !best.slots && best.start === baseStart)) {
-        best = { zone: home, start: baseStart, total: bTotal };
-      }
-      reason = 'already-best';
+      const isBaseline = best.zone === home && !best.slots && best.start === baseStart;
+      return {
+        best: isBaseline ? best : { zone: home, start: baseStart, total: bTotal },
+        reason: 'already-best',
+      };
     }
   }
-  if (reason === 'best-window' && best.zone === home && isWindow(best, baseStart, k)) reason = 'already-best';
-
-  if (cap !== undefined && !capExceeded) {
-    // a carbon objective is not constrained by the cap, only checked against it
-    const e = emissionsOf(best, k, slotKwh);
-    if (e > cap + tolerance(cap)) capExceeded = true;
-  }
-
-  const chosen = describe(best, k, stepMs, slotKwh);
-  const alts =
-    nAlt > 0
-      ? alternativesFor(best, zoneBest, scoresUsed, range, k, nAlt, stepMs, slotKwh, {
-          capSum: constrained && !capExceeded ? capSum : undefined,
-          pieces,
-        })
-      : [];
-  return assemble(
-    load,
-    objective,
-    stepMin,
-    home,
-    best.zone,
-    chosen,
-    baseline,
-    alts,
-    reason,
-    capExceeded,
-    degraded,
-  );
+  const reason = best.zone === home && isWindow(best, baseStart, k) ? 'already-best' : 'best-window';
+  return { best, reason };
 }
 
 function tolerance(x: number): number {
@@ -668,36 +701,41 @@ function pct(saved: number, of: number): number {
   return (100 * saved) / Math.abs(of);
 }
 
-function assemble(
-  load: LoadSpec,
-  objective: Objective,
-  stepMin: number,
-  baselineZone: ZoneState,
-  zone: ZoneState,
-  chosen: Described,
-  baseline: Described,
-  alternatives: PlanAlternative[],
-  reason: PlanReason,
-  capExceeded: boolean,
-  degraded: string[],
-): Plan {
+interface Assembly {
+  load: LoadSpec;
+  objective: Objective;
+  stepMin: number;
+  /** the home zone, where the baseline runs */
+  home: ZoneState;
+  /** the chosen zone */
+  zone: ZoneState;
+  chosen: Described;
+  baseline: Described;
+  alternatives: PlanAlternative[];
+  reason: PlanReason;
+  capExceeded: boolean;
+  degraded: string[];
+}
+
+function assemble(a: Assembly): Plan {
+  const { load, zone, chosen, baseline } = a;
   const home = load.zones[0];
   const plan: Plan = {
     load,
-    objective: objectiveName(objective),
-    stepMin,
+    objective: objectiveName(a.objective),
+    stepMin: a.stepMin,
     zone: zone.sig.zone,
     runs: chosen.runs,
     energyKwh: (load.powerKw * load.durationMin) / 60,
     emissionsG: chosen.emissionsG,
     baseline: { zone: home, runs: baseline.runs, emissionsG: baseline.emissionsG },
     savings: { emissionsG: 0, emissionsPct: 0 },
-    alternatives,
-    reason,
+    alternatives: a.alternatives,
+    reason: a.reason,
     sources: { carbon: zone.sig.carbonSource },
   };
   if (chosen.slots) plan.slots = chosen.slots;
-  else if (load.interruptible) plan.slots = runSlots(chosen.runs, stepMin);
+  else if (load.interruptible) plan.slots = runSlots(chosen.runs, a.stepMin);
   const savedG = baseline.emissionsG - chosen.emissionsG;
   plan.savings = { emissionsG: savedG, emissionsPct: pct(savedG, baseline.emissionsG) };
   if (chosen.cost !== undefined) {
@@ -708,15 +746,14 @@ function assemble(
   if (chosen.cost !== undefined && baseline.cost !== undefined) {
     const saved = baseline.cost - chosen.cost;
     plan.savings.cost = saved;
-    const p = pct(saved, baseline.cost);
-    if (baseline.cost !== 0) plan.savings.costPct = p;
+    if (baseline.cost !== 0) plan.savings.costPct = pct(saved, baseline.cost);
   }
   if (zone.price && zone.sig.priceSource) plan.sources.price = zone.sig.priceSource;
-  if (capExceeded) plan.capExceeded = true;
+  if (a.capExceeded) plan.capExceeded = true;
   const notes = [...(zone.sig.degraded ?? [])];
   // the baseline's zone matters too when the plan moved away from it
-  if (baselineZone !== zone) for (const d of baselineZone.sig.degraded ?? []) notes.push(`${home}: ${d}`);
-  notes.push(...degraded);
+  if (a.home !== zone) for (const d of a.home.sig.degraded ?? []) notes.push(`${home}: ${d}`);
+  notes.push(...a.degraded);
   if (notes.length > 0) plan.degraded = [...new Set(notes)];
   return plan;
 }
