@@ -156,3 +156,13 @@ export function parseClientTime(text: string): number {
   }
   return ms;
 }
+
+/**
+ * A time in a JSON body, read as System.Text.Json reads a DateTimeOffset: ISO 8601 with two-digit month,
+ * day and hour (`2021-09-01T08:30:00Z`, `2021-09-01T08:30+02:00`, `2021-09-01`), NaN for anything else
+ * (`2021-9-1T08:30:00Z`, which the query binding accepts).
+ */
+export function parseJsonTime(text: string): number {
+  const iso = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+  return iso.test(text) ? parseClientTime(text) : Number.NaN;
+}

@@ -58,3 +58,21 @@ export const transform: typeof baseTransform = (input) => {
   }
   return out;
 };
+
+type PathItem = Record<string, { tags?: string[] } | unknown>;
+
+/**
+ * The part of a document whose operations carry `tag`, with only the schemas those use: what a client
+ * generator for that part of the API should see.
+ */
+export function documentOfTag<T extends Doc & { tags?: { name: string }[] }>(doc: T, tag: string): T {
+  const paths: Record<string, PathItem> = {};
+  for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, PathItem>)) {
+    const ops = Object.entries(item).filter(
+      ([, op]) =>
+        Array.isArray((op as { tags?: unknown }).tags) && (op as { tags: string[] }).tags.includes(tag),
+    );
+    if (ops.length) paths[path] = Object.fromEntries(ops);
+  }
+  return pruneSchemas({ ...doc, paths, tags: doc.tags?.filter((t) => t.name === tag) });
+}

@@ -3,13 +3,15 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
+import { stringify as stringifyYaml } from 'yaml';
 import type { GridshiftConfig } from '../core/config.ts';
 import type { SchedulerService } from '../runner/service.ts';
 import type { SignalRegistry } from '../signals/registry.ts';
 import type { Db } from '../store/db.ts';
+import { normaliseCarbonAwareUrl } from './carbon-aware-url.ts';
 import { createContext } from './context.ts';
 import { type LoggerSettings, loggerOptions } from './logger.ts';
-import { transform, transformObject } from './openapi.ts';
+import { documentOfTag, transform, transformObject } from './openapi.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -81,6 +83,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // SSE streams are ended by the events plugin; idle keep-alive sockets must not hold up close()
     forceCloseConnections: 'idle',
+    // the Carbon Aware SDK's routes match paths and query keys whatever their case, as ASP.NET does
+    rewriteUrl: (req) => normaliseCarbonAwareUrl(req.url ?? '/'),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -131,6 +135,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(app.swagger()),
+  );
+  // where the Carbon Aware SDK serves its OpenAPI document (the file its client generators read, and
+  // Swashbuckle's default): its routes only, so that a client generated from it has the SDK's API
+  const sdkDocument = () => documentOfTag(app.swagger(), 'carbon-aware-sdk');
+  app.get(
+    '/api/v1/swagger.yaml',
+    { config: { scope: 'public' }, schema: { hide: true } },
+    async (_request, reply) =>
+      reply.type('application/yaml; charset=utf-8').send(stringifyYaml(sdkDocument())),
+  );
+  app.get(
+    '/swagger/v1/swagger.json',
+    { config: { scope: 'public' }, schema: { hide: true } },
+    async (_request, reply) => reply.type('application/json; charset=utf-8').send(sdkDocument()),
   );
 
   await app.register(healthRoutes, { ctx, readiness: deps.readiness ?? {} });

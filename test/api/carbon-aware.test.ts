@@ -40,7 +40,9 @@ describe('GET /emissions/bylocation', () => {
 
   it('defaults to the value holding now, and accepts a cloud region', async () => {
     const r = await get('/emissions/bylocation?location=germanywestcentral');
-    expect(r.body).toEqual([{ location: 'DE', time: at(6), rating: 280, duration: '01:00:00' }]);
+    expect(r.body).toEqual([
+      { location: 'germanywestcentral', time: at(6), rating: 280, duration: '01:00:00' },
+    ]);
   });
 
   it('answers 204 without a body when there is no data', async () => {
@@ -147,13 +149,14 @@ describe('GET /emissions/forecasts/current', () => {
     const [de, fr] = r.body;
     expect(de.forecastData).toHaveLength(24);
     expect(de.forecastData[0]).toEqual({ location: 'DE', timestamp: at(6), duration: 60, value: 280 });
-    expect(de.windowSize).toBe(60);
+    // no windowSize asked: the SDK answers 0
+    expect(de.windowSize).toBe(0);
     expect(de.dataStartAt).toBe(at(6));
     expect(de.dataEndAt).toBe(at(5, 16));
     // lowest of hours 6..23 and 0..5 of the next day: 160 at 12:00
     expect(de.optimalDataPoints).toEqual([{ location: 'DE', timestamp: at(12), duration: 60, value: 160 }]);
     expect(fr.location).toBe('eu-west-3');
-    expect(fr.forecastData[0].location).toBe('FR');
+    expect(fr.forecastData[0].location).toBe('eu-west-3');
     // FR repeats 50 60 70 80 from midnight: every 4th hour from 08:00 is a 50
     expect(fr.optimalDataPoints.map((p: { timestamp: string }) => p.timestamp)).toEqual([
       at(8),
@@ -230,8 +233,8 @@ describe('GET /locations', () => {
   it('lists zone codes and cloud regions in the SDK location shape', async () => {
     const r = await get('/locations');
     expect(r.status).toBe(200);
-    expect(r.body.DE).toEqual({ Latitude: null, Longitude: null, Name: 'DE' });
-    expect(r.body.westeurope).toEqual({ Latitude: null, Longitude: null, Name: 'westeurope' });
+    expect(r.body.DE).toEqual({ latitude: null, longitude: null, name: 'DE' });
+    expect(r.body.westeurope).toEqual({ latitude: null, longitude: null, name: 'westeurope' });
     expect(r.body['eu-west-1']).toBeDefined();
   });
 });

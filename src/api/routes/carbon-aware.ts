@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { resample } from '../../core/series.ts';
@@ -10,20 +10,47 @@ import {
   type EmissionsPoint,
   optimalPoints,
   parseClientTime,
+  parseJsonTime,
   pointsIn,
   rollingAverage,
   timeSpan,
 } from '../carbon-aware-data.ts';
+import {
+  ASPNET_400,
+  ASPNET_500,
+  ASPNET_CLIENT_ERROR,
+  addError,
+  argumentError,
+  averageBatchBody,
+  averageQuery,
+  bindingError,
+  type CarbonIntensityDto,
+  CompatError,
+  carbonIntensitySchema,
+  type EmissionsForecastDto,
+  type EmissionsQuery,
+  emissionsDataSchema,
+  emissionsForecastSchema,
+  emissionsQuery,
+  forecastBatchBody,
+  forecastQuery,
+  locationSchema,
+  MODEL_INVALID,
+  notImplementedError,
+  sdkResponses,
+  validationProblemSchema,
+} from '../carbon-aware-schemas.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError, PROBLEM_CONTENT_TYPE } from '../problem.ts';
 import { carbonMetricOf } from '../signal-view.ts';
 
 /**
  * The Green Software Foundation Carbon Aware SDK Web API, served from gridshift's signals so that its
- * clients (and the clients generated from its OpenAPI document) work unchanged: the same paths, parameter
- * names, defaults, status codes (200, 204 for no data, 400 with ASP.NET's ValidationProblemDetails, 501
- * when there is no forecast) and JSON shapes. A location is a gridshift zone code or alias or a cloud
- * region (`westeurope`, `eu-west-1`); ratings are the zone's configured carbon metric in gCO2eq/kWh.
+ * clients (and the clients generated from its OpenAPI document) work unchanged: the same paths (matched
+ * whatever their case, see carbon-aware-url.ts), parameter names, defaults, status codes (200, 204 for no
+ * data, 400 with ASP.NET's ValidationProblemDetails, 501 when there is no forecast) and JSON shapes. A
+ * location is a gridshift zone code or alias or a cloud region (`westeurope`, `eu-west-1`), and every
+ * answer names it as the caller did; ratings are the zone's configured carbon metric in gCO2eq/kWh.
  */
 
 export interface CarbonAwareOptions {
@@ -33,121 +60,9 @@ export interface CarbonAwareOptions {
   maxRangeDays?: number;
 }
 
-const ASPNET_400 = 'https://tools.ietf.org/html/rfc9110#section-15.5.1';
-const ASPNET_501 = 'https://tools.ietf.org/html/rfc9110#section-15.6.2';
-const MODEL_INVALID = 'One or more validation errors occurred.';
-
-/** ASP.NET's ValidationProblemDetails, as the SDK answers bad requests. */
-const validationProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    errors: z.record(z.string(), z.array(z.string())).optional(),
-  })
-  .meta({ id: 'ValidationProblemDetails' });
-
-type ValidationProblem = z.infer<typeof validationProblemSchema>;
-
-class CompatError extends Error {
-  readonly body: ValidationProblem;
-  constructor(body: ValidationProblem) {
-    super(body.detail ?? body.title);
-    this.body = body;
-  }
-}
-
-/** A model-binding failure (missing or unreadable parameter). */
-const bindingError = (errors: Record<string, string[]>) =>
-  new CompatError({ type: ASPNET_400, title: MODEL_INVALID, status: 400, errors });
-
-/** A failed parameter validation, which the SDK raises as an ArgumentException. */
-const argumentError = (detail: string, errors: Record<string, string[]> = {}) =>
-  new CompatError({ type: ASPNET_400, title: 'ArgumentException', status: 400, detail, errors });
-
-const emissionsDataSchema = z
-  .object({
-    location: z.string(),
-    time: z.string().meta({ format: 'date-time' }),
-    rating: z.number().describe('gCO2eq/kWh'),
-    duration: z.string().describe('how long the value holds, as a .NET TimeSpan (hh:mm:ss)'),
-  })
-  .meta({ id: 'EmissionsData' });
-
-const emissionsDataDtoSchema = z
-  .object({
-    location: z.string(),
-    timestamp: z.string().meta({ format: 'date-time' }),
-    duration: z.number().int().describe('minutes'),
-    value: z.number().describe('gCO2eq/kWh'),
-  })
-  .meta({ id: 'EmissionsDataDTO' });
-
-const emissionsForecastSchema = z
-  .object({
-    generatedAt: z.string().meta({ format: 'date-time' }),
-    requestedAt: z.string().meta({ format: 'date-time' }),
-    location: z.string(),
-    dataStartAt: z.string().meta({ format: 'date-time' }),
-    dataEndAt: z.string().meta({ format: 'date-time' }),
-    windowSize: z.number().int(),
-    optimalDataPoints: z.array(emissionsDataDtoSchema),
-    forecastData: z.array(emissionsDataDtoSchema),
-  })
-  .meta({ id: 'EmissionsForecastDTO' });
-
-const carbonIntensitySchema = z
-  .object({
-    location: z.string(),
-    startTime: z.string().meta({ format: 'date-time' }),
-    endTime: z.string().meta({ format: 'date-time' }),
-    carbonIntensity: z.number(),
-  })
-  .meta({ id: 'CarbonIntensityDTO' });
-
-const locationSchema = z
-  .object({ Latitude: z.number().nullable(), Longitude: z.number().nullable(), Name: z.string() })
-  .meta({ id: 'Location' });
-
-const locationsParam = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .describe('location name (zone code or cloud region); repeat for several');
-const timeParam = (what: string) => z.string().optional().describe(what);
-
-const emissionsQuery = z.object({
-  location: locationsParam,
-  time: timeParam('[Optional] Start time for the data query; default now'),
-  toTime: timeParam('[Optional] End time for the data query; default `time`'),
-  durationMinutes: z.string().optional().describe('accepted for compatibility; not used'),
-});
-
-const forecastQuery = z.object({
-  location: locationsParam,
-  dataStartAt: timeParam('Start time boundary of forecasted data points; default the first forecast point'),
-  dataEndAt: timeParam('End time boundary of forecasted data points; default the end of the forecast'),
-  windowSize: z
-    .string()
-    .optional()
-    .describe('The estimated duration (in minutes) of the workload; default the duration of one data point'),
-});
-
-const averageQuery = z.object({
-  location: z.string().optional().describe('The location name'),
-  startTime: timeParam('The time at which the workload and corresponding carbon usage begins'),
-  endTime: timeParam('The time at which the workload and corresponding carbon usage ends'),
-});
-
-const responses = (ok: z.ZodType) => ({
-  200: ok,
-  204: z.undefined().describe('no data for the request'),
-  400: validationProblemSchema,
-});
-
-/** Adds a message to a field's list, as ASP.NET collects them. */
-function addError(errors: Record<string, string[]>, field: string, message: string): void {
-  errors[field] = [...(errors[field] ?? []), message];
+interface Limits {
+  forecastHours: number;
+  maxRangeMs: number;
 }
 
 /** Non-empty location names, in order. */
@@ -180,86 +95,250 @@ function send204(reply: FastifyReply) {
   return reply.code(204).send();
 }
 
+/** Where a failed validation points: the query parameter, or the JSON path of a body field (`$[0].location`). */
+function validationKey(context: string | undefined, instancePath: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (context !== 'body') return parts[0] ?? 'request';
+  return `$${parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('')}`;
+}
+
+/** Errors in the SDK's shape on these routes only. */
+function sdkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof CompatError)
+    return reply.code(err.body.status).type(PROBLEM_CONTENT_TYPE).send(err.body);
+  if (err instanceof ApiError) {
+    if (err.headers) reply.headers(err.headers);
+    return reply
+      .code(err.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send({ type: err.type, title: err.title, status: err.status, detail: err.message });
+  }
+  if (err.validation) {
+    const errors: Record<string, string[]> = {};
+    for (const issue of err.validation)
+      addError(errors, validationKey(err.validationContext, issue.instancePath), issue.message ?? 'invalid');
+    return reply
+      .code(400)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send({ type: ASPNET_400, title: MODEL_INVALID, status: 400, errors });
+  }
+  if (err.statusCode === 400)
+    // an unreadable body: System.Text.Json's failure, keyed by the JSON path
+    return reply
+      .code(400)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send({ type: ASPNET_400, title: MODEL_INVALID, status: 400, errors: { $: [err.message] } });
+  if (err.statusCode && err.statusCode < 500)
+    return reply
+      .code(err.statusCode)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send({ type: ASPNET_CLIENT_ERROR, title: err.message, status: err.statusCode });
+  request.log.error({ err }, 'carbon aware request failed');
+  return reply
+    .code(500)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send({ type: ASPNET_500, title: 'InternalServerError', status: 500 });
+}
+
+/** The measured (and, for the future, forecast) carbon intensity of a zone, as known at `nowMs`. */
+async function emissionsOf(
+  ctx: ApiContext,
+  where: { zone: Zone; location: string },
+  fromMs: number,
+  toMs: number,
+  nowMs = ctx.nowMs(),
+): Promise<EmissionsPoint[]> {
+  const startMs = floorToStep(fromMs, 60);
+  const endMs = Math.max(ceilToStep(toMs, 60), startMs + HOUR_MS);
+  const { series } = await ctx.registry.getSignal({
+    zone: where.zone,
+    metric: carbonMetricOf(ctx, where.zone),
+    fromMs: startMs,
+    toMs: endMs,
+    nowMs,
+  });
+  if (!series) return [];
+  const pts = series.points;
+  return pts
+    .map((p, i) => ({
+      location: where.location,
+      startMs: p.start,
+      durationMs: i + 1 < pts.length ? pts[i + 1].start - p.start : series.resolutionMin * MINUTE_MS,
+      rating: p.value,
+    }))
+    .filter((p) => Number.isFinite(p.rating));
+}
+
+/** Emissions data of each location over [time, toTime] (default: the value holding now). */
+async function emissionsData(ctx: ApiContext, limits: Limits, query: EmissionsQuery, locations: string[]) {
+  const time = timeOf(query.time, 'time');
+  const toTime = timeOf(query.toTime, 'toTime');
+  if (toTime !== undefined && time === undefined)
+    throw argumentError('Invalid parameters', { time: ['time must be defined if toTime is defined'] });
+  if (time !== undefined && toTime !== undefined && !(time < toTime))
+    throw argumentError('Invalid parameters', { time: ['time must be before toTime'] });
+  const places = locations.map((location) => ({ zone: zoneOf(location), location }));
+  const fromMs = time ?? ctx.nowMs();
+  const toMs = toTime ?? fromMs;
+  if (toMs - fromMs > limits.maxRangeMs)
+    throw argumentError('Invalid parameters', {
+      toTime: [`the range may span at most ${limits.maxRangeMs / (24 * HOUR_MS)} days`],
+    });
+  const perPlace = await Promise.all(places.map((p) => emissionsOf(ctx, p, fromMs, toMs)));
+  return perPlace.flatMap((points) => pointsIn(points, fromMs, toMs));
+}
+
+interface ForecastRequest {
+  location: string;
+  /** when the forecast is asked for: now for the current forecast, `requestedAt` in a batch */
+  requestedMs: number;
+  dataStartAt?: number;
+  dataEndAt?: number;
+  windowMin?: number;
+}
+
+/** The forecast points of a location from the slot holding `requestedMs`, on the source's own grid. */
+async function forecastPoints(ctx: ApiContext, limits: Limits, location: string, requestedMs: number) {
+  const zone = zoneOf(location);
+  const endMs = floorToStep(requestedMs, 60) + limits.forecastHours * HOUR_MS;
+  const { series } = await ctx.registry.getSignal({
+    zone,
+    metric: carbonMetricOf(ctx, zone),
+    fromMs: floorToStep(requestedMs, 60),
+    toMs: endMs,
+    nowMs: requestedMs,
+  });
+  const stepMin = series?.resolutionMin ?? 60;
+  const startMs = floorToStep(requestedMs, stepMin);
+  const grid = series ? resample(series, stepMin, { startMs, endMs }) : undefined;
+  const points: EmissionsPoint[] = [];
+  grid?.values.forEach((v, j) => {
+    if (Number.isFinite(v))
+      points.push({
+        location,
+        startMs: startMs + j * stepMin * MINUTE_MS,
+        durationMs: stepMin * MINUTE_MS,
+        rating: v,
+      });
+  });
+  if (points.length === 0) throw notImplementedError(`no forecast is available for ${location}`);
+  return { points, generatedMs: series?.issuedAt ?? requestedMs };
+}
+
+/** The SDK's check that the boundaries asked for lie within the forecast. */
+function checkBoundaries(points: EmissionsPoint[], start: number, end: number): void {
+  const minMs = points[0].startMs;
+  const last = points[points.length - 1];
+  const maxMs = last.startMs + last.durationMs;
+  const errors: Record<string, string[]> = {};
+  const range = `'${dotnetTime(minMs)}' through '${dotnetTime(maxMs)}'`;
+  if (start >= end) addError(errors, 'dataStartAt', 'dataStartAt must be earlier than dataEndAt');
+  if (start < minMs || start > maxMs)
+    addError(errors, 'dataStartAt', `dataStartAt must be within time range of the forecasted data, ${range}`);
+  if (end < minMs || end > maxMs)
+    addError(errors, 'dataEndAt', `dataEndAt must be within time range of the forecasted data, ${range}`);
+  if (Object.keys(errors).length) throw argumentError('Invalid EmissionsForecast', errors);
+}
+
+const dataDto = (p: EmissionsPoint) => ({
+  location: p.location,
+  timestamp: dotnetTime(p.startMs),
+  duration: Math.round(p.durationMs / MINUTE_MS),
+  value: p.rating,
+});
+
+/** One EmissionsForecastDTO: the forecast rolled over the window, with its optimal points. */
+async function forecastOf(
+  ctx: ApiContext,
+  limits: Limits,
+  req: ForecastRequest,
+): Promise<EmissionsForecastDto> {
+  const { points, generatedMs } = await forecastPoints(ctx, limits, req.location, req.requestedMs);
+  const last = points[points.length - 1];
+  const start = req.dataStartAt ?? points[0].startMs;
+  const end = req.dataEndAt ?? last.startMs + last.durationMs;
+  checkBoundaries(points, start, end);
+  const rolled = rollingAverage(pointsIn(points, start, end), (req.windowMin ?? 0) * MINUTE_MS, start, end);
+  return {
+    generatedAt: dotnetTime(generatedMs),
+    requestedAt: dotnetTime(req.requestedMs),
+    location: req.location,
+    dataStartAt: dotnetTime(req.dataStartAt ?? rolled[0]?.startMs ?? start),
+    dataEndAt: dotnetTime(req.dataEndAt ?? rolled[rolled.length - 1]?.startMs ?? end),
+    // the SDK answers the window it was asked for, 0 when none was
+    windowSize: req.windowMin ?? 0,
+    optimalDataPoints: optimalPoints(rolled).map(dataDto),
+    forecastData: rolled.map(dataDto),
+  };
+}
+
+/** The time-weighted average carbon intensity of a location over [startMs, endMs). */
+async function averageOf(
+  ctx: ApiContext,
+  limits: Limits,
+  location: string,
+  startMs: number,
+  endMs: number,
+): Promise<CarbonIntensityDto> {
+  if (!(startMs < endMs))
+    throw argumentError('Invalid parameters', { startTime: ['startTime must be before endTime'] });
+  if (endMs - startMs > limits.maxRangeMs)
+    throw argumentError('Invalid parameters', {
+      endTime: [`the period may span at most ${limits.maxRangeMs / (24 * HOUR_MS)} days`],
+    });
+  const place = { zone: zoneOf(location), location };
+  const points = pointsIn(await emissionsOf(ctx, place, startMs, endMs), startMs, endMs);
+  let carbonIntensity: number;
+  try {
+    carbonIntensity = averageOverPeriod(points, startMs, endMs);
+  } catch (err) {
+    throw argumentError((err as Error).message);
+  }
+  return { location, startTime: dotnetTime(startMs), endTime: dotnetTime(endMs), carbonIntensity };
+}
+
+/** The SDK's check of a batch item's required fields: "<field> is not set". */
+function requireSet(item: Record<string, unknown>, fields: string[]): void {
+  const errors: Record<string, string[]> = {};
+  for (const f of fields)
+    if (item[f] === undefined || item[f] === null || item[f] === '') addError(errors, f, `${f} is not set`);
+  if (Object.keys(errors).length) throw argumentError('Invalid parameters', errors);
+}
+
+/**
+ * The times of every batch item, read as System.Text.Json reads a DateTimeOffset (ISO 8601 only): an
+ * unreadable one fails the whole request before any item is answered, naming its JSON path.
+ */
+function batchTimes<F extends string>(
+  items: readonly Partial<Record<F, string | null | undefined>>[],
+  fields: readonly F[],
+): Partial<Record<F, number>>[] {
+  const errors: Record<string, string[]> = {};
+  const times = items.map((item, i) => {
+    const out: Partial<Record<F, number>> = {};
+    for (const f of fields) {
+      const raw = item[f];
+      if (raw === undefined || raw === null) continue;
+      const ms = parseJsonTime(raw);
+      if (Number.isFinite(ms)) out[f] = ms;
+      else
+        addError(errors, `$[${i}].${f}`, `The JSON value could not be converted to System.DateTimeOffset.`);
+    }
+    return out;
+  });
+  if (Object.keys(errors).length) throw bindingError(errors);
+  return times;
+}
+
 export const carbonAwareRoutes: FastifyPluginAsyncZod<{
   ctx: ApiContext;
   options: CarbonAwareOptions;
 }> = async (app, { ctx, options }) => {
-  const forecastHours = options.forecastHours ?? 24;
-  const maxRangeMs = (options.maxRangeDays ?? 366) * 24 * HOUR_MS;
-
-  // errors in the SDK's shape on these routes only
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof CompatError)
-      return reply.code(err.body.status).type(PROBLEM_CONTENT_TYPE).send(err.body);
-    if (err instanceof ApiError) {
-      if (err.headers) reply.headers(err.headers);
-      return reply
-        .code(err.status)
-        .send({ type: err.type, title: err.title, status: err.status, detail: err.message });
-    }
-    if (err.validation) {
-      const errors: Record<string, string[]> = {};
-      for (const issue of err.validation)
-        addError(
-          errors,
-          issue.instancePath.split('/').filter(Boolean)[0] ?? 'request',
-          issue.message ?? 'invalid',
-        );
-      return reply
-        .code(400)
-        .type(PROBLEM_CONTENT_TYPE)
-        .send({ type: ASPNET_400, title: MODEL_INVALID, status: 400, errors });
-    }
-    request.log.error({ err }, 'carbon aware request failed');
-    return reply.code(500).send({
-      type: 'https://tools.ietf.org/html/rfc9110#section-15.6.1',
-      title: 'InternalServerError',
-      status: 500,
-    });
-  });
-
-  /** The measured (and, for the future, forecast) carbon intensity of a zone as points with durations. */
-  async function emissionsOf(zone: Zone, fromMs: number, toMs: number): Promise<EmissionsPoint[]> {
-    const startMs = floorToStep(fromMs, 60);
-    const endMs = Math.max(ceilToStep(toMs, 60), startMs + HOUR_MS);
-    const answer = await ctx.registry.getSignal({
-      zone,
-      metric: carbonMetricOf(ctx, zone),
-      fromMs: startMs,
-      toMs: endMs,
-      nowMs: ctx.nowMs(),
-    });
-    const series = answer.series;
-    if (!series) return [];
-    const pts = series.points;
-    return pts
-      .map((p, i) => ({
-        location: zone.code,
-        startMs: p.start,
-        durationMs: i + 1 < pts.length ? pts[i + 1].start - p.start : series.resolutionMin * MINUTE_MS,
-        rating: p.value,
-      }))
-      .filter((p) => Number.isFinite(p.rating));
-  }
-
-  /** Emissions data of each location over [time, toTime] (default: the value holding now). */
-  async function emissionsData(query: z.infer<typeof emissionsQuery>, locations: string[]) {
-    const time = timeOf(query.time, 'time');
-    const toTime = timeOf(query.toTime, 'toTime');
-    if (toTime !== undefined && time === undefined)
-      throw argumentError('Invalid parameters', { time: ['time must be defined if toTime is defined'] });
-    if (time !== undefined && toTime !== undefined && !(time < toTime))
-      throw argumentError('Invalid parameters', { time: ['time must be before toTime'] });
-    const zones = locations.map(zoneOf);
-    const fromMs = time ?? ctx.nowMs();
-    const toMs = toTime ?? fromMs;
-    if (toMs - fromMs > maxRangeMs)
-      throw argumentError('Invalid parameters', {
-        toTime: [`the range may span at most ${maxRangeMs / (24 * HOUR_MS)} days`],
-      });
-    const perZone = await Promise.all(zones.map((z) => emissionsOf(z, fromMs, toMs)));
-    return perZone.flatMap((points) => pointsIn(points, fromMs, toMs));
-  }
+  const limits: Limits = {
+    forecastHours: options.forecastHours ?? 24,
+    maxRangeMs: (options.maxRangeDays ?? 366) * 24 * HOUR_MS,
+  };
+  app.setErrorHandler(sdkErrorHandler);
 
   const emissionsView = (p: EmissionsPoint) => ({
     location: p.location,
@@ -272,7 +351,7 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
   function emissionsRoute(
     path: string,
     doc: { summary: string; description?: string },
-    pick: (query: z.infer<typeof emissionsQuery>, locations: string[]) => Promise<EmissionsPoint[]>,
+    pick: (query: EmissionsQuery, locations: string[]) => Promise<EmissionsPoint[]>,
   ) {
     app.get(
       path,
@@ -282,7 +361,7 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
           tags: ['carbon-aware-sdk'],
           ...doc,
           querystring: emissionsQuery,
-          response: responses(z.array(emissionsDataSchema)),
+          response: sdkResponses(z.array(emissionsDataSchema)),
         },
       },
       async (request, reply) => {
@@ -295,13 +374,13 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
   emissionsRoute(
     '/emissions/bylocation',
     { summary: 'Carbon Aware SDK: emissions data of one location' },
-    (query, locations) => emissionsData(query, locations.slice(0, 1)),
+    (query, locations) => emissionsData(ctx, limits, query, locations.slice(0, 1)),
   );
 
   emissionsRoute(
     '/emissions/bylocations',
     { summary: 'Carbon Aware SDK: emissions data of several locations' },
-    emissionsData,
+    (query, locations) => emissionsData(ctx, limits, query, locations),
   );
 
   emissionsRoute(
@@ -310,8 +389,14 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
       summary: 'Carbon Aware SDK: the lowest-emission location and time',
       description: 'Every data point with the lowest rating across the locations and times asked for.',
     },
-    async (query, locations) => optimalPoints(await emissionsData(query, locations)),
+    async (query, locations) => optimalPoints(await emissionsData(ctx, limits, query, locations)),
   );
+
+  const forecastResponses = {
+    200: z.array(emissionsForecastSchema),
+    400: validationProblemSchema,
+    501: validationProblemSchema,
+  };
 
   app.get(
     '/emissions/forecasts/current',
@@ -324,14 +409,10 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
           'The forecast from the slot holding now, as rolling averages over `windowSize` minutes when given, ' +
           'with the optimal (lowest) windows.',
         querystring: forecastQuery,
-        response: {
-          200: z.array(emissionsForecastSchema),
-          400: validationProblemSchema,
-          501: validationProblemSchema,
-        },
+        response: forecastResponses,
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const q = request.query;
       const locations = requireLocations(q.location);
       const dataStartAt = timeOf(q.dataStartAt, 'dataStartAt');
@@ -342,84 +423,52 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
         if (!Number.isInteger(windowMin) || windowMin < 0)
           throw bindingError({ windowSize: [`The value '${q.windowSize}' is not valid for windowSize.`] });
       }
-      const zones = locations.map(zoneOf);
-      const nowMs = ctx.nowMs();
+      const requestedMs = ctx.nowMs();
       const forecasts = [];
-      for (const [i, zone] of zones.entries()) {
-        const answer = await ctx.registry.getSignal({
-          zone,
-          metric: carbonMetricOf(ctx, zone),
-          fromMs: floorToStep(nowMs, 60),
-          toMs: floorToStep(nowMs, 60) + forecastHours * HOUR_MS,
-          nowMs,
-        });
-        const series = answer.series;
-        const stepMin = series?.resolutionMin ?? 60;
-        const startMs = floorToStep(nowMs, stepMin);
-        const grid = series
-          ? resample(series, stepMin, { startMs, endMs: floorToStep(nowMs, 60) + forecastHours * HOUR_MS })
-          : undefined;
-        const points: EmissionsPoint[] = [];
-        grid?.values.forEach((v, j) => {
-          if (Number.isFinite(v))
-            points.push({
-              location: zone.code,
-              startMs: startMs + j * stepMin * MINUTE_MS,
-              durationMs: stepMin * MINUTE_MS,
-              rating: v,
-            });
-        });
-        if (points.length === 0) {
-          reply.code(501);
-          return {
-            type: ASPNET_501,
-            title: 'NotImplementedException',
-            status: 501,
-            detail: `no forecast is available for ${locations[i]}`,
-          };
-        }
-        const minMs = points[0].startMs;
-        const maxMs = points[points.length - 1].startMs + points[points.length - 1].durationMs;
-        const start = dataStartAt ?? minMs;
-        const end = dataEndAt ?? maxMs;
-        const errors: Record<string, string[]> = {};
-        const range = `'${dotnetTime(minMs)}' through '${dotnetTime(maxMs)}'`;
-        if (start >= end) addError(errors, 'dataStartAt', 'dataStartAt must be earlier than dataEndAt');
-        if (start < minMs || start > maxMs)
-          addError(
-            errors,
-            'dataStartAt',
-            `dataStartAt must be within time range of the forecasted data, ${range}`,
-          );
-        if (end < minMs || end > maxMs)
-          addError(
-            errors,
-            'dataEndAt',
-            `dataEndAt must be within time range of the forecasted data, ${range}`,
-          );
-        if (Object.keys(errors).length) throw argumentError('Invalid EmissionsForecast', errors);
-        const scoped = pointsIn(points, start, end);
-        const rolled = rollingAverage(scoped, (windowMin ?? 0) * MINUTE_MS, start, end);
-        const dto = (p: EmissionsPoint) => ({
-          location: p.location,
-          timestamp: dotnetTime(p.startMs),
-          duration: Math.round(p.durationMs / MINUTE_MS),
-          value: p.rating,
-        });
-        forecasts.push({
-          generatedAt: dotnetTime(series?.issuedAt ?? nowMs),
-          requestedAt: dotnetTime(nowMs),
-          location: locations[i],
-          dataStartAt: dotnetTime(dataStartAt ?? rolled[0]?.startMs ?? start),
-          dataEndAt: dotnetTime(dataEndAt ?? rolled[rolled.length - 1]?.startMs ?? end),
-          windowSize: windowMin ?? stepMin,
-          optimalDataPoints: optimalPoints(rolled).map(dto),
-          forecastData: rolled.map(dto),
-        });
+      for (const location of locations)
+        forecasts.push(
+          await forecastOf(ctx, limits, { location, requestedMs, dataStartAt, dataEndAt, windowMin }),
+        );
+      return forecasts;
+    },
+  );
+
+  app.post(
+    '/emissions/forecasts/batch',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['carbon-aware-sdk'],
+        summary: 'Carbon Aware SDK: forecasts as they were at given times',
+        description:
+          'One EmissionsForecastDTO per item: the forecast as gridshift knew it at `requestedAt` (the source ' +
+          'asked as of that time), rolled over `windowSize` within dataStartAt..dataEndAt.',
+        body: forecastBatchBody,
+        response: forecastResponses,
+      },
+    },
+    async (request) => {
+      const items = request.body;
+      const times = batchTimes(items, ['requestedAt', 'dataStartAt', 'dataEndAt'] as const);
+      const forecasts = [];
+      for (const [i, item] of items.entries()) {
+        requireSet(item, ['location', 'requestedAt']);
+        const t = times[i];
+        forecasts.push(
+          await forecastOf(ctx, limits, {
+            location: (item.location as string).trim(),
+            requestedMs: t.requestedAt as number,
+            dataStartAt: t.dataStartAt,
+            dataEndAt: t.dataEndAt,
+            windowMin: item.windowSize ?? undefined,
+          }),
+        );
       }
       return forecasts;
     },
   );
+
+  const averageResponses = { 400: validationProblemSchema };
 
   app.get(
     '/emissions/average-carbon-intensity',
@@ -429,7 +478,7 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
         tags: ['carbon-aware-sdk'],
         summary: 'Carbon Aware SDK: time-weighted average carbon intensity over a period',
         querystring: averageQuery,
-        response: { 200: carbonIntensitySchema, 400: validationProblemSchema },
+        response: { 200: carbonIntensitySchema, ...averageResponses },
       },
     },
     async (request) => {
@@ -439,24 +488,41 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
       if (!q.startTime?.trim()) missing.startTime = ['The startTime field is required.'];
       if (!q.endTime?.trim()) missing.endTime = ['The endTime field is required.'];
       if (Object.keys(missing).length) throw bindingError(missing);
-      const location = (q.location as string).trim();
       const startMs = timeOf(q.startTime, 'startTime') as number;
       const endMs = timeOf(q.endTime, 'endTime') as number;
-      if (!(startMs < endMs))
-        throw argumentError('Invalid parameters', { startTime: ['startTime must be before endTime'] });
-      if (endMs - startMs > maxRangeMs)
-        throw argumentError('Invalid parameters', {
-          endTime: [`the period may span at most ${maxRangeMs / (24 * HOUR_MS)} days`],
-        });
-      const zone = zoneOf(location);
-      const points = pointsIn(await emissionsOf(zone, startMs, endMs), startMs, endMs);
-      let carbonIntensity: number;
-      try {
-        carbonIntensity = averageOverPeriod(points, startMs, endMs);
-      } catch (err) {
-        throw argumentError((err as Error).message);
+      return averageOf(ctx, limits, (q.location as string).trim(), startMs, endMs);
+    },
+  );
+
+  app.post(
+    '/emissions/average-carbon-intensity/batch',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['carbon-aware-sdk'],
+        summary: 'Carbon Aware SDK: time-weighted average carbon intensity of several periods',
+        body: averageBatchBody,
+        response: { 200: z.array(carbonIntensitySchema), ...averageResponses },
+      },
+    },
+    async (request) => {
+      const items = request.body;
+      const times = batchTimes(items, ['startTime', 'endTime'] as const);
+      const out = [];
+      for (const [i, item] of items.entries()) {
+        requireSet(item, ['location', 'startTime', 'endTime']);
+        const t = times[i];
+        out.push(
+          await averageOf(
+            ctx,
+            limits,
+            (item.location as string).trim(),
+            t.startTime as number,
+            t.endTime as number,
+          ),
+        );
       }
-      return { location, startTime: dotnetTime(startMs), endTime: dotnetTime(endMs), carbonIntensity };
+      return out;
     },
   );
 
@@ -468,7 +534,7 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
         tags: ['carbon-aware-sdk'],
         summary: 'Carbon Aware SDK: the locations this server answers for',
         description:
-          'Zone codes and cloud regions. gridshift has no coordinates: Latitude and Longitude are null.',
+          'Zone codes and cloud regions. gridshift has no coordinates: latitude and longitude are null.',
         response: { 200: z.record(z.string(), locationSchema) },
       },
     },
@@ -478,11 +544,25 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
         let key = name;
         // the SDK's rule for a name met twice: append _1, _2 ...
         for (let n = 1; key in out; n++) key = `${name}_${n}`;
-        out[key] = { Latitude: null, Longitude: null, Name: name };
+        out[key] = { latitude: null, longitude: null, name };
       };
       for (const zone of listZones()) add(zone.code);
       for (const region of CLOUD_REGIONS) add(region.region);
       return out;
     },
+  );
+
+  app.get(
+    '/health',
+    {
+      config: { scope: 'public' },
+      schema: {
+        tags: ['carbon-aware-sdk'],
+        summary: 'Carbon Aware SDK: health check',
+        description: 'ASP.NET health check: `Healthy` while the process serves requests.',
+        response: { 200: z.string() },
+      },
+    },
+    async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Healthy'),
   );
 };
