@@ -9,7 +9,7 @@ export interface ApiContext {
   registry: SignalRegistry;
   store: Db;
   config: GridshiftConfig;
-  /** the server's clock (tests pin it) */
+  /** the server's clock: the scheduler's when there is one (tests pin it) */
   nowMs(): number;
   /** the scheduler, or a 503 problem when this server runs without one */
   scheduler(): SchedulerService;
@@ -24,11 +24,15 @@ export function createContext(options: {
   now?: () => number;
 }): ApiContext {
   const { scheduler } = options;
+  if (scheduler && options.now)
+    throw new Error(
+      'a server with a scheduler reads its clock: give `now` to the scheduler, not to the server',
+    );
   return {
     registry: options.registry,
     store: options.store,
     config: options.config ?? options.registry.config,
-    nowMs: options.now ?? Date.now,
+    nowMs: scheduler ? () => scheduler.nowMs() : (options.now ?? Date.now),
     hasScheduler: scheduler !== undefined,
     scheduler() {
       if (!scheduler)

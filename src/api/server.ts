@@ -1,9 +1,6 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
-import { stringify as stringifyYaml } from 'yaml';
 import type { GridshiftConfig } from '../core/config.ts';
 import type { SchedulerService } from '../runner/service.ts';
 import type { SignalRegistry } from '../signals/registry.ts';
@@ -14,7 +11,6 @@ import { type LoggerSettings, loggerOptions } from './logger.ts';
 import { documentOfTag, transform, transformObject } from './openapi.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
-import { metricsPlugin } from './plugins/metrics.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { type CarbonAwareOptions, carbonAwareRoutes } from './routes/carbon-aware.ts';
 import { decideRoutes } from './routes/decide.ts';
@@ -46,11 +42,20 @@ export interface ServerDeps {
     /** reuse a successful token check for this long, ms (0: ask the store on every request); default 5 s */
     tokenCacheMs?: number;
   };
+  /**
+   * an API answering this process's own calls through `inject`, never listening (the CLI's direct mode): a
+   * request without a token is the process's operator's (admin), and there is no OpenAPI document, no
+   * docs and no /metrics, since nothing browses or scrapes it
+   */
+  inProcess?: boolean;
   /** pino settings, or false for no logs; default info to stdout */
   logger?: LoggerSettings | false;
   /** largest request body, bytes; default 1 MiB */
   bodyLimit?: number;
-  /** the clock; default Date.now */
+  /**
+   * the clock of a server without a scheduler (tests pin it); default Date.now. A server with a scheduler
+   * reads the scheduler's clock, so that the API and the scheduler agree on what "now" is.
+   */
   now?: () => number;
   /** readiness: whether this process's dispatch queue runs (asked when the scheduler has the worker role) */
   readiness?: ReadinessOptions;
@@ -93,17 +98,52 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, {
     store: deps.store,
     openRead: deps.auth?.openRead ?? false,
+    localOperator: deps.inProcess === true,
     metrics: deps.auth?.metrics ?? 'public',
     tokenCacheMs: deps.auth?.tokenCacheMs,
     nowMs: ctx.nowMs,
   });
 
+  if (!deps.inProcess) await registerDocuments(app, deps.version);
+  await app.register(healthRoutes, { ctx, readiness: deps.readiness ?? {} });
+  if (!deps.inProcess) {
+    const { metricsPlugin } = await import('./plugins/metrics.ts');
+    await app.register(metricsPlugin, {
+      scheduler: deps.scheduler,
+      registry: deps.registry,
+      nowMs: ctx.nowMs,
+      metricsRegistry: deps.metrics?.registry,
+      accountingRetryMs: deps.metrics?.accountingRetryMs,
+    });
+  }
+  await app.register(zoneRoutes, { ctx });
+  await app.register(signalRoutes, { ctx });
+  await app.register(decideRoutes, { ctx });
+  await app.register(loadRoutes, { ctx });
+  await app.register(recurringRoutes, { ctx });
+  await app.register(reportRoutes, { ctx });
+  await app.register(auditRoutes, { ctx });
+  await app.register(schedulerRoutes, { ctx });
+  await app.register(eventRoutes, { ctx, options: deps.events ?? {} });
+  await app.register(tokenRoutes, { ctx });
+  await app.register(carbonAwareRoutes, { ctx, options: deps.carbonAware ?? {} });
+  return app;
+}
+
+/** /openapi.json, /docs, and the Carbon Aware SDK's own copies of its part of the document. */
+async function registerDocuments(app: FastifyInstance, version: string | undefined): Promise<void> {
+  // loaded here: an in-process API has no documents, and these modules take a while to load
+  const [{ default: swagger }, { default: swaggerUi }, { stringify: stringifyYaml }] = await Promise.all([
+    import('@fastify/swagger'),
+    import('@fastify/swagger-ui'),
+    import('yaml'),
+  ]);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'gridshift',
-        version: deps.version ?? '0.1.0',
+        version: version ?? '0.1.0',
         description:
           'Run flexible electrical loads when the grid is cleanest and cheapest, and prove what it saved. ' +
           'Authenticate with "Authorization: Bearer <token>" (`gridshift token create`); scopes read, write, admin.',
@@ -150,25 +190,4 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     { config: { scope: 'public' }, schema: { hide: true } },
     async (_request, reply) => reply.type('application/json; charset=utf-8').send(sdkDocument()),
   );
-
-  await app.register(healthRoutes, { ctx, readiness: deps.readiness ?? {} });
-  await app.register(metricsPlugin, {
-    scheduler: deps.scheduler,
-    registry: deps.registry,
-    nowMs: ctx.nowMs,
-    metricsRegistry: deps.metrics?.registry,
-    accountingRetryMs: deps.metrics?.accountingRetryMs,
-  });
-  await app.register(zoneRoutes, { ctx });
-  await app.register(signalRoutes, { ctx });
-  await app.register(decideRoutes, { ctx });
-  await app.register(loadRoutes, { ctx });
-  await app.register(recurringRoutes, { ctx });
-  await app.register(reportRoutes, { ctx });
-  await app.register(auditRoutes, { ctx });
-  await app.register(schedulerRoutes, { ctx });
-  await app.register(eventRoutes, { ctx, options: deps.events ?? {} });
-  await app.register(tokenRoutes, { ctx });
-  await app.register(carbonAwareRoutes, { ctx, options: deps.carbonAware ?? {} });
-  return app;
 }

@@ -1,6 +1,7 @@
 /**
- * How a CLI command reaches the scheduler: through a server's API (the typed client), or directly on the
- * store. Both answer in the API's shapes, so commands print the same either way. Which one:
+ * How a CLI command reaches the scheduler: through a server's API, or directly on the store through the
+ * same API built in this process (direct-access.ts). Either way the command calls the typed client and the
+ * API's routes answer, so it prints the same. Which one:
  *
  * 1. `--server URL` or GRIDSHIFT_SERVER: that server, with the token in GRIDSHIFT_TOKEN;
  * 2. DATABASE_URL: PostgreSQL directly (any number of processes share it);
@@ -10,33 +11,14 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  accountingView,
-  decisionView,
-  loadEventView,
-  loadView,
-  replanView,
-  reportView,
-  schedulerView,
-  tokenView,
-} from '../api/views.ts';
-import type { GridshiftClient, LoadState } from '../client/index.ts';
+import type { GridshiftClient } from '../client/index.ts';
 import { createClient, GridshiftApiError, GridshiftConnectionError } from '../client/index.ts';
 import { InputError } from '../core/errors.ts';
-import { assertTimeZone } from '../core/human-time.ts';
-import { parseIsoMs } from '../core/time.ts';
-import { planToJson } from '../planner/explain.ts';
 import { ConflictError, NotFoundError } from '../runner/errors.ts';
-import type { Queue } from '../runner/queue.ts';
-import type { Scheduler } from '../runner/scheduler.ts';
-import type { ReportQuery } from '../runner/service.ts';
-import { readDecisions, verifyAuditChain } from '../store/audit.ts';
 import type { Store } from '../store/db.ts';
-import type { LoadFilter } from '../store/loads.ts';
-import { createToken, listTokens, revokeToken } from '../store/tokens.ts';
 import type { Cli, GlobalOptions } from './context.ts';
+import { directAccess } from './direct-access.ts';
 import { liveServer } from './server-file.ts';
-import { registryFor } from './signal-access.ts';
 
 /** The part of the API the CLI's service commands use. */
 export type ServiceApi = Pick<GridshiftClient, 'loads' | 'scheduler' | 'reports' | 'audit' | 'tokens'>;
@@ -120,7 +102,7 @@ export async function openAccess(
         ? err
         : new Error(`cannot open ${where} (DATABASE_URL): ${err.message}`, { cause: err });
     });
-    return storeAccess(cli, globals, store, where);
+    return directAccess(cli, globals, store, where);
   }
   const dataDir = await dataDirOf(cli, options.dataDir);
   const running = liveServer(dataDir);
@@ -142,7 +124,7 @@ export async function openAccess(
         'to finish, or point this command at a server with --server URL',
     );
   }
-  return storeAccess(cli, globals, store, `the embedded store in ${dataDir}`);
+  return directAccess(cli, globals, store, `the embedded store in ${dataDir}`);
 }
 
 function remoteAccess(
@@ -166,174 +148,6 @@ function remoteAccess(
     audit: client.audit,
     tokens: client.tokens,
     async close() {},
-  };
-}
-
-/**
- * The API over a store opened by this process. The dispatch queue and the scheduler are opened on first
- * use: tokens and the audit log need only the store.
- */
-function storeAccess(cli: Cli, globals: GlobalOptions, store: Store, where: string): SchedulerAccess {
-  let opened: Promise<{ scheduler: Scheduler; queue: Queue }> | undefined;
-  const nowMs = () => cli.nowMs(globals);
-  const scheduler = async () => {
-    opened ??= (async () => {
-      const quiet = (err: Error) => {
-        if (globals.verbose) cli.io.stderr.write(`gridshift queue: ${err.message}\n`);
-      };
-      // the configuration first: a bad one must not leave a queue running
-      const config = cli.config(globals);
-      const registry = registryFor(cli, globals);
-      const [{ openQueue }, { createScheduler }] = await Promise.all([
-        import('../runner/queue.ts'),
-        import('../runner/scheduler.ts'),
-      ]);
-      const queue = await openQueue(store, { onError: quiet });
-      try {
-        const s = createScheduler({
-          store,
-          queue,
-          config,
-          registry,
-          roles: [],
-          now: () => cli.io.now(),
-          log: (level, message, data) => {
-            if (level !== 'info' && (globals.verbose || level === 'error'))
-              cli.io.stderr.write(
-                `gridshift ${level}: ${message}${data ? ` ${JSON.stringify(data)}` : ''}\n`,
-              );
-          },
-        });
-        return { scheduler: s, queue };
-      } catch (err) {
-        await queue.stop({ graceful: false, timeoutMs: 1000 }).catch(() => {});
-        throw err;
-      }
-    })();
-    return (await opened).scheduler;
-  };
-  const found = async (id: string) => {
-    const detail = await (await scheduler()).get(id);
-    if (!detail) throw new NotFoundError('load', id);
-    return detail;
-  };
-  const filterOf = (query: Parameters<ServiceApi['loads']['list']>[0] = {}): LoadFilter => {
-    const filter: LoadFilter = { limit: query.limit ?? 100 };
-    const states = [query.state ?? []].flat().flatMap((s) => s.split(','));
-    if (states.length) filter.state = states as LoadState[];
-    if (query.tag) filter.tag = query.tag;
-    if (query.zone) filter.zone = query.zone;
-    if (query.createdFrom) filter.createdFromMs = parseIsoMs(query.createdFrom, 'createdFrom');
-    if (query.createdBefore) filter.createdBeforeMs = parseIsoMs(query.createdBefore, 'createdBefore');
-    if (query.cursor) filter.cursor = query.cursor;
-    return filter;
-  };
-  const list = async (query?: Parameters<ServiceApi['loads']['list']>[0]) => {
-    const page = await (await scheduler()).list(filterOf(query));
-    return { loads: page.loads.map(loadView), nextCursor: page.nextCursor };
-  };
-
-  return {
-    kind: store.kind,
-    where,
-    loads: {
-      async create(input) {
-        const r = await (await scheduler()).submit(input, { nowMs: nowMs() });
-        return {
-          load: loadView(r.load),
-          plan: planToJson(r.plan),
-          created: r.created,
-          ...(r.templateId !== undefined ? { templateId: r.templateId } : {}),
-        };
-      },
-      async preview(input) {
-        return { plan: planToJson(await (await scheduler()).preview(input, { nowMs: nowMs() })) };
-      },
-      list,
-      async *listAll(query = {}) {
-        let cursor: string | undefined;
-        do {
-          const page = await list({ ...query, cursor });
-          yield* page.loads;
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor);
-      },
-      async get(id) {
-        const d = await found(id);
-        return {
-          load: loadView(d.load),
-          events: d.events.map(loadEventView),
-          accounting: accountingView(d.accounting),
-        };
-      },
-      async cancel(id, body) {
-        return { load: loadView(await (await scheduler()).cancel(id, body?.reason)) };
-      },
-      async runNow(id) {
-        return { load: loadView(await (await scheduler()).runNow(id)) };
-      },
-      async retry(id) {
-        return { load: loadView(await (await scheduler()).retry(id)) };
-      },
-      async purge(request) {
-        const cutoff =
-          request.before !== undefined
-            ? parseIsoMs(request.before, 'before')
-            : nowMs() - (request.olderThanDays ?? Number.NaN) * 86_400_000;
-        if (!Number.isFinite(cutoff)) throw new InputError('purge: give before or olderThanDays');
-        return { purged: await (await scheduler()).purge(cutoff) };
-      },
-    },
-    scheduler: {
-      status: async () => schedulerView(await (await scheduler()).status()),
-      pause: async (body) => schedulerView(await (await scheduler()).pause(body?.reason)),
-      resume: async () => schedulerView(await (await scheduler()).resume()),
-      replan: async () => replanView(await (await scheduler()).replan({ nowMs: nowMs() })),
-    },
-    reports: {
-      async get(query = {}) {
-        const q: ReportQuery = { groupBy: query.groupBy ?? 'none' };
-        if (query.from) q.fromMs = parseIsoMs(query.from, 'from');
-        if (query.to) q.toMs = parseIsoMs(query.to, 'to');
-        if (query.zone) q.zone = query.zone;
-        if (query.tag) q.tag = query.tag;
-        if (query.tz) q.timeZone = assertTimeZone(query.tz, 'tz');
-        return reportView(await (await scheduler()).report(q));
-      },
-    },
-    audit: {
-      async list(query = {}) {
-        const limit = query.limit ?? 100;
-        const rows = await (await scheduler()).decisions({ ...query, limit: limit + 1 });
-        const page = rows.slice(0, limit);
-        return {
-          decisions: page.map(decisionView),
-          nextAfterSeq: rows.length > limit ? page[page.length - 1].seq : null,
-        };
-      },
-      async *export(query = {}) {
-        for await (const d of readDecisions(store, query)) yield decisionView(d);
-      },
-      verify: () => verifyAuditChain(store),
-    },
-    tokens: {
-      list: async () => ({ tokens: (await listTokens(store)).map(tokenView) }),
-      async create(token) {
-        const created = await createToken(store, { ...token, nowMs: nowMs() });
-        return { token: tokenView(created.token), secret: created.secret };
-      },
-      async revoke(id) {
-        if (!(await revokeToken(store, id, { nowMs: nowMs() }))) throw new NotFoundError('live token', id);
-      },
-    },
-    async close() {
-      if (opened) {
-        const { scheduler: s, queue } = await opened.catch(() => ({ scheduler: null, queue: null }));
-        await s?.close().catch(() => {});
-        await queue?.stop({ graceful: false, timeoutMs: 1000 }).catch(() => {});
-      }
-      await store.close();
-    },
   };
 }
 

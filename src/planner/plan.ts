@@ -3,17 +3,8 @@ import type { LoadSpec, ZoneSignals } from '../core/load.ts';
 import { needsPrice, type Objective, objectiveName } from '../core/objective.ts';
 import { DAY_MS, MINUTE_MS } from '../core/time.ts';
 import { slotScores } from './objectives.ts';
-import {
-  bestContiguous,
-  bestContiguousUnderCap,
-  bestInterruptible,
-  bestInterruptibleUnderCap,
-  type Prefix,
-  prefixSums,
-  rangeSum,
-  sumAt,
-  windowSum,
-} from './windows.ts';
+import { searchZones as searchAcrossZones, tolerance, type ZoneChoice } from './search.ts';
+import { type Prefix, prefixSums, rangeSum, sumAt, windowSum } from './windows.ts';
 
 /** A period of running, [startMs, endMs). */
 export interface Run {
@@ -483,31 +474,18 @@ function searchZones(
   usable: ZoneState[],
   scores: Map<ZoneState, ScoreSet>,
 ): { best: Candidate | null; zoneBest: Candidate[] } {
-  const { k, pieces, capSum } = ctx;
-  let best: Candidate | null = null;
-  const zoneBest: Candidate[] = [];
-  for (const z of usable) {
-    const { from, to } = ctx.range(z);
+  const zones = usable.map((z) => {
     const s = scores.get(z)!;
-    let c: Candidate | null = null;
-    if (pieces) {
-      const found =
-        capSum !== undefined
-          ? bestInterruptibleUnderCap(s.scores, z.carbon, from, to, k, capSum, pieces)
-          : bestInterruptible(s.scores, from, to, k, pieces);
-      if (found) c = { zone: z, start: found.slots[0], slots: found.slots, total: found.total };
-    } else {
-      const found =
-        capSum !== undefined
-          ? bestContiguousUnderCap(s.prefix, carbonPrefix(z), from, to, k, capSum)
-          : bestContiguous(s.prefix, from, to, k);
-      if (found) c = { zone: z, start: found.start, total: found.total };
-    }
-    if (!c) continue;
-    zoneBest.push(c);
-    if (!best || c.total < best.total - tolerance(best.total)) best = c;
-  }
-  return { best, zoneBest };
+    return { scores: s.scores, prefix: s.prefix, carbon: z.carbon, carbonPrefix: () => carbonPrefix(z) };
+  });
+  const candidate = (c: ZoneChoice): Candidate => ({ ...c, zone: usable[c.zone] });
+  const zoneBest: Candidate[] = [];
+  const best = searchAcrossZones(
+    zones,
+    { k: ctx.k, range: (i) => ctx.range(usable[i]), pieces: ctx.pieces, capSum: ctx.capSum },
+    (c) => zoneBest.push(candidate(c)),
+  );
+  return { best: best && candidate(best), zoneBest };
 }
 
 /**
@@ -539,10 +517,6 @@ function runNowIfAsGood(
   }
   const reason = best.zone === home && isWindow(best, baseStart, k) ? 'already-best' : 'best-window';
   return { best, reason };
-}
-
-function tolerance(x: number): number {
-  return 1e-10 * Math.max(1, Math.abs(x));
 }
 
 function ceilIndex(z: ZoneState, ms: number, stepMs: number): number {

@@ -6,6 +6,7 @@
  * A slot whose score is NaN is unknown (beyond the forecast horizon, or no data there): a policy only picks
  * windows it fully knows. When nothing fits it runs at the first allowed slot in the home zone.
  */
+import { searchZones } from './search.ts';
 import { bestContiguous, lowestSlots, type Prefix, windowSum } from './windows.ts';
 
 export const POLICY_NAMES = ['run-now', 'threshold', 'rolling-min', 'cheapest-slots', 'optimal'] as const;
@@ -112,7 +113,7 @@ export function cheapestSlotsPolicy(d: Decision): PolicyChoice {
 }
 
 /**
- * gridshift's planner: the exact optimum over the forecast it is given (best contiguous window, or best `k`
+ * gridshift's planner, through its own search (search.ts): the exact optimum over the forecast it is given (best contiguous window, or best `k`
  * slots for interruptible loads) across candidate zones. What it is given differs from what the other
  * policies see in two ways (see `fillsUnknown` and `denoisesForecast`): slots the forecast does not reach
  * carry the built-in forecaster's estimate, which is what lets it wait for a better day; and a forecast with
@@ -121,8 +122,16 @@ export function cheapestSlotsPolicy(d: Decision): PolicyChoice {
  * the view is the forecast itself and the choice is the true optimum.
  */
 export function optimal(d: Decision): PolicyChoice {
-  return cheapestSlotsPolicy(d);
+  const c = searchZones(d.zones, {
+    k: d.k,
+    range: () => d,
+    pieces: d.interruptible ? ANY_PIECES : undefined,
+  });
+  return c ? { zone: c.zone, start: c.start, slots: c.slots, total: c.total, fallback: false } : fallback(d);
 }
+
+/** An interruptible load without piece rules, as the simulator's workloads have them. */
+const ANY_PIECES = {};
 
 /** Whether the policy wants unknown slots filled with the built-in forecaster's estimate. */
 export function fillsUnknown(policy: PolicyName): boolean {

@@ -116,6 +116,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     context: ctx,
+    nowMs: () => ctx.now(),
     submit: (input, opts) => submitLoad(ctx, input, opts),
     preview: (input, opts) => previewLoad(ctx, input, opts),
     async get(id) {

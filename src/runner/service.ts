@@ -11,6 +11,8 @@ import type { SchedulerStatus } from '../store/scheduler.ts';
  * it over a store, a signal registry and the dispatch queue.
  */
 export interface SchedulerService {
+  /** the scheduler's clock: what "now" is for planning, events and the API in front of it */
+  nowMs(): number;
   /** plans and stores a load (idempotent on `idempotencyKey`), logs the decision, queues its first attempt */
   submit(input: LoadInput, options?: { nowMs?: number }): Promise<SubmitResult>;
   /** the plan a submit would make, without storing or queueing anything */

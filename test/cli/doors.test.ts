@@ -45,7 +45,7 @@ beforeAll(async () => {
   const registry = createRegistry({ config });
   queue = await testQueue(store);
   scheduler = testScheduler(store, queue, registry, { now: () => clock, config });
-  app = await buildServer({ scheduler, registry, store, logger: false, now: () => clock });
+  app = await buildServer({ scheduler, registry, store, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   work = mkdtempSync(join(tmpdir(), 'gridshift-doors-'));

@@ -18,10 +18,11 @@ import { unencapsulated } from './unencapsulated.ts';
 
 export type RouteScope = 'public' | TokenScope;
 
-/** Who made the request: a token, or nobody (open read access). */
+/** Who made the request: a token, nobody (open read access), or this process's own operator. */
 export type Principal =
   | { kind: 'token'; tokenId: string; name: string; scopes: TokenScope[] }
-  | { kind: 'anonymous'; scopes: TokenScope[] };
+  | { kind: 'anonymous'; scopes: TokenScope[] }
+  | { kind: 'local'; scopes: TokenScope[] };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,6 +44,11 @@ export interface AuthOptions {
   store: Db;
   /** allow `read` routes without a token (never writes); default false */
   openRead?: boolean;
+  /**
+   * a request without a token comes from whoever runs this process, with admin rights: for an API that
+   * never listens on a socket and answers the process's own calls only (the CLI's direct mode)
+   */
+  localOperator?: boolean;
   /** who may scrape /metrics: `public` (default) or holders of a `read` token */
   metrics?: 'public' | 'read';
   /** how long a successful token lookup is reused, ms; default DEFAULT_TOKEN_CACHE_MS */
@@ -133,6 +139,7 @@ export const authPlugin = unencapsulated(async (app: FastifyInstance, options: A
   async function principalOf(request: FastifyRequest, needed: TokenScope): Promise<Principal> {
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
+      if (options.localOperator) return { kind: 'local', scopes: ['admin'] };
       if (needed === 'read' && options.openRead) return { kind: 'anonymous', scopes: ['read'] };
       throw unauthorized('this route needs an API token: send "Authorization: Bearer <token>"');
     }

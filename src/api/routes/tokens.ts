@@ -65,7 +65,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (ap
     },
     async (request, reply) => {
       if (!(await revokeToken(ctx.store, request.params.id, { nowMs: ctx.nowMs() })))
-        throw notFound(`no live token ${request.params.id}`);
+        throw notFound(`live token ${request.params.id} not found`);
       app.forgetTokenChecks();
       request.log.info({ tokenId: request.params.id }, 'API token revoked');
       return reply.code(204).send();
