@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Series } from '../core/series.ts';
-import { DAY_MS, MINUTE_MS, tzOffsetMin, zonedParts } from '../core/time.ts';
+import { MINUTE_MS } from '../core/time.ts';
 import type { SignalProvider, SignalRequest } from './provider.ts';
+import { nextPublicationMs } from './publication.ts';
 
 /**
  * Cache of provider answers keyed by (source, zone, metric, range bucket). Each source's answers stay
@@ -10,38 +11,6 @@ import type { SignalProvider, SignalRequest } from './provider.ts';
  * at their next daily publication at the latest. Identical requests in flight share one fetch. All
  * freshness decisions use the request's `nowMs`, so tests and simulations control the clock.
  */
-
-/** When a day-ahead market publishes the next day's prices (local time of the market). */
-export interface PublicationTime {
-  timeZone: string;
-  hour: number;
-  minute: number;
-}
-
-/**
- * Daily publication of day-ahead prices, a little after the usual time so that the fetch after expiry finds
- * the new day: the EU day-ahead auction (ENTSO-E, Nord Pool) publishes around 12:45-13:00 CET; Octopus
- * Agile rates appear around 16:00 UK time.
- */
-export const DAY_AHEAD_PUBLICATION: Readonly<Record<string, PublicationTime>> = {
-  entsoe: { timeZone: 'Europe/Brussels', hour: 13, minute: 15 },
-  nordpool: { timeZone: 'Europe/Brussels', hour: 13, minute: 15 },
-  octopus: { timeZone: 'Europe/London', hour: 16, minute: 15 },
-};
-
-/** The first publication instant strictly after `nowMs`. */
-export function nextPublicationMs(publication: PublicationTime, nowMs: number): number {
-  const { timeZone, hour, minute } = publication;
-  const today = zonedParts(nowMs, timeZone);
-  for (let dayOffset = 0; dayOffset <= 2; dayOffset++) {
-    const wall = Date.UTC(today.year, today.month - 1, today.day + dayOffset, hour, minute);
-    // the wall-clock time as an instant: subtract the zone's offset, re-checked across a DST change
-    let at = wall - tzOffsetMin(wall, timeZone) * MINUTE_MS;
-    at = wall - tzOffsetMin(at, timeZone) * MINUTE_MS;
-    if (at > nowMs) return at;
-  }
-  return nowMs + DAY_MS;
-}
 
 export interface SignalCacheOptions {
   /** time to live per source name, overriding the provider's own `ttlMs`; 0 turns caching off for it */
@@ -63,7 +32,7 @@ export interface CacheStats {
   shared: number;
 }
 
-/** Who a cached answer came from: `name` selects TTL and publication rules, `id` tells apart instances with different options. */
+/** Who a cached answer came from: `name` selects the configured TTL, `id` tells apart instances with different options. */
 export interface CacheSource {
   name?: string;
   id?: string;
@@ -109,10 +78,9 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
     return Number.isFinite(ttl) && ttl > 0 ? ttl : 0;
   };
 
-  const expiry = (name: string, ttl: number, nowMs: number): number => {
-    const publication = DAY_AHEAD_PUBLICATION[name];
+  const expiry = (provider: SignalProvider, ttl: number, nowMs: number): number => {
     const byTtl = nowMs + ttl;
-    return publication ? Math.min(byTtl, nextPublicationMs(publication, nowMs)) : byTtl;
+    return provider.publication ? Math.min(byTtl, nextPublicationMs(provider.publication, nowMs)) : byTtl;
   };
 
   const store = (key: string, entry: Entry, nowMs: number) => {
@@ -192,7 +160,7 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
         .then((series) => {
           store(
             key,
-            { scope, fromMs, toMs, fetchedAtMs: nowMs, expiresAtMs: expiry(name, ttl, nowMs), series },
+            { scope, fromMs, toMs, fetchedAtMs: nowMs, expiresAtMs: expiry(provider, ttl, nowMs), series },
             nowMs,
           );
           return series;

@@ -5,8 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/core/errors.ts';
 import { HOUR_MS, MINUTE_MS } from '../../src/core/time.ts';
 import { findZone } from '../../src/core/zones.ts';
-import { createSignalCache, DAY_AHEAD_PUBLICATION, nextPublicationMs } from '../../src/signals/cache.ts';
+import { createSignalCache } from '../../src/signals/cache.ts';
 import type { SignalRequest } from '../../src/signals/provider.ts';
+import {
+  AGILE_PUBLICATION,
+  EU_DAY_AHEAD_PUBLICATION,
+  nextPublicationMs,
+} from '../../src/signals/publication.ts';
 import { carbonSeries, hourly, t, testProvider } from './test-provider.ts';
 
 const DE = findZone('DE')!;
@@ -139,14 +144,14 @@ describe('signal cache', () => {
 
 describe('day-ahead publication', () => {
   it('finds the next 13:15 Brussels time in winter (UTC+1) and summer (UTC+2)', () => {
-    const pub = DAY_AHEAD_PUBLICATION.entsoe;
+    const pub = EU_DAY_AHEAD_PUBLICATION;
     expect(nextPublicationMs(pub, t('2026-01-15T08:00:00Z'))).toBe(t('2026-01-15T12:15:00Z'));
     expect(nextPublicationMs(pub, t('2026-01-15T12:15:00Z'))).toBe(t('2026-01-16T12:15:00Z'));
     expect(nextPublicationMs(pub, t('2026-07-15T23:30:00Z'))).toBe(t('2026-07-16T11:15:00Z'));
   });
 
   it('crosses the spring DST change (Europe/London, 29 March 2026)', () => {
-    const pub = DAY_AHEAD_PUBLICATION.octopus;
+    const pub = AGILE_PUBLICATION;
     // 16:15 GMT on the 28th, then 16:15 BST (15:15 UTC) on the 29th
     expect(nextPublicationMs(pub, t('2026-03-28T12:00:00Z'))).toBe(t('2026-03-28T16:15:00Z'));
     expect(nextPublicationMs(pub, t('2026-03-28T17:00:00Z'))).toBe(t('2026-03-29T15:15:00Z'));
@@ -157,9 +162,7 @@ describe('day-ahead publication', () => {
     const entsoe = testProvider(
       'entsoe',
       () => [carbonSeries('entsoe', hourly('2026-01-15T11:00:00Z', [1]))],
-      {
-        ttlMs: 6 * HOUR_MS,
-      },
+      { ttlMs: 6 * HOUR_MS, publication: EU_DAY_AHEAD_PUBLICATION },
     );
     const at = (iso: string) =>
       request({
