@@ -3,13 +3,15 @@ import { dirname } from 'node:path';
 import type { Series } from '../core/series.ts';
 import { MINUTE_MS } from '../core/time.ts';
 import type { SignalProvider, SignalRequest } from './provider.ts';
-import { nextPublicationMs } from './publication.ts';
+import { dayAheadFetchEndMs, dayAheadFreshness } from './publication.ts';
 
 /**
  * Cache of provider answers keyed by (source, zone, metric, range bucket). Each source's answers stay
- * fresh for its TTL (the provider's `ttlMs`, or a configured override), and day-ahead price sources expire
- * at their next daily publication at the latest. Identical requests in flight share one fetch. All
- * freshness decisions use the request's `nowMs`, so tests and simulations control the clock.
+ * fresh for its TTL (the provider's `ttlMs`, or a configured override). Day-ahead prices (a provider with a
+ * `publication`) stay fresh until the next daily publication instead, within the TTL, and answer later
+ * ranges too while nothing newer can exist; an answer that lacks part of what should be published by then
+ * (a late auction) is asked again soon (see publication.ts). Identical requests in flight share one fetch.
+ * All freshness decisions use the request's `nowMs`, so tests and simulations control the clock.
  */
 
 export interface SignalCacheOptions {
@@ -57,6 +59,8 @@ interface Entry {
   /** the request's nowMs when fetched: an entry is never used at an earlier time (replays go back in time) */
   fetchedAtMs: number;
   expiresAtMs: number;
+  /** day-ahead prices holding everything published: also answers ranges ending later, until it expires */
+  openEnded?: boolean;
   series: Series[];
 }
 
@@ -76,11 +80,6 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
   const ttlFor = (provider: SignalProvider, name = provider.name): number => {
     const ttl = options.ttlMs?.[name] ?? provider.ttlMs;
     return Number.isFinite(ttl) && ttl > 0 ? ttl : 0;
-  };
-
-  const expiry = (provider: SignalProvider, ttl: number, nowMs: number): number => {
-    const byTtl = nowMs + ttl;
-    return provider.publication ? Math.min(byTtl, nextPublicationMs(provider.publication, nowMs)) : byTtl;
   };
 
   const store = (key: string, entry: Entry, nowMs: number) => {
@@ -110,7 +109,7 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
         e.expiresAtMs > nowMs &&
         e.fetchedAtMs <= nowMs &&
         e.fromMs <= request.fromMs &&
-        e.toMs >= request.toMs
+        (e.toMs >= request.toMs || e.openEnded)
       )
         return e.series;
     }
@@ -146,8 +145,7 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
       }
       const scope = scopeOf(provider, request, source);
       const { nowMs } = request;
-      const fromMs = Math.floor(request.fromMs / bucketMs) * bucketMs;
-      const toMs = Math.ceil(request.toMs / bucketMs) * bucketMs;
+      const { fromMs, toMs } = rangeToFetch(provider, request, bucketMs);
       const key = entryKey({ scope, fromMs, toMs });
       const pending = inFlight.get(key);
       if (pending) {
@@ -158,9 +156,18 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
       const fetching = provider
         .fetch({ ...request, fromMs, toMs })
         .then((series) => {
+          const { expiresAtMs, openEnded } = freshness(provider, ttl, toMs, nowMs, series);
           store(
             key,
-            { scope, fromMs, toMs, fetchedAtMs: nowMs, expiresAtMs: expiry(provider, ttl, nowMs), series },
+            {
+              scope,
+              fromMs,
+              toMs,
+              fetchedAtMs: nowMs,
+              expiresAtMs,
+              ...(openEnded ? { openEnded } : {}),
+              series,
+            },
             nowMs,
           );
           return series;
@@ -170,6 +177,42 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
       return fetching;
     },
   };
+}
+
+/**
+ * The range asked of the provider: the request widened to whole buckets, and for day-ahead prices reaching
+ * past now, to the end of everything published.
+ */
+function rangeToFetch(provider: SignalProvider, request: SignalRequest, bucketMs: number) {
+  const fromMs = Math.floor(request.fromMs / bucketMs) * bucketMs;
+  const toMs = Math.ceil(request.toMs / bucketMs) * bucketMs;
+  if (!provider.publication) return { fromMs, toMs };
+  return { fromMs, toMs: dayAheadFetchEndMs(provider.publication, toMs, request.nowMs) };
+}
+
+/** Until when a new answer is fresh, and whether it answers ranges past its end. */
+function freshness(provider: SignalProvider, ttlMs: number, toMs: number, nowMs: number, series: Series[]) {
+  if (!provider.publication) return { expiresAtMs: nowMs + ttlMs, openEnded: false };
+  return dayAheadFreshness(provider.publication, {
+    fetchedAtMs: nowMs,
+    toMs,
+    dataEndMs: valuesEndMs(series),
+    ttlMs,
+  });
+}
+
+/** Where the valued points of an answer end (the end of the last point with a value); -Infinity when none has one. */
+function valuesEndMs(series: Series[]): number {
+  let end = Number.NEGATIVE_INFINITY;
+  for (const x of series) {
+    const pts = x.points;
+    for (let i = pts.length - 1; i >= 0; i--) {
+      if (!Number.isFinite(pts[i].value)) continue;
+      end = Math.max(end, i + 1 < pts.length ? pts[i + 1].start : pts[i].start + x.resolutionMin * MINUTE_MS);
+      break;
+    }
+  }
+  return end;
 }
 
 function entryKey(e: Pick<Entry, 'scope' | 'fromMs' | 'toMs'>): string {

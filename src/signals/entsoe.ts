@@ -9,7 +9,7 @@ import { expectShape, getText } from './http.ts';
 import { dayAheadSeries, type ValueInterval } from './intervals.ts';
 import { httpOptions } from './options.ts';
 import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
-import { EU_DAY_AHEAD_PUBLICATION } from './publication.ts';
+import { DAY_AHEAD_CEILING_MS, EU_DAY_AHEAD_PUBLICATION } from './publication.ts';
 
 /**
  * ENTSO-E Transparency Platform: day-ahead prices (document type A44, "12.1.D Energy Prices") for the European
@@ -17,7 +17,8 @@ import { EU_DAY_AHEAD_PUBLICATION } from './publication.ts';
  */
 
 const PROVIDER = 'entsoe';
-const TTL_MS = 30 * MINUTE_MS;
+/** day-ahead prices: kept until the next publication, at most this long */
+const TTL_MS = DAY_AHEAD_CEILING_MS;
 export const ENTSOE_BASE_URL = 'https://web-api.tp.entsoe.eu/api';
 export const ENTSOE_TOKEN_ENV = 'GRIDSHIFT_ENTSOE_TOKEN';
 /** The platform answers at most one year per request. */

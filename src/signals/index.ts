@@ -45,7 +45,17 @@ export {
   type SignalRequest,
 } from './provider.ts';
 export { PROVIDERS, type ProviderName, providerDescriptor } from './providers.ts';
-export { AGILE_PUBLICATION, EU_DAY_AHEAD_PUBLICATION, nextPublicationMs } from './publication.ts';
+export {
+  AGILE_PUBLICATION,
+  DAY_AHEAD_CEILING_MS,
+  dayAheadFetchEndMs,
+  dayAheadFreshness,
+  EU_DAY_AHEAD_PUBLICATION,
+  LATE_RETRY_MS,
+  lastPublicationMs,
+  nextPublicationMs,
+  publishedUntilMs,
+} from './publication.ts';
 export {
   CARBON_BANDS_G,
   type CleanNow,

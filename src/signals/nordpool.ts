@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { InputError, ProviderError } from '../core/errors.ts';
 import type { Metric, Series } from '../core/series.ts';
-import { DAY_MS, MINUTE_MS, toIso, zonedParts } from '../core/time.ts';
+import { DAY_MS, toIso, zonedParts } from '../core/time.ts';
 import { perMwhToPerKwh } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
 import { expectShape, request } from './http.ts';
 import { dayAheadSeries, type ValueInterval } from './intervals.ts';
 import { httpOptions } from './options.ts';
 import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
-import { EU_DAY_AHEAD_PUBLICATION } from './publication.ts';
+import { DAY_AHEAD_CEILING_MS, EU_DAY_AHEAD_PUBLICATION } from './publication.ts';
 
 /**
  * Nord Pool day-ahead prices from the public data portal API (the one behind data.nordpoolgroup.com; no key).
@@ -16,7 +16,8 @@ import { EU_DAY_AHEAD_PUBLICATION } from './publication.ts';
  */
 
 const PROVIDER = 'nordpool';
-const TTL_MS = 30 * MINUTE_MS;
+/** day-ahead prices: kept until the next publication, at most this long */
+const TTL_MS = DAY_AHEAD_CEILING_MS;
 export const NORDPOOL_BASE_URL = 'https://dataportal-api.nordpoolgroup.com';
 export type NordPoolCurrency = 'EUR' | 'SEK' | 'NOK' | 'DKK';
 const CURRENCIES: readonly NordPoolCurrency[] = ['EUR', 'SEK', 'NOK', 'DKK'];

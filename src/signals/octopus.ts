@@ -8,7 +8,7 @@ import { expectShape, getJson } from './http.ts';
 import { coverageGap, overlapping, toSteps, type ValueInterval } from './intervals.ts';
 import { httpOptions } from './options.ts';
 import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
-import { AGILE_PUBLICATION } from './publication.ts';
+import { AGILE_PUBLICATION, DAY_AHEAD_CEILING_MS } from './publication.ts';
 
 /**
  * Octopus Energy Agile: the half-hourly unit rates of Octopus's wholesale-tracking tariff in Great Britain,
@@ -16,7 +16,8 @@ import { AGILE_PUBLICATION } from './publication.ts';
  */
 
 const PROVIDER = 'octopus';
-const TTL_MS = 30 * MINUTE_MS;
+/** day-ahead prices: kept until the next publication, at most this long */
+const TTL_MS = DAY_AHEAD_CEILING_MS;
 export const OCTOPUS_BASE_URL = 'https://api.octopus.energy';
 export const OCTOPUS_AGILE_PRODUCT = 'AGILE-24-10-01';
 /** GSP group letters (the 14 former distribution regions); I and O are not used. */

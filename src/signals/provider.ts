@@ -13,11 +13,15 @@ export interface SignalRequest {
   nowMs: number;
 }
 
-/** When a day-ahead market publishes the next day's prices, in the market's local time. */
+/** When a day-ahead market publishes the next day's prices, and what they cover, in the market's local time. */
 export interface PublicationTime {
+  /** IANA time zone of the market */
   timeZone: string;
+  /** the daily publication, a little after the usual time */
   hour: number;
   minute: number;
+  /** the published values reach this hour of the next day (24 = its end) */
+  coversToHour: number;
 }
 
 /**
@@ -32,7 +36,7 @@ export interface SignalProvider {
   fetch(request: SignalRequest): Promise<Series[]>;
   /** how long an answer stays fresh in the cache */
   readonly ttlMs: number;
-  /** for day-ahead prices: when the next day's values are published (answers expire then at the latest) */
+  /** for day-ahead prices: when the next day's values are published (the cache keeps answers until then) */
   readonly publication?: PublicationTime;
 }
 
