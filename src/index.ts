@@ -14,7 +14,7 @@ export {
   trainingEnergy,
 } from './accounting/index.ts';
 export { buildServer } from './api/index.ts';
-export { ConfigError, type GridshiftConfig, loadConfig, parseConfig } from './core/config.ts';
+export { ConfigError, type GridshiftConfig } from './core/config.ts';
 export { InputError, ProviderError, type ProviderFailure } from './core/errors.ts';
 export { parseDuration, parseTime } from './core/human-time.ts';
 export type { LoadSpec, ZoneSignals } from './core/load.ts';

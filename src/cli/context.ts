@@ -3,8 +3,9 @@
  * and the global options (--json, --config, --now, --tz).
  */
 import type { Command } from 'commander';
-import { type GridshiftConfig, loadConfig } from '../core/config.ts';
+import type { GridshiftConfig } from '../core/config.ts';
 import { assertTimeZone, parseTime, systemTimeZone } from '../core/human-time.ts';
+import { loadConfig } from '../signals/config.ts';
 import { type Palette, palette, shouldUseColor } from './format.ts';
 
 export interface Output {

@@ -16,34 +16,19 @@ import { resolveZone } from './zones.ts';
  * plus `GRIDSHIFT_*` environment variables. Secrets come only from the environment.
  */
 
-/** Names a chain can use. Each maps to one provider module in src/signals. */
-export const PROVIDER_NAMES = [
-  'electricitymaps',
-  'watttime',
-  'ukgrid',
-  'octopus',
-  'entsoe',
-  'nordpool',
-  'csv',
-  'profile',
-  'simulator',
-  'annual',
-] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
-
-/** What a provider can deliver at all, so that `price: [ukgrid]` is refused when the file is read. */
-const PROVIDES: Record<ProviderName, { carbon: boolean; price: boolean }> = {
-  electricitymaps: { carbon: true, price: false },
-  watttime: { carbon: true, price: false },
-  ukgrid: { carbon: true, price: false },
-  octopus: { carbon: false, price: true },
-  entsoe: { carbon: false, price: true },
-  nordpool: { carbon: false, price: true },
-  csv: { carbon: true, price: true },
-  profile: { carbon: true, price: true },
-  simulator: { carbon: true, price: true },
-  annual: { carbon: true, price: false },
-};
+/**
+ * What the configuration needs to know about a provider. src/signals describes each provider (this and
+ * more: its factory, cache TTL ...) and passes the list in; the configuration names none of them itself.
+ */
+export interface ConfigProvider {
+  readonly name: string;
+  /** the metrics it can answer at all, so that `price: [ukgrid]` is refused when the file is read */
+  readonly provides: readonly Metric[];
+  /** the options it accepts in the file: a strict object; `baseUrl` among them makes GRIDSHIFT_<NAME>_BASE_URL work */
+  readonly options: z.ZodObject;
+  /** its secrets: option name -> the environment variable it is read from (never from the file) */
+  readonly secrets: Readonly<Record<string, string>>;
+}
 
 /** `open`: when no source answers, run loads at their baseline; `closed`: hold them (never past the deadline). */
 export type FailurePolicy = 'open' | 'closed';
@@ -53,7 +38,7 @@ export type SignalKind = 'carbon' | 'price';
 
 /** One entry of a chain: a provider and the options its factory gets (provider-level options merged in). */
 export interface SourceSpec {
-  provider: ProviderName;
+  provider: string;
   options: Record<string, unknown>;
 }
 
@@ -74,17 +59,9 @@ export interface FileSource {
   path: string;
 }
 
-/** Secrets, from the environment only. */
-export interface Credentials {
-  electricityMapsToken?: string;
-  wattTimeUsername?: string;
-  wattTimePassword?: string;
-  entsoeToken?: string;
-}
-
 export interface CacheConfig {
   /** per-provider time to live, overriding the provider's own */
-  ttlMs: Partial<Record<ProviderName, number>>;
+  ttlMs: Record<string, number>;
   /** JSON file the cache persists to, when persistence is on */
   file?: string;
 }
@@ -96,10 +73,11 @@ export interface GridshiftConfig {
   /** zones configured explicitly, by zone code, with the defaults filled in */
   zones: Record<string, ZoneConfig>;
   /** provider-level options (base URLs, product codes ...), as given */
-  providers: Partial<Record<ProviderName, Record<string, unknown>>>;
+  providers: Record<string, Record<string, unknown>>;
   cache: CacheConfig;
   files: FileSource[];
-  credentials: Credentials;
+  /** the providers' secrets that are set, by environment variable name (GRIDSHIFT_ENTSOE_TOKEN ...) */
+  secrets: Record<string, string>;
 }
 
 /** A problem in the configuration file or a GRIDSHIFT_* variable; the message names where and what. */
@@ -119,14 +97,6 @@ export class ConfigError extends InputError {
 
 export const CONFIG_FILE_NAMES = ['gridshift.config.json', 'gridshift.config.yaml', 'gridshift.config.yml'];
 
-/** The environment variable each secret is read from. */
-export const SECRET_ENV = {
-  electricityMapsToken: 'GRIDSHIFT_ELECTRICITYMAPS_TOKEN',
-  wattTimeUsername: 'GRIDSHIFT_WATTTIME_USERNAME',
-  wattTimePassword: 'GRIDSHIFT_WATTTIME_PASSWORD',
-  entsoeToken: 'GRIDSHIFT_ENTSOE_TOKEN',
-} as const satisfies Record<keyof Credentials, string>;
-
 const OFFLINE_DEFAULTS: ZoneConfig = {
   carbon: [spec('profile'), spec('annual')],
   price: [spec('profile')],
@@ -134,7 +104,7 @@ const OFFLINE_DEFAULTS: ZoneConfig = {
   failurePolicy: 'open',
 };
 
-function spec(provider: ProviderName, options: Record<string, unknown> = {}): SourceSpec {
+function spec(provider: string, options: Record<string, unknown> = {}): SourceSpec {
   return { provider, options };
 }
 
@@ -146,7 +116,7 @@ export function defaultConfig(): GridshiftConfig {
     providers: {},
     cache: { ttlMs: {} },
     files: [],
-    credentials: {},
+    secrets: {},
   };
 }
 
@@ -182,72 +152,6 @@ export function parseDurationMs(text: string): number {
 // ---------------------------------------------------------------------------------------------------
 // file schema
 
-const baseUrl = z.url({ message: 'must be an http(s) URL' });
-
-/** A timeout as milliseconds or a duration string (`10s`). */
-const timeoutMs = z.union([
-  z.number().positive(),
-  z.string().transform((text, ctx) => {
-    try {
-      return parseDurationMs(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
-]);
-const http = { baseUrl: baseUrl.optional(), timeoutMs: timeoutMs.optional() };
-const currency = z.enum(['EUR', 'GBP', 'USD', 'SEK', 'NOK', 'DKK', 'AUD', 'JPY', 'INR', 'SGD'], {
-  message: 'must be a currency code like EUR',
-});
-
-/** Options each provider accepts in the file (secrets excluded: they come from the environment). */
-const PROVIDER_OPTIONS: Record<ProviderName, z.ZodType<Record<string, unknown>>> = {
-  electricitymaps: z.strictObject({
-    ...http,
-    emissionFactorType: z.enum(['lifecycle', 'direct']).optional(),
-    temporalGranularity: z.enum(['5_minutes', '15_minutes', 'hourly']).optional(),
-    forecastHorizonHours: z.union([z.literal(6), z.literal(24), z.literal(48), z.literal(72)]).optional(),
-  }),
-  watttime: z.strictObject(http),
-  ukgrid: z.strictObject(http),
-  octopus: z.strictObject({
-    ...http,
-    product: z.string().min(1).optional(),
-    region: z
-      .string()
-      .regex(/^[A-HJ-NP]$/, 'must be an Octopus region letter A..P (no I or O)')
-      .optional(),
-    includeVat: z.boolean().optional(),
-  }),
-  entsoe: z.strictObject({ ...http, sequence: z.number().int().positive().optional() }),
-  nordpool: z.strictObject({
-    ...http,
-    currency: z.enum(['EUR', 'SEK', 'NOK', 'DKK'], { message: 'must be EUR, SEK, NOK or DKK' }).optional(),
-  }),
-  csv: z.strictObject({
-    path: z.string().min(1).optional(),
-    metric: z.enum(METRICS).optional(),
-    currency: currency.optional(),
-    portalColumn: z.enum(['lifecycle', 'direct']).optional(),
-  }),
-  profile: z.strictObject({}),
-  simulator: z.strictObject({
-    seed: z.number().int().optional(),
-    priceMinPerKwh: z.number().optional(),
-    priceMaxPerKwh: z.number().optional(),
-    pricePeriodH: z.number().positive().optional(),
-    solarIntervalH: z.number().positive().optional(),
-    carbonMin: z.number().nonnegative().optional(),
-    carbonMax: z.number().nonnegative().optional(),
-    noise: z.number().nonnegative().optional(),
-    stepMin: z.number().int().positive().optional(),
-    currency: currency.optional(),
-    phaseMs: z.number().optional(),
-  }),
-  annual: z.strictObject({}),
-};
-
 const chainEntry = z.union([z.string(), z.looseObject({ provider: z.string() })]);
 const chain = z.array(chainEntry).min(1, 'a chain needs at least one provider');
 const policy = z.enum(['open', 'closed'], { message: 'must be open or closed' });
@@ -274,19 +178,15 @@ const configSchema = z.strictObject({
       dir: z.string().min(1).optional(),
     })
     .optional(),
+  // a file is a csv source for one zone: keys other than these are the csv provider's options
   files: z
-    .array(
-      z.strictObject({
-        zone: z.string(),
-        metric: z.enum(METRICS).optional(),
-        path: z.string().min(1),
-        currency: currency.optional(),
-        portalColumn: z.enum(['lifecycle', 'direct']).optional(),
-      }),
-    )
+    .array(z.looseObject({ zone: z.string(), metric: z.enum(METRICS).optional(), path: z.string().min(1) }))
     .optional(),
 });
+type ConfigDocument = z.infer<typeof configSchema>;
 type RawChainEntry = z.infer<typeof chainEntry>;
+type RawZone = z.infer<typeof zoneSchema>;
+type Env = Record<string, string | undefined>;
 
 /** `zones.DE.carbon[0]` from a zod-style path. */
 export function formatKeyPath(path: readonly PropertyKey[]): string {
@@ -303,21 +203,23 @@ export function formatKeyPath(path: readonly PropertyKey[]): string {
 
 const SECRET_KEY = /token|password|passwd|secret|api[-_]?key|username|credential|auth/i;
 
-/** The env var that holds the secret a file key looks like, judged by the provider it sits under. */
-function secretEnvFor(provider: string | undefined, key: string): string {
+/** The env vars that hold the secret a file key looks like, judged by the provider it sits under. */
+function secretEnvFor(providers: readonly ConfigProvider[], owner: string | undefined, key: string): string {
+  const secrets = Object.entries(providers.find((p) => p.name === owner)?.secrets ?? {});
+  if (secrets.length === 0) return unique(providers.flatMap((p) => Object.values(p.secrets))).join(', ');
   const k = key.toLowerCase();
-  if (provider === 'watttime')
-    return k.includes('user') ? SECRET_ENV.wattTimeUsername : SECRET_ENV.wattTimePassword;
-  if (provider === 'entsoe') return SECRET_ENV.entsoeToken;
-  if (provider === 'electricitymaps') return SECRET_ENV.electricityMapsToken;
-  return Object.values(SECRET_ENV).join(', ');
+  const matching = secrets.filter(([option]) => {
+    const o = option.toLowerCase();
+    return o.includes(k) || k.includes(o);
+  });
+  return (matching.length > 0 ? matching : secrets).map(([, env]) => env).join(', ');
 }
 
 /** Refuses any key that looks like a secret, anywhere in the file. */
-function refuseSecrets(value: unknown, path: PropertyKey[], source: string, provider?: string): void {
+function refuseSecrets(value: unknown, path: PropertyKey[], r: Reading, provider?: string): void {
   if (Array.isArray(value)) {
     value.forEach((v, i) => {
-      refuseSecrets(v, [...path, i], source, provider);
+      refuseSecrets(v, [...path, i], r, provider);
     });
     return;
   }
@@ -331,14 +233,23 @@ function refuseSecrets(value: unknown, path: PropertyKey[], source: string, prov
         ? String(path[1])
         : provider;
   for (const [key, v] of Object.entries(obj)) {
-    if (SECRET_KEY.test(key)) {
-      throw new ConfigError(
-        `secrets are not read from the config file; remove "${key}" and set ${secretEnvFor(owner, key)} in the environment`,
-        { source, keyPath: formatKeyPath([...path, key]) },
+    if (SECRET_KEY.test(key))
+      r.fail(
+        formatKeyPath([...path, key]),
+        `secrets are not read from the config file; remove "${key}" and set ${secretEnvFor(r.providers, owner, key)} in the environment`,
       );
-    }
-    refuseSecrets(v, [...path, key], source, owner);
+    refuseSecrets(v, [...path, key], r, owner);
   }
+}
+
+/** The secrets that are set, by environment variable. */
+function readSecrets(providers: readonly ConfigProvider[], env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of providers.flatMap((p) => Object.values(p.secrets))) {
+    const v = env[name]?.trim();
+    if (v) out[name] = v;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -350,197 +261,245 @@ export interface ParseOptions {
   /** directory relative file paths are resolved against */
   baseDir?: string;
   /** environment variables (GRIDSHIFT_*); default none */
-  env?: Record<string, string | undefined>;
+  env?: Env;
+}
+
+/** What each step of reading a document needs: where it came from, the known providers, how to fail. */
+interface Reading {
+  source: string;
+  baseDir: string;
+  env: Env;
+  providers: readonly ConfigProvider[];
+  /** throws a ConfigError at a key path of the document */
+  fail(keyPath: string, message: string): never;
 }
 
 /**
- * Validates a parsed config document (the object from JSON or YAML) and applies the environment.
- * Throws ConfigError naming the source, the key path and the problem.
+ * Validates a parsed config document (the object from JSON or YAML) against the given providers and
+ * applies the environment. Throws ConfigError naming the source, the key path and the problem.
  */
-export function parseConfig(raw: unknown, options: ParseOptions = {}): GridshiftConfig {
+export function parseConfigWith(
+  raw: unknown,
+  providers: readonly ConfigProvider[],
+  options: ParseOptions = {},
+): GridshiftConfig {
   const source = options.source ?? 'config';
-  const baseDir = options.baseDir ?? process.cwd();
-  const env = options.env ?? {};
-  const doc = raw ?? {};
-  refuseSecrets(doc, [], source);
-  const parsed = configSchema.safeParse(doc);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    let path = issue.path;
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      path = [...issue.path, issue.keys[0]];
-      message = `unknown key "${issue.keys[0]}"`;
-    }
-    throw new ConfigError(message, { source, keyPath: formatKeyPath(path) || undefined });
-  }
-  const file = parsed.data;
-  const fail = (keyPath: string, message: string): never => {
-    throw new ConfigError(message, { source, keyPath });
+  const r: Reading = {
+    source,
+    baseDir: options.baseDir ?? process.cwd(),
+    env: options.env ?? {},
+    providers,
+    fail(keyPath, message) {
+      throw new ConfigError(message, { source, keyPath: keyPath || undefined });
+    },
   };
+  const doc = raw ?? {};
+  refuseSecrets(doc, [], r);
+  const file = validateDocument(doc, r);
+  const shared: GridshiftConfig['providers'] = {};
+  for (const [name, opts] of Object.entries(file.providers ?? {}))
+    shared[name] = providerOptions(r, providerNamed(r, name, `providers.${name}`), opts, `providers.${name}`);
+  const defaults = readDefaults(file.defaults ?? {}, r, shared);
+  const zones = readZones(file.zones ?? {}, defaults, r, shared);
+  const files = readFiles(file.files ?? [], zones, defaults, r);
+  placeCsvPaths(defaults, 'defaults', true, r);
+  for (const [code, z] of Object.entries(zones)) placeCsvPaths(z, `zones.${code}`, false, r);
+  const config: GridshiftConfig = {
+    defaults,
+    zones,
+    providers: shared,
+    cache: readCache(file.cache, r),
+    files,
+    secrets: readSecrets(providers, r.env),
+  };
+  applyEnvBaseUrls(config, r);
+  return config;
+}
 
-  // provider-level options
-  const providers: GridshiftConfig['providers'] = {};
-  for (const [name, opts] of Object.entries(file.providers ?? {})) {
-    const provider = providerName(name, `providers.${name}`, fail);
-    providers[provider] = providerOptions(provider, opts, `providers.${name}`, fail);
-  }
+function validateDocument(doc: unknown, r: Reading): ConfigDocument {
+  const parsed = configSchema.safeParse(doc);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue.code === 'unrecognized_keys')
+    return r.fail(formatKeyPath([...issue.path, issue.keys[0]]), `unknown key "${issue.keys[0]}"`);
+  return r.fail(formatKeyPath(issue.path), issue.message);
+}
 
-  const readChain = (entries: RawChainEntry[] | undefined, kind: SignalKind, keyPath: string) =>
-    entries?.map((e, i) => chainSpec(e, kind, `${keyPath}[${i}]`, providers, fail));
-
-  // defaults: file, then environment
-  const d = file.defaults ?? {};
+/** The defaults: the file's, else the offline ones; then the environment's. */
+function readDefaults(d: RawZone, r: Reading, shared: GridshiftConfig['providers']): ZoneConfig {
   const defaults: ZoneConfig = {
-    carbon: readChain(d.carbon, 'carbon', 'defaults.carbon') ?? cloneZone(OFFLINE_DEFAULTS).carbon,
-    price: readChain(d.price, 'price', 'defaults.price') ?? cloneZone(OFFLINE_DEFAULTS).price,
+    carbon: readChain(d.carbon, 'carbon', 'defaults.carbon', r, shared) ?? cloneZone(OFFLINE_DEFAULTS).carbon,
+    price: readChain(d.price, 'price', 'defaults.price', r, shared) ?? cloneZone(OFFLINE_DEFAULTS).price,
     metric: d.metric ?? OFFLINE_DEFAULTS.metric,
     failurePolicy: d.failurePolicy ?? OFFLINE_DEFAULTS.failurePolicy,
   };
-  applyEnvDefaults(defaults, env, providers);
+  applyEnvDefaults(defaults, r, shared);
+  return defaults;
+}
 
-  // zone keys may be codes, aliases, names or cloud regions; they are stored under the zone's code, which is what lookups use
-  const zoneCode = (text: string, keyPath: string): string => {
-    try {
-      return resolveZone(text).code;
-    } catch (err) {
-      return fail(keyPath, (err as Error).message.replace(/^zone: /, ''));
-    }
-  };
+/** Zone keys may be codes, aliases, names or cloud regions; they are stored under the zone's code, which is what lookups use. */
+function zoneCodeAt(text: string, keyPath: string, r: Reading): string {
+  try {
+    return resolveZone(text).code;
+  } catch (err) {
+    return r.fail(keyPath, (err as Error).message.replace(/^zone: /, ''));
+  }
+}
+
+function readZones(
+  raw: Record<string, RawZone>,
+  defaults: ZoneConfig,
+  r: Reading,
+  shared: GridshiftConfig['providers'],
+): Record<string, ZoneConfig> {
   const zones: Record<string, ZoneConfig> = {};
   const keyOf: Record<string, string> = {};
-  for (const [key, z] of Object.entries(file.zones ?? {})) {
+  for (const [key, z] of Object.entries(raw)) {
     const keyPath = `zones.${key}`;
-    const code = zoneCode(key, keyPath);
-    if (keyOf[code]) fail(keyPath, `the same zone as zones.${keyOf[code]} (${code})`);
+    const code = zoneCodeAt(key, keyPath, r);
+    if (keyOf[code]) r.fail(keyPath, `the same zone as zones.${keyOf[code]} (${code})`);
     keyOf[code] = key;
     zones[code] = {
-      carbon: readChain(z.carbon, 'carbon', `${keyPath}.carbon`) ?? cloneZone(defaults).carbon,
-      price: readChain(z.price, 'price', `${keyPath}.price`) ?? cloneZone(defaults).price,
+      carbon: readChain(z.carbon, 'carbon', `${keyPath}.carbon`, r, shared) ?? cloneZone(defaults).carbon,
+      price: readChain(z.price, 'price', `${keyPath}.price`, r, shared) ?? cloneZone(defaults).price,
       metric: z.metric ?? defaults.metric,
       failurePolicy: z.failurePolicy ?? defaults.failurePolicy,
     };
   }
+  return zones;
+}
 
-  // user files: each answers first in its zone's chain, or where the chain names a bare `csv`
+/** User files: each answers first in its zone's chain, or where the chain names a bare `csv`. */
+function readFiles(
+  raw: NonNullable<ConfigDocument['files']>,
+  zones: Record<string, ZoneConfig>,
+  defaults: ZoneConfig,
+  r: Reading,
+): FileSource[] {
   const files: FileSource[] = [];
-  for (const [i, f] of (file.files ?? []).entries()) {
+  for (const [i, { zone, ...rest }] of raw.entries()) {
     const keyPath = `files[${i}]`;
-    const code = zoneCode(f.zone, `${keyPath}.zone`);
-    const metric = f.metric ?? 'carbon_average';
-    const path = resolve(baseDir, expandHome(f.path));
+    const code = zoneCodeAt(zone, `${keyPath}.zone`, r);
+    const metric = rest.metric ?? 'carbon_average';
+    const path = resolve(r.baseDir, expandHome(rest.path));
     files.push({ zone: code, metric, path });
     zones[code] ??= cloneZone(defaults);
     const target = metric === 'price' ? zones[code].price : zones[code].carbon;
-    const extra = {
-      ...(f.currency ? { currency: f.currency } : {}),
-      ...(f.portalColumn ? { portalColumn: f.portalColumn } : {}),
-    };
-    const csv = spec('csv', { path, metric, ...extra });
+    const csv = spec(
+      'csv',
+      providerOptions(r, providerNamed(r, 'csv', keyPath), { ...rest, path, metric }, keyPath),
+    );
     const slot = target.findIndex((s) => s.provider === 'csv' && s.options.path === undefined);
     if (slot >= 0) target[slot] = csv;
     else target.unshift(csv);
   }
+  return files;
+}
 
-  // csv entries: paths relative to the file; a bare `csv` is a placeholder for a listed file and is
-  // dropped where the zone has none
-  const finish = (z: ZoneConfig, where: string, isDefaults: boolean) => {
-    for (const kind of ['carbon', 'price'] as const) {
-      z[kind].forEach((s, i) => {
-        if (s.provider !== 'csv' || s.options.path === undefined) return;
-        if (isDefaults)
-          fail(
-            `${where}.${kind}[${i}]`,
-            'a csv file belongs to one zone: put it under zones.<code> or files',
-          );
-        s.options.path = resolve(baseDir, expandHome(String(s.options.path)));
-        s.options.metric ??= kind === 'price' ? 'price' : z.metric;
-      });
-      const kept = z[kind].filter((s) => s.provider !== 'csv' || s.options.path !== undefined);
-      if (kept.length === 0 && !isDefaults)
-        fail(`${where}.${kind}`, 'no source left: the chain names csv but no file is listed for this zone');
-      z[kind] = kept;
-    }
-  };
-  finish(defaults, 'defaults', true);
-  for (const [code, z] of Object.entries(zones)) finish(z, `zones.${code}`, false);
+/**
+ * csv entries: paths relative to the file; a bare `csv` is a placeholder for a listed file and is dropped
+ * where the zone has none.
+ */
+function placeCsvPaths(z: ZoneConfig, where: string, isDefaults: boolean, r: Reading): void {
+  for (const kind of ['carbon', 'price'] as const) {
+    z[kind].forEach((s, i) => {
+      if (s.provider !== 'csv' || s.options.path === undefined) return;
+      if (isDefaults)
+        r.fail(
+          `${where}.${kind}[${i}]`,
+          'a csv file belongs to one zone: put it under zones.<code> or files',
+        );
+      s.options.path = resolve(r.baseDir, expandHome(String(s.options.path)));
+      s.options.metric ??= kind === 'price' ? 'price' : z.metric;
+    });
+    const kept = z[kind].filter((s) => s.provider !== 'csv' || s.options.path !== undefined);
+    if (kept.length === 0 && !isDefaults)
+      r.fail(`${where}.${kind}`, 'no source left: the chain names csv but no file is listed for this zone');
+    z[kind] = kept;
+  }
+}
 
-  // cache
+function readCache(raw: ConfigDocument['cache'], r: Reading): CacheConfig {
   const ttlMs: CacheConfig['ttlMs'] = {};
-  for (const [name, text] of Object.entries(file.cache?.ttl ?? {})) {
+  for (const [name, text] of Object.entries(raw?.ttl ?? {})) {
     const keyPath = `cache.ttl.${name}`;
-    const provider = providerName(name, keyPath, fail);
+    const provider = providerNamed(r, name, keyPath);
     try {
-      ttlMs[provider] = parseDurationMs(text);
+      ttlMs[provider.name] = parseDurationMs(text);
     } catch (err) {
-      fail(keyPath, (err as Error).message);
+      r.fail(keyPath, (err as Error).message);
     }
   }
   const cache: CacheConfig = { ttlMs };
-  const persist = envBool(env, 'GRIDSHIFT_CACHE_PERSIST') ?? file.cache?.persist ?? false;
+  const persist = envBool(r.env, 'GRIDSHIFT_CACHE_PERSIST') ?? raw?.persist ?? false;
   if (persist) {
-    const dir = env.GRIDSHIFT_CACHE_DIR
-      ? resolve(env.GRIDSHIFT_CACHE_DIR)
-      : file.cache?.dir
-        ? resolve(baseDir, expandHome(file.cache.dir))
-        : defaultCacheDir(env);
+    const dir = r.env.GRIDSHIFT_CACHE_DIR
+      ? resolve(r.env.GRIDSHIFT_CACHE_DIR)
+      : raw?.dir
+        ? resolve(r.baseDir, expandHome(raw.dir))
+        : defaultCacheDir(r.env);
     cache.file = join(dir, 'signals.json');
   }
-
-  const config: GridshiftConfig = {
-    defaults,
-    zones,
-    providers,
-    cache,
-    files,
-    credentials: readCredentials(env),
-  };
-  applyEnvBaseUrls(config, env);
-  return config;
+  return cache;
 }
 
-function providerName(name: string, keyPath: string, fail: (k: string, m: string) => never): ProviderName {
-  if ((PROVIDER_NAMES as readonly string[]).includes(name)) return name as ProviderName;
-  const near = closest(name, PROVIDER_NAMES);
-  return fail(
+function providerNamed(r: Reading, name: string, keyPath: string): ConfigProvider {
+  const found = r.providers.find((p) => p.name === name);
+  if (found) return found;
+  const names = r.providers.map((p) => p.name);
+  const near = closest(name, names);
+  return r.fail(
     keyPath,
-    `unknown provider "${name}"${near ? ` (did you mean ${near}?)` : ''}; known: ${PROVIDER_NAMES.join(', ')}`,
+    `unknown provider "${name}"${near ? ` (did you mean ${near}?)` : ''}; known: ${names.join(', ')}`,
   );
 }
 
 function providerOptions(
-  provider: ProviderName,
+  r: Reading,
+  provider: ConfigProvider,
   options: Record<string, unknown>,
   keyPath: string,
-  fail: (k: string, m: string) => never,
 ): Record<string, unknown> {
-  const parsed = PROVIDER_OPTIONS[provider].safeParse(options);
+  const parsed = provider.options.safeParse(options);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   if (issue.code === 'unrecognized_keys')
-    return fail(`${keyPath}.${issue.keys[0]}`, `unknown option "${issue.keys[0]}" for ${provider}`);
-  return fail(formatKeyPath([keyPath, ...issue.path]), issue.message);
+    return r.fail(`${keyPath}.${issue.keys[0]}`, `unknown option "${issue.keys[0]}" for ${provider.name}`);
+  return r.fail(formatKeyPath([keyPath, ...issue.path]), issue.message);
+}
+
+const providesKind = (provider: ConfigProvider, kind: SignalKind): boolean =>
+  provider.provides.some((m) => (kind === 'price') === (m === 'price'));
+
+function readChain(
+  entries: RawChainEntry[] | undefined,
+  kind: SignalKind,
+  keyPath: string,
+  r: Reading,
+  shared: GridshiftConfig['providers'],
+): SourceSpec[] | undefined {
+  return entries?.map((e, i) => chainSpec(e, kind, `${keyPath}[${i}]`, r, shared));
 }
 
 function chainSpec(
   entry: RawChainEntry,
   kind: SignalKind,
   keyPath: string,
-  providers: GridshiftConfig['providers'],
-  fail: (k: string, m: string) => never,
+  r: Reading,
+  shared: GridshiftConfig['providers'],
 ): SourceSpec {
   const { provider: rawName, ...inline } = typeof entry === 'string' ? { provider: entry } : entry;
-  const provider = providerName(rawName, typeof entry === 'string' ? keyPath : `${keyPath}.provider`, fail);
-  if (!PROVIDES[provider][kind])
-    fail(keyPath, `${provider} does not provide ${kind === 'price' ? 'prices' : 'carbon intensity'}`);
-  const options = { ...(providers[provider] ?? {}), ...providerOptions(provider, inline, keyPath, fail) };
-  return { provider, options };
+  const provider = providerNamed(r, rawName, typeof entry === 'string' ? keyPath : `${keyPath}.provider`);
+  if (!providesKind(provider, kind))
+    r.fail(keyPath, `${provider.name} does not provide ${kind === 'price' ? 'prices' : 'carbon intensity'}`);
+  const options = { ...(shared[provider.name] ?? {}), ...providerOptions(r, provider, inline, keyPath) };
+  return { provider: provider.name, options };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // environment
 
-function envList(env: Record<string, string | undefined>, name: string): string[] | undefined {
+function envList(env: Env, name: string): string[] | undefined {
   const v = env[name]?.trim();
   if (!v) return undefined;
   return v
@@ -549,7 +508,7 @@ function envList(env: Record<string, string | undefined>, name: string): string[
     .filter(Boolean);
 }
 
-function envBool(env: Record<string, string | undefined>, name: string): boolean | undefined {
+function envBool(env: Env, name: string): boolean | undefined {
   const v = env[name]?.trim().toLowerCase();
   if (!v) return undefined;
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
@@ -557,21 +516,21 @@ function envBool(env: Record<string, string | undefined>, name: string): boolean
   throw new ConfigError(`"${env[name]}" is not a yes/no value (use 1/0, true/false)`, { source: name });
 }
 
-function applyEnvDefaults(
-  defaults: ZoneConfig,
-  env: Record<string, string | undefined>,
-  providers: GridshiftConfig['providers'],
-): void {
+function applyEnvDefaults(defaults: ZoneConfig, r: Reading, shared: GridshiftConfig['providers']): void {
+  const { env } = r;
   for (const [kind, name] of [
     ['carbon', 'GRIDSHIFT_DEFAULT_CARBON'],
     ['price', 'GRIDSHIFT_DEFAULT_PRICE'],
   ] as const) {
     const list = envList(env, name);
     if (!list) continue;
-    const fail = (_k: string, m: string): never => {
-      throw new ConfigError(m, { source: name });
+    const fromEnv: Reading = {
+      ...r,
+      fail(_keyPath, message) {
+        throw new ConfigError(message, { source: name });
+      },
     };
-    defaults[kind] = list.map((p) => chainSpec(p, kind, name, providers, fail));
+    defaults[kind] = list.map((p) => chainSpec(p, kind, name, fromEnv, shared));
   }
   const policy = env.GRIDSHIFT_FAILURE_POLICY?.trim();
   if (policy) {
@@ -589,39 +548,28 @@ function applyEnvDefaults(
   }
 }
 
-const HAS_BASE_URL = new Set<ProviderName>([
-  'electricitymaps',
-  'watttime',
-  'ukgrid',
-  'octopus',
-  'entsoe',
-  'nordpool',
-]);
-
-/** Base URL overrides from the environment (GRIDSHIFT_ENTSOE_BASE_URL ...), applied over the file. */
-function applyEnvBaseUrls(config: GridshiftConfig, env: Record<string, string | undefined>): void {
-  for (const provider of PROVIDER_NAMES) {
-    const name = `GRIDSHIFT_${provider.toUpperCase()}_BASE_URL`;
-    const url = env[name]?.trim();
+/**
+ * Base URL overrides from the environment (GRIDSHIFT_ENTSOE_BASE_URL ...), applied over the file, for
+ * every provider with a `baseUrl` option; checked by that option's own schema.
+ */
+function applyEnvBaseUrls(config: GridshiftConfig, r: Reading): void {
+  for (const provider of r.providers) {
+    const name = `GRIDSHIFT_${provider.name.toUpperCase()}_BASE_URL`;
+    const url = r.env[name]?.trim();
     if (!url) continue;
-    if (!HAS_BASE_URL.has(provider))
-      throw new ConfigError(`${provider} has no base URL to override`, { source: name });
-    if (!baseUrl.safeParse(url).success)
+    const schema = provider.options.shape.baseUrl as z.ZodType | undefined;
+    if (!schema) throw new ConfigError(`${provider.name} has no base URL to override`, { source: name });
+    if (!schema.safeParse(url).success)
       throw new ConfigError(`"${url}" must be an http(s) URL`, { source: name });
-    config.providers[provider] = { ...config.providers[provider], baseUrl: url };
+    config.providers[provider.name] = { ...config.providers[provider.name], baseUrl: url };
     const zones = [config.defaults, ...Object.values(config.zones)];
     for (const z of zones)
-      for (const s of [...z.carbon, ...z.price]) if (s.provider === provider) s.options.baseUrl = url;
+      for (const s of [...z.carbon, ...z.price]) if (s.provider === provider.name) s.options.baseUrl = url;
   }
 }
 
-function readCredentials(env: Record<string, string | undefined>): Credentials {
-  const out: Credentials = {};
-  for (const [key, name] of Object.entries(SECRET_ENV) as [keyof Credentials, string][]) {
-    const v = env[name]?.trim();
-    if (v) out[key] = v;
-  }
-  return out;
+function unique<T>(list: T[]): T[] {
+  return [...new Set(list)];
 }
 
 function expandHome(p: string): string {
@@ -647,19 +595,23 @@ export interface LoadConfigOptions {
 }
 
 /**
- * Finds, reads and validates the configuration. Order: `path`, then GRIDSHIFT_CONFIG, then
- * gridshift.config.{json,yaml,yml} in `cwd`; with none, the offline defaults (still with env overrides).
+ * Finds, reads and validates the configuration against the given providers. Order: `path`, then
+ * GRIDSHIFT_CONFIG, then gridshift.config.{json,yaml,yml} in `cwd`; with none, the offline defaults (still
+ * with env overrides).
  */
-export function loadConfig(options: LoadConfigOptions = {}): GridshiftConfig {
+export function loadConfigWith(
+  providers: readonly ConfigProvider[],
+  options: LoadConfigOptions = {},
+): GridshiftConfig {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const file = findConfigFile(cwd, env, options.path);
   let config: GridshiftConfig;
   if (!file) {
-    config = parseConfig({}, { source: 'environment', baseDir: cwd, env });
+    config = parseConfigWith({}, providers, { source: 'environment', baseDir: cwd, env });
   } else {
     const doc = readConfigFile(file);
-    config = parseConfig(doc, { source: file, baseDir: dirname(file), env });
+    config = parseConfigWith(doc, providers, { source: file, baseDir: dirname(file), env });
     config.file = file;
   }
   return config;

@@ -1,10 +1,11 @@
 import { averageIntensity, electricityMaps } from '@tgwf/co2/data';
+import { z } from 'zod';
 import { ProviderError } from '../core/errors.ts';
 import type { Metric, Point, Series } from '../core/series.ts';
 import { DAY_MS, floorToStep, HOUR_MS } from '../core/time.ts';
 import { CARBON_UNIT } from '../core/units.ts';
 import { type Zone, zoneLineage } from '../core/zones.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
 
 /** ISO 3166-1 alpha-2 -> alpha-3, for the Ember table (keyed by alpha-3). */
 const ISO3: ReadonlyMap<string, string> = new Map(
@@ -81,11 +82,13 @@ function describe(f: AnnualFigure): string {
  * The last resort for carbon: a flat hourly series at the published annual mean of the zone (or its country),
  * the figure changing at each new calendar year in the range. Marked degraded with the area and year.
  */
+const ANNUAL_TTL_MS = DAY_MS;
+
 export function annualAverage(): SignalProvider {
   const name = 'annual';
   return {
     name,
-    ttlMs: DAY_MS,
+    ttlMs: ANNUAL_TTL_MS,
     supports(zone: Zone, metric: Metric): boolean {
       return metric === 'carbon_average' && annualFigure(zone, YEARS[YEARS.length - 1]) !== undefined;
     },
@@ -129,3 +132,14 @@ export function annualAverage(): SignalProvider {
     },
   };
 }
+
+export const annualDescriptor = describeProvider({
+  name: 'annual',
+  provides: ['carbon_average'],
+  forecasts: true,
+  options: z.strictObject({}),
+  secrets: {},
+  ttlMs: ANNUAL_TTL_MS,
+  anyRange: true,
+  create: () => annualAverage(),
+});

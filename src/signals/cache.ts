@@ -1,47 +1,18 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Series } from '../core/series.ts';
-import { DAY_MS, MINUTE_MS, tzOffsetMin, zonedParts } from '../core/time.ts';
+import { MINUTE_MS } from '../core/time.ts';
 import type { SignalProvider, SignalRequest } from './provider.ts';
+import { dayAheadFetchEndMs, dayAheadFreshness } from './publication.ts';
 
 /**
  * Cache of provider answers keyed by (source, zone, metric, range bucket). Each source's answers stay
- * fresh for its TTL (the provider's `ttlMs`, or a configured override), and day-ahead price sources expire
- * at their next daily publication at the latest. Identical requests in flight share one fetch. All
- * freshness decisions use the request's `nowMs`, so tests and simulations control the clock.
+ * fresh for its TTL (the provider's `ttlMs`, or a configured override). Day-ahead prices (a provider with a
+ * `publication`) stay fresh until the next daily publication instead, within the TTL, and answer later
+ * ranges too while nothing newer can exist; an answer that lacks part of what should be published by then
+ * (a late auction) is asked again soon (see publication.ts). Identical requests in flight share one fetch.
+ * All freshness decisions use the request's `nowMs`, so tests and simulations control the clock.
  */
-
-/** When a day-ahead market publishes the next day's prices (local time of the market). */
-export interface PublicationTime {
-  timeZone: string;
-  hour: number;
-  minute: number;
-}
-
-/**
- * Daily publication of day-ahead prices, a little after the usual time so that the fetch after expiry finds
- * the new day: the EU day-ahead auction (ENTSO-E, Nord Pool) publishes around 12:45-13:00 CET; Octopus
- * Agile rates appear around 16:00 UK time.
- */
-export const DAY_AHEAD_PUBLICATION: Readonly<Record<string, PublicationTime>> = {
-  entsoe: { timeZone: 'Europe/Brussels', hour: 13, minute: 15 },
-  nordpool: { timeZone: 'Europe/Brussels', hour: 13, minute: 15 },
-  octopus: { timeZone: 'Europe/London', hour: 16, minute: 15 },
-};
-
-/** The first publication instant strictly after `nowMs`. */
-export function nextPublicationMs(publication: PublicationTime, nowMs: number): number {
-  const { timeZone, hour, minute } = publication;
-  const today = zonedParts(nowMs, timeZone);
-  for (let dayOffset = 0; dayOffset <= 2; dayOffset++) {
-    const wall = Date.UTC(today.year, today.month - 1, today.day + dayOffset, hour, minute);
-    // the wall-clock time as an instant: subtract the zone's offset, re-checked across a DST change
-    let at = wall - tzOffsetMin(wall, timeZone) * MINUTE_MS;
-    at = wall - tzOffsetMin(at, timeZone) * MINUTE_MS;
-    if (at > nowMs) return at;
-  }
-  return nowMs + DAY_MS;
-}
 
 export interface SignalCacheOptions {
   /** time to live per source name, overriding the provider's own `ttlMs`; 0 turns caching off for it */
@@ -63,7 +34,7 @@ export interface CacheStats {
   shared: number;
 }
 
-/** Who a cached answer came from: `name` selects TTL and publication rules, `id` tells apart instances with different options. */
+/** Who a cached answer came from: `name` selects the configured TTL, `id` tells apart instances with different options. */
 export interface CacheSource {
   name?: string;
   id?: string;
@@ -88,6 +59,8 @@ interface Entry {
   /** the request's nowMs when fetched: an entry is never used at an earlier time (replays go back in time) */
   fetchedAtMs: number;
   expiresAtMs: number;
+  /** day-ahead prices holding everything published: also answers ranges ending later, until it expires */
+  openEnded?: boolean;
   series: Series[];
 }
 
@@ -107,12 +80,6 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
   const ttlFor = (provider: SignalProvider, name = provider.name): number => {
     const ttl = options.ttlMs?.[name] ?? provider.ttlMs;
     return Number.isFinite(ttl) && ttl > 0 ? ttl : 0;
-  };
-
-  const expiry = (name: string, ttl: number, nowMs: number): number => {
-    const publication = DAY_AHEAD_PUBLICATION[name];
-    const byTtl = nowMs + ttl;
-    return publication ? Math.min(byTtl, nextPublicationMs(publication, nowMs)) : byTtl;
   };
 
   const store = (key: string, entry: Entry, nowMs: number) => {
@@ -142,7 +109,7 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
         e.expiresAtMs > nowMs &&
         e.fetchedAtMs <= nowMs &&
         e.fromMs <= request.fromMs &&
-        e.toMs >= request.toMs
+        (e.toMs >= request.toMs || e.openEnded)
       )
         return e.series;
     }
@@ -178,8 +145,7 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
       }
       const scope = scopeOf(provider, request, source);
       const { nowMs } = request;
-      const fromMs = Math.floor(request.fromMs / bucketMs) * bucketMs;
-      const toMs = Math.ceil(request.toMs / bucketMs) * bucketMs;
+      const { fromMs, toMs } = rangeToFetch(provider, request, bucketMs);
       const key = entryKey({ scope, fromMs, toMs });
       const pending = inFlight.get(key);
       if (pending) {
@@ -190,9 +156,18 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
       const fetching = provider
         .fetch({ ...request, fromMs, toMs })
         .then((series) => {
+          const { expiresAtMs, openEnded } = freshness(provider, ttl, toMs, nowMs, series);
           store(
             key,
-            { scope, fromMs, toMs, fetchedAtMs: nowMs, expiresAtMs: expiry(name, ttl, nowMs), series },
+            {
+              scope,
+              fromMs,
+              toMs,
+              fetchedAtMs: nowMs,
+              expiresAtMs,
+              ...(openEnded ? { openEnded } : {}),
+              series,
+            },
             nowMs,
           );
           return series;
@@ -202,6 +177,42 @@ export function createSignalCache(options: SignalCacheOptions = {}): SignalCache
       return fetching;
     },
   };
+}
+
+/**
+ * The range asked of the provider: the request widened to whole buckets, and for day-ahead prices reaching
+ * past now, to the end of everything published.
+ */
+function rangeToFetch(provider: SignalProvider, request: SignalRequest, bucketMs: number) {
+  const fromMs = Math.floor(request.fromMs / bucketMs) * bucketMs;
+  const toMs = Math.ceil(request.toMs / bucketMs) * bucketMs;
+  if (!provider.publication) return { fromMs, toMs };
+  return { fromMs, toMs: dayAheadFetchEndMs(provider.publication, toMs, request.nowMs) };
+}
+
+/** Until when a new answer is fresh, and whether it answers ranges past its end. */
+function freshness(provider: SignalProvider, ttlMs: number, toMs: number, nowMs: number, series: Series[]) {
+  if (!provider.publication) return { expiresAtMs: nowMs + ttlMs, openEnded: false };
+  return dayAheadFreshness(provider.publication, {
+    fetchedAtMs: nowMs,
+    toMs,
+    dataEndMs: valuesEndMs(series),
+    ttlMs,
+  });
+}
+
+/** Where the valued points of an answer end (the end of the last point with a value); -Infinity when none has one. */
+function valuesEndMs(series: Series[]): number {
+  let end = Number.NEGATIVE_INFINITY;
+  for (const x of series) {
+    const pts = x.points;
+    for (let i = pts.length - 1; i >= 0; i--) {
+      if (!Number.isFinite(pts[i].value)) continue;
+      end = Math.max(end, i + 1 < pts.length ? pts[i + 1].start : pts[i].start + x.resolutionMin * MINUTE_MS);
+      break;
+    }
+  }
+  return end;
 }
 
 function entryKey(e: Pick<Entry, 'scope' | 'fromMs' | 'toMs'>): string {

@@ -1,10 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
+import { z } from 'zod';
 import { InputError, ProviderError } from '../core/errors.ts';
 import type { Metric, Point, Series, SeriesKind } from '../core/series.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
 import { CARBON_UNIT, type Currency, priceUnit } from '../core/units.ts';
 import { findZone, type Zone } from '../core/zones.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { currencyOption, metricOption } from './options.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
 
 /**
  * The CSV shapes gridshift reads, told apart by their header:
@@ -385,6 +387,8 @@ export function sliceSeries(series: Series, fromMs: number, toMs: number): Serie
   return { ...series, points: out };
 }
 
+const CSV_TTL_MS = MINUTE_MS;
+
 export interface CsvFileOptions {
   path: string;
   /** zone code (or alias) the file is for; portal exports may leave it out */
@@ -439,7 +443,7 @@ export function csvFile(options: CsvFileOptions): SignalProvider {
 
   return {
     name,
-    ttlMs: 60_000,
+    ttlMs: CSV_TTL_MS,
     supports(zone: Zone, metric: Metric): boolean {
       if (wantedZone !== undefined && wantedZone.toUpperCase() !== zone.code.toUpperCase()) return false;
       return options.metric === undefined || options.metric === metric;
@@ -485,3 +489,26 @@ function coverage(s: Series): string {
   if (p.length === 0) return 'no rows';
   return `covers ${toIso(p[0].start)} to ${toIso(p[p.length - 1].start + s.resolutionMin * MINUTE_MS)} only`;
 }
+
+export const csvDescriptor = describeProvider({
+  name: 'csv',
+  provides: ['carbon_average', 'carbon_marginal', 'price'],
+  forecasts: true,
+  options: z.strictObject({
+    path: z.string().min(1).optional(),
+    metric: metricOption.optional(),
+    currency: currencyOption.optional(),
+    portalColumn: z.enum(['lifecycle', 'direct']).optional(),
+  }),
+  secrets: {},
+  ttlMs: CSV_TTL_MS,
+  perZone: true,
+  create: (options, { zone, metric }) =>
+    csvFile({
+      path: String(options.path),
+      zone: zone.code,
+      metric: (options.metric as Metric | undefined) ?? metric,
+      currency: options.currency as Currency | undefined,
+      portalColumn: options.portalColumn as CsvFileOptions['portalColumn'],
+    }),
+});

@@ -5,11 +5,13 @@ import { DAY_MS, MINUTE_MS, toIso } from '../core/time.ts';
 import { CARBON_UNIT } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
 import { expectShape, getJson } from './http.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { httpOptions } from './options.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
 
 const NAME = 'electricitymaps';
 export const ELECTRICITYMAPS_TOKEN_ENV = 'GRIDSHIFT_ELECTRICITYMAPS_TOKEN';
 const DEFAULT_BASE_URL = 'https://api.electricitymap.org';
+const TTL_MS = 15 * MINUTE_MS;
 /** /history covers the last 24 hours; older data needs /past-range (not in the free tier). */
 const HISTORY_SPAN_MS = DAY_MS;
 /** /past-range accepts at most 10 days per request at hourly granularity. */
@@ -124,7 +126,7 @@ export function electricityMaps(options: ElectricityMapsOptions = {}): SignalPro
 
   return {
     name: NAME,
-    ttlMs: options.ttlMs ?? 15 * MINUTE_MS,
+    ttlMs: options.ttlMs ?? TTL_MS,
     supports(_zone: Zone, metric: Metric): boolean {
       // Coverage is only known to the API; a zone it does not know answers not_found.
       return metric === 'carbon_average';
@@ -247,3 +249,18 @@ function resolutionOf(raw: EmPoint[], sorted: Point[]): number {
   for (let i = 1; i < sorted.length; i++) min = Math.min(min, sorted[i].start - sorted[i - 1].start);
   return Number.isFinite(min) && min > 0 ? min / MINUTE_MS : 60;
 }
+
+export const electricityMapsDescriptor = describeProvider({
+  name: NAME,
+  provides: ['carbon_average'],
+  forecasts: true,
+  options: z.strictObject({
+    ...httpOptions,
+    emissionFactorType: z.enum(['lifecycle', 'direct']).optional(),
+    temporalGranularity: z.enum(['5_minutes', '15_minutes', 'hourly']).optional(),
+    forecastHorizonHours: z.union([z.literal(6), z.literal(24), z.literal(48), z.literal(72)]).optional(),
+  }),
+  secrets: { apiKey: ELECTRICITYMAPS_TOKEN_ENV },
+  ttlMs: TTL_MS,
+  create: (options) => electricityMaps(options as ElectricityMapsOptions),
+});

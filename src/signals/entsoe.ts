@@ -7,7 +7,9 @@ import { type Currency, perMwhToPerKwh } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
 import { expectShape, getText } from './http.ts';
 import { dayAheadSeries, type ValueInterval } from './intervals.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { httpOptions } from './options.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
+import { DAY_AHEAD_CEILING_MS, EU_DAY_AHEAD_PUBLICATION } from './publication.ts';
 
 /**
  * ENTSO-E Transparency Platform: day-ahead prices (document type A44, "12.1.D Energy Prices") for the European
@@ -15,6 +17,8 @@ import type { SignalProvider, SignalRequest } from './provider.ts';
  */
 
 const PROVIDER = 'entsoe';
+/** day-ahead prices: kept until the next publication, at most this long */
+const TTL_MS = DAY_AHEAD_CEILING_MS;
 export const ENTSOE_BASE_URL = 'https://web-api.tp.entsoe.eu/api';
 export const ENTSOE_TOKEN_ENV = 'GRIDSHIFT_ENTSOE_TOKEN';
 /** The platform answers at most one year per request. */
@@ -101,7 +105,7 @@ function whyUnsupported(zone: Zone, metric: Metric): string | undefined {
 }
 
 export interface EntsoeOptions {
-  /** default: the GRIDSHIFT_ENTSOE_TOKEN environment variable */
+  /** the config layer reads it from GRIDSHIFT_ENTSOE_TOKEN */
   securityToken?: string;
   baseUrl?: string;
   timeoutMs?: number;
@@ -354,7 +358,7 @@ function entsoeTime(ms: number): string {
 }
 
 export function entsoe(opts: EntsoeOptions = {}): SignalProvider {
-  const token = opts.securityToken || process.env[ENTSOE_TOKEN_ENV] || undefined;
+  const token = opts.securityToken || undefined;
   const baseUrl = opts.baseUrl ?? ENTSOE_BASE_URL;
   const preferredSequence = opts.sequence ?? 1;
 
@@ -407,7 +411,8 @@ export function entsoe(opts: EntsoeOptions = {}): SignalProvider {
 
   return {
     name: PROVIDER,
-    ttlMs: 30 * MINUTE_MS,
+    ttlMs: TTL_MS,
+    publication: EU_DAY_AHEAD_PUBLICATION,
     supports(zone: Zone, metric: Metric): boolean {
       return whyUnsupported(zone, metric) === undefined;
     },
@@ -446,3 +451,14 @@ export function entsoe(opts: EntsoeOptions = {}): SignalProvider {
     },
   };
 }
+
+export const entsoeDescriptor = describeProvider({
+  name: PROVIDER,
+  provides: ['price'],
+  forecasts: true,
+  options: z.strictObject({ ...httpOptions, sequence: z.number().int().positive().optional() }),
+  secrets: { securityToken: ENTSOE_TOKEN_ENV },
+  ttlMs: TTL_MS,
+  publication: EU_DAY_AHEAD_PUBLICATION,
+  create: (options) => entsoe(options as EntsoeOptions),
+});

@@ -8,12 +8,10 @@ export {
   type CacheSource,
   type CacheStats,
   createSignalCache,
-  DAY_AHEAD_PUBLICATION,
-  nextPublicationMs,
-  type PublicationTime,
   type SignalCache,
   type SignalCacheOptions,
 } from './cache.ts';
+export { loadConfig, parseConfig } from './config.ts';
 export {
   type CsvFileOptions,
   type CsvReadOptions,
@@ -37,7 +35,27 @@ export {
 export { type NordPoolCurrency, type NordPoolOptions, nordPool } from './nordpool.ts';
 export { OCTOPUS_AGILE_PRODUCT, OCTOPUS_REGIONS, type OctopusAgileOptions, octopusAgile } from './octopus.ts';
 export { PROFILE_DEGRADED, profileTable } from './profile.ts';
-export type { SignalProvider, SignalRequest } from './provider.ts';
+export {
+  describeProvider,
+  type FactoryContext,
+  type ProviderDescriptor,
+  type ProviderFactory,
+  type PublicationTime,
+  type SignalProvider,
+  type SignalRequest,
+} from './provider.ts';
+export { PROVIDERS, type ProviderName, providerDescriptor } from './providers.ts';
+export {
+  AGILE_PUBLICATION,
+  DAY_AHEAD_CEILING_MS,
+  dayAheadFetchEndMs,
+  dayAheadFreshness,
+  EU_DAY_AHEAD_PUBLICATION,
+  LATE_RETRY_MS,
+  lastPublicationMs,
+  nextPublicationMs,
+  publishedUntilMs,
+} from './publication.ts';
 export {
   CARBON_BANDS_G,
   type CleanNow,
@@ -61,7 +79,6 @@ export {
   type ZoneSignalsResult,
 } from './registry.ts';
 export { type SimulatorOptions, simulator, solarAvailableAt } from './simulator.ts';
-export { DEFAULT_FACTORIES, type FactoryContext, type ProviderFactory } from './sources.ts';
 export { type Span, type Stitched, stitch } from './stitch.ts';
 export { type UkCarbonIntensityOptions, ukCarbonIntensity } from './ukgrid.ts';
 export { type RegionAtLocation, type WattTimeOptions, type WattTimeProvider, watttime } from './watttime.ts';

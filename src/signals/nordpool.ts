@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { InputError, ProviderError } from '../core/errors.ts';
 import type { Metric, Series } from '../core/series.ts';
-import { DAY_MS, MINUTE_MS, toIso, zonedParts } from '../core/time.ts';
+import { DAY_MS, toIso, zonedParts } from '../core/time.ts';
 import { perMwhToPerKwh } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
 import { expectShape, request } from './http.ts';
 import { dayAheadSeries, type ValueInterval } from './intervals.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { httpOptions } from './options.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
+import { DAY_AHEAD_CEILING_MS, EU_DAY_AHEAD_PUBLICATION } from './publication.ts';
 
 /**
  * Nord Pool day-ahead prices from the public data portal API (the one behind data.nordpoolgroup.com; no key).
@@ -14,6 +16,8 @@ import type { SignalProvider, SignalRequest } from './provider.ts';
  */
 
 const PROVIDER = 'nordpool';
+/** day-ahead prices: kept until the next publication, at most this long */
+const TTL_MS = DAY_AHEAD_CEILING_MS;
 export const NORDPOOL_BASE_URL = 'https://dataportal-api.nordpoolgroup.com';
 export type NordPoolCurrency = 'EUR' | 'SEK' | 'NOK' | 'DKK';
 const CURRENCIES: readonly NordPoolCurrency[] = ['EUR', 'SEK', 'NOK', 'DKK'];
@@ -135,7 +139,8 @@ export function nordPool(opts: NordPoolOptions = {}): SignalProvider {
 
   return {
     name: PROVIDER,
-    ttlMs: 30 * MINUTE_MS,
+    ttlMs: TTL_MS,
+    publication: EU_DAY_AHEAD_PUBLICATION,
     supports(zone: Zone, metric: Metric): boolean {
       return metric === 'price' && nordPoolArea(zone) !== undefined;
     },
@@ -161,3 +166,17 @@ export function nordPool(opts: NordPoolOptions = {}): SignalProvider {
     },
   };
 }
+
+export const nordPoolDescriptor = describeProvider({
+  name: PROVIDER,
+  provides: ['price'],
+  forecasts: true,
+  options: z.strictObject({
+    ...httpOptions,
+    currency: z.enum(['EUR', 'SEK', 'NOK', 'DKK'], { message: 'must be EUR, SEK, NOK or DKK' }).optional(),
+  }),
+  secrets: {},
+  ttlMs: TTL_MS,
+  publication: EU_DAY_AHEAD_PUBLICATION,
+  create: (options) => nordPool(options as NordPoolOptions),
+});

@@ -6,7 +6,9 @@ import { penceToPounds } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
 import { expectShape, getJson } from './http.ts';
 import { coverageGap, overlapping, toSteps, type ValueInterval } from './intervals.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { httpOptions } from './options.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
+import { AGILE_PUBLICATION, DAY_AHEAD_CEILING_MS } from './publication.ts';
 
 /**
  * Octopus Energy Agile: the half-hourly unit rates of Octopus's wholesale-tracking tariff in Great Britain,
@@ -14,6 +16,8 @@ import type { SignalProvider, SignalRequest } from './provider.ts';
  */
 
 const PROVIDER = 'octopus';
+/** day-ahead prices: kept until the next publication, at most this long */
+const TTL_MS = DAY_AHEAD_CEILING_MS;
 export const OCTOPUS_BASE_URL = 'https://api.octopus.energy';
 export const OCTOPUS_AGILE_PRODUCT = 'AGILE-24-10-01';
 /** GSP group letters (the 14 former distribution regions); I and O are not used. */
@@ -153,7 +157,8 @@ export function octopusAgile(opts: OctopusAgileOptions = {}): SignalProvider {
 
   return {
     name: PROVIDER,
-    ttlMs: 30 * MINUTE_MS,
+    ttlMs: TTL_MS,
+    publication: AGILE_PUBLICATION,
     supports(zone: Zone, metric: Metric): boolean {
       return metric === 'price' && supportsZone(zone);
     },
@@ -191,3 +196,22 @@ export function octopusAgile(opts: OctopusAgileOptions = {}): SignalProvider {
     },
   };
 }
+
+export const octopusDescriptor = describeProvider({
+  name: PROVIDER,
+  provides: ['price'],
+  forecasts: true,
+  options: z.strictObject({
+    ...httpOptions,
+    product: z.string().min(1).optional(),
+    region: z
+      .string()
+      .regex(/^[A-HJ-NP]$/, 'must be an Octopus region letter A..P (no I or O)')
+      .optional(),
+    includeVat: z.boolean().optional(),
+  }),
+  secrets: {},
+  ttlMs: TTL_MS,
+  publication: AGILE_PUBLICATION,
+  create: (options) => octopusAgile(options as OctopusAgileOptions),
+});

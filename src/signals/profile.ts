@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ProviderError } from '../core/errors.ts';
 import type { Metric, Point, Series } from '../core/series.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, tzOffsetMin, zonedParts } from '../core/time.ts';
@@ -11,7 +12,7 @@ import {
   type ProfileEntry,
   type ShapeParams,
 } from './profile-data.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
 
 /** 0 winter, 1 spring, 2 summer, 3 autumn (astronomical seasons of the zone's hemisphere, by whole months). */
 export type Season = 0 | 1 | 2 | 3;
@@ -181,6 +182,8 @@ export function layProfile(profile: DayProfile, zone: Zone, fromMs: number, toMs
   return points;
 }
 
+const PROFILE_TTL_MS = 24 * HOUR_MS;
+
 export const PROFILE_DEGRADED = 'typical profile, not live data';
 
 function profileFor(zone: Zone, metric: Metric): DayProfile | undefined {
@@ -197,7 +200,7 @@ export function profileTable(): SignalProvider {
   const name = 'profile';
   return {
     name,
-    ttlMs: 24 * HOUR_MS,
+    ttlMs: PROFILE_TTL_MS,
     supports(zone: Zone, metric: Metric): boolean {
       return profileFor(zone, metric) !== undefined;
     },
@@ -225,3 +228,14 @@ export function profileTable(): SignalProvider {
     },
   };
 }
+
+export const profileDescriptor = describeProvider({
+  name: 'profile',
+  provides: ['carbon_average', 'price'],
+  forecasts: true,
+  options: z.strictObject({}),
+  secrets: {},
+  ttlMs: PROFILE_TTL_MS,
+  anyRange: true,
+  create: () => profileTable(),
+});

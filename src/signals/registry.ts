@@ -2,7 +2,6 @@ import {
   defaultConfig,
   type FailurePolicy,
   type GridshiftConfig,
-  type ProviderName,
   type SignalKind,
   type SourceSpec,
   zoneConfig,
@@ -20,9 +19,9 @@ import {
   HORIZON_DEFAULTS,
   type HorizonOptions,
 } from './extend.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
-import { DEFAULT_FACTORIES, PER_ZONE, type ProviderFactory } from './sources.ts';
-import { type Span, stitch } from './stitch.ts';
+import type { ProviderDescriptor, ProviderFactory, SignalProvider, SignalRequest } from './provider.ts';
+import { PROVIDERS, type ProviderName, providerDescriptor } from './providers.ts';
+import { type Span, type Stitched, stitch } from './stitch.ts';
 
 /**
  * Turns the configured source chains into answers. For a zone and metric it asks the zone's sources in
@@ -99,7 +98,7 @@ export interface ZoneSignalsResult extends ZoneSignals {
 }
 
 export interface ChainEntry {
-  provider: ProviderName;
+  provider: string;
   /** identity of the instance (provider and options), as used by the cache */
   id: string;
 }
@@ -131,311 +130,399 @@ export interface RegistryOptions {
   forecastPastHorizon?: HorizonOptions | false;
 }
 
-/** Sources that answer for any range from a table or a formula: there is no horizon to extend. */
-const COVERS_ANY_RANGE: ReadonlySet<ProviderName> = new Set<ProviderName>(['profile', 'annual', 'simulator']);
-
 type Asked = { series: Series[] } | { kind: SourceFailure['kind']; message: string };
 
 interface Source {
-  name: ProviderName;
+  name: string;
   id: string;
+  /** what the provider says about itself; absent for a name only a test factory knows */
+  descriptor?: ProviderDescriptor;
   /** built on first use, so that sources a chain never reaches cost nothing */
   provider(): SignalProvider;
 }
 
+/** What the steps of answering share: the configuration, the cache, built providers, rate-limit rests. */
+interface Registry {
+  config: GridshiftConfig;
+  cache?: SignalCache;
+  factories: Record<string, ProviderFactory>;
+  defaultRetryAfterMs: number;
+  horizon?: HorizonOptions;
+  /** built providers by instance id */
+  instances: Map<string, SignalProvider>;
+  /** until when each provider rests after a rate limit */
+  resting: Map<string, number>;
+}
+
+/** The sources asked so far for one answer: their layers (best first) and why the others did not count. */
+interface Collected {
+  layers: Series[];
+  /** chain index of each layer's source; a built-in forecast fill sits at the index it extends + 0.5 */
+  layerSource: number[];
+  failures: SourceFailure[];
+  /** chain index of each failure */
+  failedAt: number[];
+  /** why a source's forecast could not be extended past its horizon, for the answer's reasons */
+  notExtended: string[];
+  unit?: string;
+}
+
 const kindOf = (metric: Metric): SignalKind => (metric === 'price' ? 'price' : 'carbon');
+const zoneOf = (zone: string | Zone): Zone => (typeof zone === 'string' ? resolveZone(zone) : zone);
 
 export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
   const config = options.config ?? defaultConfig();
-  const factories = { ...DEFAULT_FACTORIES, ...options.factories };
-  const cache =
-    options.cache === false
-      ? undefined
-      : (options.cache ?? createSignalCache({ ttlMs: config.cache.ttlMs, file: config.cache.file }));
-  const defaultRetryAfterMs = options.defaultRetryAfterMs ?? 60_000;
-  const horizon = options.forecastPastHorizon === false ? undefined : (options.forecastPastHorizon ?? {});
-  const instances = new Map<string, SignalProvider>();
-  const resting = new Map<string, number>();
-
-  const source = (spec: SourceSpec, zone: Zone, metric: Metric): Source => {
-    const perZone = PER_ZONE.has(spec.provider);
-    const id = `${spec.provider}${perZone ? `@${zone.code}` : ''}${optionsKey(spec.options)}`;
-    return {
-      name: spec.provider,
-      id,
-      provider() {
-        let p = instances.get(id);
-        if (!p) {
-          const factory = factories[spec.provider];
-          if (!factory) throw new Error(`no factory for provider "${spec.provider}"`);
-          p = factory(spec.options, { credentials: config.credentials, zone, metric });
-          instances.set(id, p);
-        }
-        return p;
-      },
-    };
+  const r: Registry = {
+    config,
+    cache:
+      options.cache === false
+        ? undefined
+        : (options.cache ?? createSignalCache({ ttlMs: config.cache.ttlMs, file: config.cache.file })),
+    factories: {
+      ...Object.fromEntries(PROVIDERS.map((p) => [p.name, p.create])),
+      ...(options.factories as Record<string, ProviderFactory> | undefined),
+    },
+    defaultRetryAfterMs: options.defaultRetryAfterMs ?? 60_000,
+    horizon: options.forecastPastHorizon === false ? undefined : (options.forecastPastHorizon ?? {}),
+    instances: new Map(),
+    resting: new Map(),
   };
-
-  const chainOf = (zone: Zone, metric: Metric): Source[] =>
-    zoneConfig(config, zone.code)[kindOf(metric)].map((spec) => source(spec, zone, metric));
-
-  async function getSignal(query: SignalQuery): Promise<SignalAnswer> {
-    const zone = typeof query.zone === 'string' ? resolveZone(query.zone) : query.zone;
-    const { metric, fromMs, toMs, nowMs } = query;
-    if (!(toMs > fromMs)) throw new RangeError(`signal range is empty: ${toIso(fromMs)} .. ${toIso(toMs)}`);
-    const chain = chainOf(zone, metric);
-    const failures: SourceFailure[] = [];
-    const layers: Series[] = [];
-    const layerSource: number[] = [];
-    let unit: string | undefined;
-    const failedAt: number[] = [];
-    /** why a source's forecast could not be extended past its horizon, for the answer's reasons */
-    const notExtended: string[] = [];
-    for (const [index, s] of chain.entries()) {
-      const fail = (kind: SourceFailure['kind'], message: string) => {
-        failures.push({ provider: s.name, kind, message });
-        failedAt.push(index);
-      };
-      const provider = s.provider();
-      if (!provider.supports(zone, metric)) {
-        fail('unsupported', `does not cover ${metric} in ${zone.code}`);
-        continue;
-      }
-      const asked = await ask(s, provider, { zone, metric, fromMs, toMs, nowMs });
-      if (!('series' in asked)) {
-        fail(asked.kind, asked.message);
-        continue;
-      }
-      const series = asked.series;
-      const useful = series.filter((x) => overlaps(x, fromMs, toMs));
-      if (useful.length === 0) {
-        fail('not_found', `no data for ${toIso(fromMs)} .. ${toIso(toMs)}`);
-        continue;
-      }
-      if (unit !== undefined && useful[0].unit !== unit) {
-        fail('unsupported', `values in ${useful[0].unit}, not ${unit} like the sources before it`);
-        continue;
-      }
-      unit ??= useful[0].unit;
-      // within one source: actual values first, then the most recently issued forecast
-      for (const x of byPreference(useful)) {
-        layers.push(x);
-        layerSource.push(index);
-      }
-      let gaps = stitch(layers, fromMs, toMs).gaps;
-      const tail = gaps[gaps.length - 1];
-      if (horizon && !COVERS_ANY_RANGE.has(s.name) && tail?.endMs === toMs && toMs > nowMs) {
-        const fill = await forecastPast(s, provider, layers, tail.startMs, query, zone, horizon);
-        if (typeof fill === 'string') notExtended.push(`${s.name} not extended past its forecast: ${fill}`);
-        else {
-          layers.push(fill);
-          // between the source it extends and the next one in the chain
-          layerSource.push(index + 0.5);
-          gaps = stitch(layers, fromMs, toMs).gaps;
-        }
-      }
-      if (gaps.length === 0) break;
-    }
-
-    const policy = zoneConfig(config, zone.code).failurePolicy;
-    if (layers.length === 0) {
-      return {
-        zone: zone.code,
-        metric,
-        sources: [],
-        failures,
-        degraded: true,
-        reasons: [
-          `no source answered; failure policy ${policy}: ${policy === 'open' ? 'run at baseline' : 'hold loads'}`,
-        ],
-        policy,
-      };
-    }
-
-    const stitched = stitch(layers, fromMs, toMs);
-    // chain index of each contributing source; a built-in forecast fill sits at the index it extends + 0.5
-    const nameOf = (key: number): string => (Number.isInteger(key) ? chain[key].name : FORECAST_SOURCE);
-    const used = new Set<number>();
-    const spansBySource = new Map<number, Span[]>();
-    let forecastFromMs: number | undefined;
-    stitched.spans.forEach((spans, layer) => {
-      if (spans.length === 0) return;
-      const index = layerSource[layer];
-      used.add(index);
-      spansBySource.set(index, [...(spansBySource.get(index) ?? []), ...spans]);
-      if (layers[layer].kind === 'forecast')
-        forecastFromMs = Math.min(forecastFromMs ?? Number.POSITIVE_INFINITY, spans[0].startMs);
-    });
-    const usedIndexes = [...used].sort((a, b) => a - b);
-    const names = usedIndexes.map(nameOf);
-    const primary = usedIndexes.find(Number.isInteger) ?? usedIndexes[0];
-    const reasons: string[] = [];
-    if (primary > 0) {
-      const skipped = failures
-        .filter((_, i) => failedAt[i] < primary)
-        .map((f) => `${f.provider} (${f.kind})`);
-      reasons.push(`fallback: ${chain[primary].name} answered; ${unique(skipped).join(', ')} did not`);
-    }
-    // a forecast fill explains itself through its own degraded note
-    for (const i of usedIndexes)
-      if (i !== primary && Number.isInteger(i))
-        reasons.push(`${chain[i].name} fills ${describeSpans(spansBySource.get(i) ?? [])}`);
-    for (const [layer, x] of layers.entries())
-      if (x.degraded && stitched.spans[layer].length > 0)
-        reasons.push(`${nameOf(layerSource[layer])}: ${x.degraded}`);
-    reasons.push(...notExtended);
-    if (stitched.gaps.length > 0) reasons.push(`no data for ${describeSpans(stitched.gaps)}`);
-    const uniqueReasons = unique(reasons);
-
-    const usedLayers = layers.filter((_, l) => stitched.spans[l].length > 0);
-    const issued = usedLayers
-      .filter((x) => x.kind === 'forecast' && x.issuedAt !== undefined)
-      .map((x) => x.issuedAt!);
-    const series: Series = {
-      zone: zone.code,
-      metric,
-      unit: usedLayers[0].unit,
-      resolutionMin:
-        stitched.points.length === 1
-          ? stitched.lastLengthMs / MINUTE_MS
-          : Math.min(...usedLayers.map((x) => x.resolutionMin)),
-      kind: forecastFromMs === undefined ? 'actual' : 'forecast',
-      ...(issued.length > 0 ? { issuedAt: Math.max(...issued) } : {}),
-      source: names.join('+'),
-      ...(uniqueReasons.length > 0 ? { degraded: uniqueReasons.join('; ') } : {}),
-      points: stitched.points,
-    };
-    return {
-      zone: zone.code,
-      metric,
-      series,
-      source: nameOf(primary),
-      sources: names,
-      failures,
-      degraded: uniqueReasons.length > 0,
-      reasons: uniqueReasons,
-      ...(forecastFromMs === undefined ? {} : { forecastFromMs }),
-    };
-  }
-
-  /** One source's answer for a request: from the cache, or fetched unless the source rests after a rate limit. */
-  async function ask(s: Source, provider: SignalProvider, request: SignalRequest): Promise<Asked> {
-    const until = resting.get(s.name);
-    if (until !== undefined && until > request.nowMs) {
-      // resting after a rate limit: a fresh cached answer may still serve, the provider is not called
-      const cached = cache?.peek(provider, request, { name: s.name, id: s.id });
-      if (!cached)
-        return { kind: 'rate_limit', message: `rate limited: not asked again before ${toIso(until)}` };
-      return { series: cached.filter((x) => x.metric === request.metric) };
-    }
-    try {
-      const answer = cache
-        ? await cache.fetch(provider, request, { name: s.name, id: s.id })
-        : await provider.fetch(request);
-      const series = answer.filter((x) => x.metric === request.metric);
-      for (const x of series) assertSeries(x);
-      return { series };
-    } catch (err) {
-      if (err instanceof ProviderError) {
-        if (err.kind === 'rate_limit')
-          resting.set(s.name, request.nowMs + (err.retryAfterMs ?? defaultRetryAfterMs));
-        return { kind: err.kind, message: err.message };
-      }
-      if (err instanceof RangeError) return { kind: 'malformed', message: err.message };
-      return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
-    }
-  }
-
-  /**
-   * The built-in forecast for [fillFromMs, toMs), fitted on the source's measured values of the look-back
-   * window (asked through the same cache) and the answer so far; why not when the source cannot give enough
-   * history, so that the next source fills instead.
-   */
-  async function forecastPast(
-    s: Source,
-    provider: SignalProvider,
-    answer: readonly Series[],
-    fillFromMs: number,
-    query: SignalQuery,
-    zone: Zone,
-    horizon: HorizonOptions,
-  ): Promise<Series | string> {
-    const { metric, toMs, nowMs } = query;
-    const lookbackMs = horizon.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
-    // whole hours up to the last one begun: the same request all hour long, so the cache answers it, and it
-    // never reaches past now (a source asked past now would also fetch its forecast); the answer itself
-    // holds the values since the hour began when the range starts there
-    const endMs = floorToStep(nowMs, 60);
-    const request = { zone, metric, fromMs: floorToStep(endMs - lookbackMs, 60), toMs: endMs, nowMs };
-    const past = await ask(s, provider, request);
-    // a source that cannot give its history is not a failure of the answer: the next source fills
-    if (!('series' in past)) return `its history could not be fetched (${past.kind})`;
-    const extension = extendPastHorizon(
-      { provider: s.name, answer, past: past.series, fillFromMs, toMs, nowMs },
-      horizon,
-    );
-    return extension.ok ? extension.series : extension.why;
-  }
-
-  async function getZoneSignals(
-    zoneInput: string | Zone,
-    query: ZoneSignalsQuery,
-  ): Promise<ZoneSignalsResult> {
-    const zone = typeof zoneInput === 'string' ? resolveZone(zoneInput) : zoneInput;
-    const { fromMs, toMs, nowMs, stepMin } = query;
-    const configured = zoneConfig(config, zone.code);
-    const metrics = query.metrics ?? [configured.metric, 'price'];
-    const carbonMetric = metrics.find((m) => m !== 'price') ?? configured.metric;
-    const wantPrice = metrics.includes('price');
-    const startMs = floorToStep(fromMs, stepMin);
-    const endMs = ceilToStep(toMs, stepMin);
-    const [carbon, priceAnswer] = await Promise.all([
-      getSignal({ zone, metric: carbonMetric, fromMs: startMs, toMs: endMs, nowMs }),
-      wantPrice ? getSignal({ zone, metric: 'price', fromMs: startMs, toMs: endMs, nowMs }) : undefined,
-    ]);
-    // a price wanted only to show the cost, that no source has, is left out rather than reported
-    const optionalPrice = query.priceRequired === false;
-    const price = optionalPrice && priceAnswer?.policy ? undefined : priceAnswer;
-    const grid = (s: Series | undefined): Grid =>
-      s
-        ? resample(s, stepMin, { startMs, endMs })
-        : resample({ points: [], resolutionMin: stepMin }, stepMin, { startMs, endMs });
-    const degraded = [
-      ...carbon.reasons.map((r) => `carbon: ${r}`),
-      ...(price?.reasons.map((r) => `price: ${r}`) ?? []),
-    ];
-    const result: ZoneSignalsResult = {
-      zone: zone.code,
-      carbon: grid(carbon.series),
-      carbonSource: carbon.source ?? 'none',
-      degraded,
-      failures: [...carbon.failures, ...(price?.failures ?? [])],
-      answers: priceAnswer ? { carbon, price: priceAnswer } : { carbon },
-    };
-    if (price?.series) {
-      result.price = grid(price.series);
-      result.priceSource = price.source;
-      result.currency = price.series.unit.split('/')[0];
-    }
-    const policy = carbon.policy ?? price?.policy;
-    if (policy) result.policy = policy;
-    return result;
-  }
-
   return {
     config,
-    cache,
-    getSignal,
-    getZoneSignals,
-    chain(zoneInput, metric) {
-      const zone = typeof zoneInput === 'string' ? resolveZone(zoneInput) : zoneInput;
-      return chainOf(zone, metric).map((s) => ({ provider: s.name, id: s.id }));
-    },
+    cache: r.cache,
+    getSignal: (query) => getSignal(r, query),
+    getZoneSignals: (zone, query) => getZoneSignals(r, zoneOf(zone), query),
+    chain: (zone, metric) => chainOf(r, zoneOf(zone), metric).map((s) => ({ provider: s.name, id: s.id })),
     restingUntil(provider, nowMs) {
-      const until = resting.get(provider);
+      const until = r.resting.get(provider);
       return until !== undefined && until > nowMs ? until : undefined;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the chain
+
+function chainOf(r: Registry, zone: Zone, metric: Metric): Source[] {
+  return zoneConfig(r.config, zone.code)[kindOf(metric)].map((spec) => sourceOf(r, spec, zone, metric));
+}
+
+/** One chain entry as a source; instances are shared by id (per zone for per-zone providers). */
+function sourceOf(r: Registry, spec: SourceSpec, zone: Zone, metric: Metric): Source {
+  const descriptor = providerDescriptor(spec.provider);
+  const id = `${spec.provider}${descriptor?.perZone ? `@${zone.code}` : ''}${optionsKey(spec.options)}`;
+  return {
+    name: spec.provider,
+    id,
+    descriptor,
+    provider() {
+      let p = r.instances.get(id);
+      if (!p) {
+        const factory = r.factories[spec.provider];
+        if (!factory) throw new Error(`no factory for provider "${spec.provider}"`);
+        p = factory({ ...spec.options, ...secretOptions(descriptor, r.config) }, { zone, metric });
+        r.instances.set(id, p);
+      }
+      return p;
+    },
+  };
+}
+
+/** The provider's secrets that are set, under its own option names. */
+function secretOptions(descriptor: ProviderDescriptor | undefined, config: GridshiftConfig) {
+  const out: Record<string, string> = {};
+  for (const [option, env] of Object.entries(descriptor?.secrets ?? {}))
+    if (config.secrets[env] !== undefined) out[option] = config.secrets[env];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// one signal
+
+async function getSignal(r: Registry, query: SignalQuery): Promise<SignalAnswer> {
+  const zone = zoneOf(query.zone);
+  const { metric, fromMs, toMs } = query;
+  if (!(toMs > fromMs)) throw new RangeError(`signal range is empty: ${toIso(fromMs)} .. ${toIso(toMs)}`);
+  const chain = chainOf(r, zone, metric);
+  const collected = await collectLayers(r, chain, zone, query);
+  if (collected.layers.length === 0)
+    return unanswered(zone, metric, collected.failures, zoneConfig(r.config, zone.code).failurePolicy);
+  return assembleAnswer(chain, collected, zone, query);
+}
+
+/** Asks the chain in order until the range is covered; each source fills only what the ones before left. */
+async function collectLayers(
+  r: Registry,
+  chain: Source[],
+  zone: Zone,
+  query: SignalQuery,
+): Promise<Collected> {
+  const { metric, fromMs, toMs, nowMs } = query;
+  const c: Collected = { layers: [], layerSource: [], failures: [], failedAt: [], notExtended: [] };
+  for (const [index, s] of chain.entries()) {
+    const fail = (kind: SourceFailure['kind'], message: string) => {
+      c.failures.push({ provider: s.name, kind, message });
+      c.failedAt.push(index);
+    };
+    const provider = s.provider();
+    if (!provider.supports(zone, metric)) {
+      fail('unsupported', `does not cover ${metric} in ${zone.code}`);
+      continue;
+    }
+    const asked = await ask(r, s, provider, { zone, metric, fromMs, toMs, nowMs });
+    if (!('series' in asked)) {
+      fail(asked.kind, asked.message);
+      continue;
+    }
+    const useful = asked.series.filter((x) => overlaps(x, fromMs, toMs));
+    if (useful.length === 0) {
+      fail('not_found', `no data for ${toIso(fromMs)} .. ${toIso(toMs)}`);
+      continue;
+    }
+    if (c.unit !== undefined && useful[0].unit !== c.unit) {
+      fail('unsupported', `values in ${useful[0].unit}, not ${c.unit} like the sources before it`);
+      continue;
+    }
+    c.unit ??= useful[0].unit;
+    // within one source: actual values first, then the most recently issued forecast
+    for (const x of byPreference(useful)) {
+      c.layers.push(x);
+      c.layerSource.push(index);
+    }
+    await extendSource(r, s, provider, index, c, query, zone);
+    if (stitch(c.layers, fromMs, toMs).gaps.length === 0) break;
+  }
+  return c;
+}
+
+/** Where a live source's answer ends before a range reaching past now does, the built-in forecast fills on. */
+async function extendSource(
+  r: Registry,
+  s: Source,
+  provider: SignalProvider,
+  index: number,
+  c: Collected,
+  query: SignalQuery,
+  zone: Zone,
+): Promise<void> {
+  const { fromMs, toMs, nowMs } = query;
+  if (!r.horizon || s.descriptor?.anyRange || !(toMs > nowMs)) return;
+  const gaps = stitch(c.layers, fromMs, toMs).gaps;
+  const tail = gaps[gaps.length - 1];
+  if (tail?.endMs !== toMs) return;
+  const fill = await forecastPast(r, s, provider, c.layers, tail.startMs, query, zone, r.horizon);
+  if (typeof fill === 'string') {
+    c.notExtended.push(`${s.name} not extended past its forecast: ${fill}`);
+    return;
+  }
+  c.layers.push(fill);
+  // between the source it extends and the next one in the chain
+  c.layerSource.push(index + 0.5);
+}
+
+/** No source had anything: the failure policy decides what the caller does. */
+function unanswered(
+  zone: Zone,
+  metric: Metric,
+  failures: SourceFailure[],
+  policy: FailurePolicy,
+): SignalAnswer {
+  return {
+    zone: zone.code,
+    metric,
+    sources: [],
+    failures,
+    degraded: true,
+    reasons: [
+      `no source answered; failure policy ${policy}: ${policy === 'open' ? 'run at baseline' : 'hold loads'}`,
+    ],
+    policy,
+  };
+}
+
+/** The layers stitched into one series, with which sources contributed and why the answer is degraded. */
+function assembleAnswer(chain: Source[], c: Collected, zone: Zone, query: SignalQuery): SignalAnswer {
+  const { metric, fromMs, toMs } = query;
+  const stitched = stitch(c.layers, fromMs, toMs);
+  const nameOf = (key: number): string => (Number.isInteger(key) ? chain[key].name : FORECAST_SOURCE);
+  const spansBySource = new Map<number, Span[]>();
+  let forecastFromMs: number | undefined;
+  stitched.spans.forEach((spans, layer) => {
+    if (spans.length === 0) return;
+    const index = c.layerSource[layer];
+    spansBySource.set(index, [...(spansBySource.get(index) ?? []), ...spans]);
+    if (c.layers[layer].kind === 'forecast')
+      forecastFromMs = Math.min(forecastFromMs ?? Number.POSITIVE_INFINITY, spans[0].startMs);
+  });
+  const usedIndexes = [...spansBySource.keys()].sort((a, b) => a - b);
+  const names = usedIndexes.map(nameOf);
+  const primary = usedIndexes.find(Number.isInteger) ?? usedIndexes[0];
+  const reasons = explain({ chain, c, stitched, nameOf, usedIndexes, primary, spansBySource });
+
+  const usedLayers = c.layers.filter((_, l) => stitched.spans[l].length > 0);
+  const issued = usedLayers
+    .filter((x) => x.kind === 'forecast' && x.issuedAt !== undefined)
+    .map((x) => x.issuedAt!);
+  const series: Series = {
+    zone: zone.code,
+    metric,
+    unit: usedLayers[0].unit,
+    resolutionMin:
+      stitched.points.length === 1
+        ? stitched.lastLengthMs / MINUTE_MS
+        : Math.min(...usedLayers.map((x) => x.resolutionMin)),
+    kind: forecastFromMs === undefined ? 'actual' : 'forecast',
+    ...(issued.length > 0 ? { issuedAt: Math.max(...issued) } : {}),
+    source: names.join('+'),
+    ...(reasons.length > 0 ? { degraded: reasons.join('; ') } : {}),
+    points: stitched.points,
+  };
+  return {
+    zone: zone.code,
+    metric,
+    series,
+    source: nameOf(primary),
+    sources: names,
+    failures: c.failures,
+    degraded: reasons.length > 0,
+    reasons,
+    ...(forecastFromMs === undefined ? {} : { forecastFromMs }),
+  };
+}
+
+/** Why an answer is degraded: a fallback answered, later sources filled parts, degraded data, gaps. */
+function explain(a: {
+  chain: Source[];
+  c: Collected;
+  stitched: Stitched;
+  nameOf: (key: number) => string;
+  usedIndexes: number[];
+  primary: number;
+  spansBySource: Map<number, Span[]>;
+}): string[] {
+  const { chain, c, stitched, nameOf, primary } = a;
+  const reasons: string[] = [];
+  if (primary > 0) {
+    const skipped = c.failures
+      .filter((_, i) => c.failedAt[i] < primary)
+      .map((f) => `${f.provider} (${f.kind})`);
+    reasons.push(`fallback: ${chain[primary].name} answered; ${unique(skipped).join(', ')} did not`);
+  }
+  // a forecast fill explains itself through its own degraded note
+  for (const i of a.usedIndexes)
+    if (i !== primary && Number.isInteger(i))
+      reasons.push(`${chain[i].name} fills ${describeSpans(a.spansBySource.get(i) ?? [])}`);
+  for (const [layer, x] of c.layers.entries())
+    if (x.degraded && stitched.spans[layer].length > 0)
+      reasons.push(`${nameOf(c.layerSource[layer])}: ${x.degraded}`);
+  reasons.push(...c.notExtended);
+  if (stitched.gaps.length > 0) reasons.push(`no data for ${describeSpans(stitched.gaps)}`);
+  return unique(reasons);
+}
+
+/** One source's answer for a request: from the cache, or fetched unless the source rests after a rate limit. */
+async function ask(r: Registry, s: Source, provider: SignalProvider, request: SignalRequest): Promise<Asked> {
+  const { cache } = r;
+  const until = r.resting.get(s.name);
+  if (until !== undefined && until > request.nowMs) {
+    // resting after a rate limit: a fresh cached answer may still serve, the provider is not called
+    const cached = cache?.peek(provider, request, { name: s.name, id: s.id });
+    if (!cached)
+      return { kind: 'rate_limit', message: `rate limited: not asked again before ${toIso(until)}` };
+    return { series: cached.filter((x) => x.metric === request.metric) };
+  }
+  try {
+    const answer = cache
+      ? await cache.fetch(provider, request, { name: s.name, id: s.id })
+      : await provider.fetch(request);
+    const series = answer.filter((x) => x.metric === request.metric);
+    for (const x of series) assertSeries(x);
+    return { series };
+  } catch (err) {
+    if (err instanceof ProviderError) {
+      if (err.kind === 'rate_limit')
+        r.resting.set(s.name, request.nowMs + (err.retryAfterMs ?? r.defaultRetryAfterMs));
+      return { kind: err.kind, message: err.message };
+    }
+    if (err instanceof RangeError) return { kind: 'malformed', message: err.message };
+    return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * The built-in forecast for [fillFromMs, toMs), fitted on the source's measured values of the look-back
+ * window (asked through the same cache) and the answer so far; why not when the source cannot give enough
+ * history, so that the next source fills instead.
+ */
+async function forecastPast(
+  r: Registry,
+  s: Source,
+  provider: SignalProvider,
+  answer: readonly Series[],
+  fillFromMs: number,
+  query: SignalQuery,
+  zone: Zone,
+  horizon: HorizonOptions,
+): Promise<Series | string> {
+  const { metric, toMs, nowMs } = query;
+  const lookbackMs = horizon.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
+  // whole hours up to the last one begun: the same request all hour long, so the cache answers it, and it
+  // never reaches past now (a source asked past now would also fetch its forecast); the answer itself
+  // holds the values since the hour began when the range starts there
+  const endMs = floorToStep(nowMs, 60);
+  const request = { zone, metric, fromMs: floorToStep(endMs - lookbackMs, 60), toMs: endMs, nowMs };
+  const past = await ask(r, s, provider, request);
+  // a source that cannot give its history is not a failure of the answer: the next source fills
+  if (!('series' in past)) return `its history could not be fetched (${past.kind})`;
+  const extension = extendPastHorizon(
+    { provider: s.name, answer, past: past.series, fillFromMs, toMs, nowMs },
+    horizon,
+  );
+  return extension.ok ? extension.series : extension.why;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// a zone's signals on the planning grid
+
+async function getZoneSignals(r: Registry, zone: Zone, query: ZoneSignalsQuery): Promise<ZoneSignalsResult> {
+  const { fromMs, toMs, nowMs, stepMin } = query;
+  const configured = zoneConfig(r.config, zone.code);
+  const metrics = query.metrics ?? [configured.metric, 'price'];
+  const carbonMetric = metrics.find((m) => m !== 'price') ?? configured.metric;
+  const wantPrice = metrics.includes('price');
+  const startMs = floorToStep(fromMs, stepMin);
+  const endMs = ceilToStep(toMs, stepMin);
+  const [carbon, priceAnswer] = await Promise.all([
+    getSignal(r, { zone, metric: carbonMetric, fromMs: startMs, toMs: endMs, nowMs }),
+    wantPrice ? getSignal(r, { zone, metric: 'price', fromMs: startMs, toMs: endMs, nowMs }) : undefined,
+  ]);
+  // a price wanted only to show the cost, that no source has, is left out rather than reported
+  const optionalPrice = query.priceRequired === false;
+  const price = optionalPrice && priceAnswer?.policy ? undefined : priceAnswer;
+  const grid = (s: Series | undefined): Grid =>
+    s
+      ? resample(s, stepMin, { startMs, endMs })
+      : resample({ points: [], resolutionMin: stepMin }, stepMin, { startMs, endMs });
+  const degraded = [
+    ...carbon.reasons.map((reason) => `carbon: ${reason}`),
+    ...(price?.reasons.map((reason) => `price: ${reason}`) ?? []),
+  ];
+  const result: ZoneSignalsResult = {
+    zone: zone.code,
+    carbon: grid(carbon.series),
+    carbonSource: carbon.source ?? 'none',
+    degraded,
+    failures: [...carbon.failures, ...(price?.failures ?? [])],
+    answers: priceAnswer ? { carbon, price: priceAnswer } : { carbon },
+  };
+  if (price?.series) {
+    result.price = grid(price.series);
+    result.priceSource = price.source;
+    result.currency = price.series.unit.split('/')[0];
+  }
+  const policy = carbon.policy ?? price?.policy;
+  if (policy) result.policy = policy;
+  return result;
 }
 
 /** Whether a series has a valued point whose interval overlaps [fromMs, toMs). */

@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { mulberry32 } from '../core/random.ts';
 import type { Metric, Point, Series } from '../core/series.ts';
 import { floorToStep, HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import { CARBON_UNIT, type Currency, priceUnit } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { currencyOption } from './options.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
 
 export interface SimulatorOptions {
   /** same seed, same series; default 1 */
@@ -111,12 +113,15 @@ function valueAt(o: Resolved, metric: Metric, ms: number): number {
  * drops while the simulated sun is up. Answers every zone and metric; slots before `nowMs` come back as
  * `actual`, the rest as a `forecast` issued at `nowMs`.
  */
+/** Computed on demand, never cached. */
+const SIMULATOR_TTL_MS = 0;
+
 export function simulator(options: SimulatorOptions = {}): SignalProvider {
   const o = resolve(options);
   const name = 'simulator';
   return {
     name,
-    ttlMs: 0,
+    ttlMs: SIMULATOR_TTL_MS,
     supports(_zone: Zone, _metric: Metric): boolean {
       return true;
     },
@@ -142,3 +147,26 @@ export function simulator(options: SimulatorOptions = {}): SignalProvider {
     },
   };
 }
+
+export const simulatorDescriptor = describeProvider({
+  name: 'simulator',
+  provides: ['carbon_average', 'carbon_marginal', 'price'],
+  forecasts: true,
+  options: z.strictObject({
+    seed: z.number().int().optional(),
+    priceMinPerKwh: z.number().optional(),
+    priceMaxPerKwh: z.number().optional(),
+    pricePeriodH: z.number().positive().optional(),
+    solarIntervalH: z.number().positive().optional(),
+    carbonMin: z.number().nonnegative().optional(),
+    carbonMax: z.number().nonnegative().optional(),
+    noise: z.number().nonnegative().optional(),
+    stepMin: z.number().int().positive().optional(),
+    currency: currencyOption.optional(),
+    phaseMs: z.number().optional(),
+  }),
+  secrets: {},
+  ttlMs: SIMULATOR_TTL_MS,
+  anyRange: true,
+  create: (options) => simulator(options as SimulatorOptions),
+});

@@ -5,9 +5,11 @@ import { ceilToStep, DAY_MS, floorToStep, MINUTE_MS } from '../core/time.ts';
 import { CARBON_UNIT } from '../core/units.ts';
 import { UK_REGION_ZONES, type Zone } from '../core/zones.ts';
 import { expectShape, getJson } from './http.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { httpOptions } from './options.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
 
 const NAME = 'ukgrid';
+const TTL_MS = 15 * MINUTE_MS;
 const DEFAULT_BASE_URL = 'https://api.carbonintensity.org.uk';
 const STEP_MIN = 30;
 const STEP_MS = STEP_MIN * MINUTE_MS;
@@ -103,7 +105,7 @@ export function ukCarbonIntensity(options: UkCarbonIntensityOptions = {}): Signa
 
   return {
     name: NAME,
-    ttlMs: options.ttlMs ?? 15 * MINUTE_MS,
+    ttlMs: options.ttlMs ?? TTL_MS,
     supports(zone: Zone, metric: Metric): boolean {
       return metric === 'carbon_average' && ukArea(zone) !== undefined;
     },
@@ -180,3 +182,13 @@ function inRange(points: Point[], req: SignalRequest): Point[] {
     .filter((p) => p.start < req.toMs && p.start + STEP_MS > req.fromMs)
     .sort((a, b) => a.start - b.start);
 }
+
+export const ukgridDescriptor = describeProvider({
+  name: NAME,
+  provides: ['carbon_average'],
+  forecasts: true,
+  options: z.strictObject(httpOptions),
+  secrets: {},
+  ttlMs: TTL_MS,
+  create: (options) => ukCarbonIntensity(options as UkCarbonIntensityOptions),
+});

@@ -5,9 +5,11 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, toIso } from '../core/time.ts';
 import { CARBON_UNIT, lbsPerMwhToGPerKwh } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
 import { expectShape, getJson } from './http.ts';
-import type { SignalProvider, SignalRequest } from './provider.ts';
+import { httpOptions } from './options.ts';
+import { describeProvider, type SignalProvider, type SignalRequest } from './provider.ts';
 
 const NAME = 'watttime';
+const TTL_MS = 5 * MINUTE_MS;
 export const WATTTIME_USERNAME_ENV = 'GRIDSHIFT_WATTTIME_USERNAME';
 export const WATTTIME_PASSWORD_ENV = 'GRIDSHIFT_WATTTIME_PASSWORD';
 const DEFAULT_BASE_URL = 'https://api.watttime.org';
@@ -247,7 +249,7 @@ export function watttime(options: WattTimeOptions = {}): WattTimeProvider {
 
   return {
     name: NAME,
-    ttlMs: options.ttlMs ?? 5 * MINUTE_MS,
+    ttlMs: options.ttlMs ?? TTL_MS,
     supports(zone: Zone, metric: Metric): boolean {
       return metric === 'carbon_marginal' && regionOf(zone) !== undefined;
     },
@@ -323,3 +325,13 @@ function toSeries(req: SignalRequest, answers: SignalAnswer[], kind: Series['kin
     points,
   };
 }
+
+export const wattTimeDescriptor = describeProvider({
+  name: NAME,
+  provides: ['carbon_marginal'],
+  forecasts: true,
+  options: z.strictObject(httpOptions),
+  secrets: { username: WATTTIME_USERNAME_ENV, password: WATTTIME_PASSWORD_ENV },
+  ttlMs: TTL_MS,
+  create: (options) => watttime(options as WattTimeOptions),
+});

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
-import { loadConfig } from '../../src/core/config.ts';
+import { loadConfig } from '../../src/signals/config.ts';
 import { createRegistry, type SignalRegistry } from '../../src/signals/registry.ts';
 import type { Store } from '../../src/store/db.ts';
 import { createToken, type TokenScope } from '../../src/store/tokens.ts';

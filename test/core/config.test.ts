@@ -2,15 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  defaultConfig,
-  loadConfig,
-  parseConfig,
-  parseDurationMs,
-  zoneConfig,
-} from '../../src/core/config.ts';
+import { ConfigError, defaultConfig, parseDurationMs, zoneConfig } from '../../src/core/config.ts';
 import { InputError } from '../../src/core/errors.ts';
+import { loadConfig, parseConfig } from '../../src/signals/config.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -264,13 +258,13 @@ describe('secrets', () => {
         GRIDSHIFT_ENTSOE_TOKEN: 'entsoe-key',
       },
     );
-    expect(c.credentials).toEqual({
-      electricityMapsToken: 'em-key',
-      wattTimeUsername: 'user',
-      wattTimePassword: 'pw',
-      entsoeToken: 'entsoe-key',
+    expect(c.secrets).toEqual({
+      GRIDSHIFT_ELECTRICITYMAPS_TOKEN: 'em-key',
+      GRIDSHIFT_WATTTIME_USERNAME: 'user',
+      GRIDSHIFT_WATTTIME_PASSWORD: 'pw',
+      GRIDSHIFT_ENTSOE_TOKEN: 'entsoe-key',
     });
-    expect(parse({}, { GRIDSHIFT_ENTSOE_TOKEN: '' }).credentials).toEqual({});
+    expect(parse({}, { GRIDSHIFT_ENTSOE_TOKEN: '' }).secrets).toEqual({});
   });
 });
 

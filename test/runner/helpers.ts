@@ -1,9 +1,9 @@
-import { parseConfig } from '../../src/core/config.ts';
 import { ProviderError } from '../../src/core/errors.ts';
 import type { Metric, Point, Series } from '../../src/core/series.ts';
 import { floorToStep, MINUTE_MS } from '../../src/core/time.ts';
 import { openQueue, type Queue, type QueueOptions } from '../../src/runner/queue.ts';
 import { createScheduler, type Scheduler, type SchedulerOptions } from '../../src/runner/scheduler.ts';
+import { parseConfig } from '../../src/signals/config.ts';
 import type { SignalProvider } from '../../src/signals/provider.ts';
 import { createRegistry, type SignalRegistry } from '../../src/signals/registry.ts';
 import type { Store } from '../../src/store/db.ts';

@@ -1,12 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/core/errors.ts';
 import { HOUR_MS, MINUTE_MS } from '../../src/core/time.ts';
 import { findZone } from '../../src/core/zones.ts';
-import { createSignalCache, DAY_AHEAD_PUBLICATION, nextPublicationMs } from '../../src/signals/cache.ts';
-import type { SignalRequest } from '../../src/signals/provider.ts';
+import { createSignalCache, type SignalCache } from '../../src/signals/cache.ts';
+import { nordPool } from '../../src/signals/nordpool.ts';
+import type { SignalProvider, SignalRequest } from '../../src/signals/provider.ts';
+import { parseUrl, sendJson, startServer, type TestServer } from '../helpers/http-server.ts';
 import { carbonSeries, hourly, t, testProvider } from './test-provider.ts';
 
 const DE = findZone('DE')!;
@@ -137,45 +139,100 @@ describe('signal cache', () => {
   });
 });
 
-describe('day-ahead publication', () => {
-  it('finds the next 13:15 Brussels time in winter (UTC+1) and summer (UTC+2)', () => {
-    const pub = DAY_AHEAD_PUBLICATION.entsoe;
-    expect(nextPublicationMs(pub, t('2026-01-15T08:00:00Z'))).toBe(t('2026-01-15T12:15:00Z'));
-    expect(nextPublicationMs(pub, t('2026-01-15T12:15:00Z'))).toBe(t('2026-01-16T12:15:00Z'));
-    expect(nextPublicationMs(pub, t('2026-07-15T23:30:00Z'))).toBe(t('2026-07-16T11:15:00Z'));
+describe('day-ahead prices', () => {
+  /**
+   * A Nord Pool data portal that counts requests: each CET delivery day in `published` answers 24 hourly
+   * prices of 50 EUR/MWh, any other day 204 (not published yet). January: CET is UTC+1, days start at 23:00Z.
+   */
+  const published = new Set<string>();
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer((req, res) => {
+      const date = parseUrl(req).searchParams.get('date') ?? '';
+      if (!published.has(date)) {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      const dayStart = t(`${date}T00:00:00Z`) - HOUR_MS;
+      const entries = Array.from({ length: 24 }, (_, h) => ({
+        deliveryStart: new Date(dayStart + h * HOUR_MS).toISOString(),
+        deliveryEnd: new Date(dayStart + (h + 1) * HOUR_MS).toISOString(),
+        entryPerArea: { SE3: 50 },
+      }));
+      sendJson(res, 200, { deliveryDateCET: date, currency: 'EUR', multiAreaEntries: entries });
+    });
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    published.clear();
+    server.requests.length = 0;
   });
 
-  it('crosses the spring DST change (Europe/London, 29 March 2026)', () => {
-    const pub = DAY_AHEAD_PUBLICATION.octopus;
-    // 16:15 GMT on the 28th, then 16:15 BST (15:15 UTC) on the 29th
-    expect(nextPublicationMs(pub, t('2026-03-28T12:00:00Z'))).toBe(t('2026-03-28T16:15:00Z'));
-    expect(nextPublicationMs(pub, t('2026-03-28T17:00:00Z'))).toBe(t('2026-03-29T15:15:00Z'));
+  const SE3 = findZone('SE-SE3')!;
+  /** The next 24 hours from `iso`, as a planner asks every few minutes. */
+  const nextDay = (iso: string): SignalRequest => ({
+    zone: SE3,
+    metric: 'price',
+    fromMs: t(iso),
+    toMs: t(iso) + 24 * HOUR_MS,
+    nowMs: t(iso),
   });
+  const lastHour = async (cache: SignalCache, provider: SignalProvider, iso: string) => {
+    const [series] = await cache.fetch(provider, nextDay(iso));
+    return new Date(series.points[series.points.length - 1].start).toISOString();
+  };
 
-  it('expires day-ahead prices at the next publication even inside their TTL', async () => {
+  it('keeps them until the next publication, answering later windows from the cache', async () => {
     const cache = createSignalCache();
-    const entsoe = testProvider(
-      'entsoe',
-      () => [carbonSeries('entsoe', hourly('2026-01-15T11:00:00Z', [1]))],
-      {
-        ttlMs: 6 * HOUR_MS,
-      },
-    );
-    const at = (iso: string) =>
-      request({
-        metric: 'price',
-        fromMs: t('2026-01-15T11:00:00Z'),
-        toMs: t('2026-01-15T12:00:00Z'),
-        nowMs: t(iso),
-      });
-    await cache.fetch(entsoe, at('2026-01-15T11:00:00Z'));
-    await cache.fetch(entsoe, at('2026-01-15T12:14:00Z')); // before 13:15 CET: fresh
-    expect(entsoe.calls).toHaveLength(1);
-    await cache.fetch(entsoe, at('2026-01-15T12:16:00Z')); // after publication: fetched again
-    expect(entsoe.calls).toHaveLength(2);
-    // fetched after publication: the full 6 h apply
-    await cache.fetch(entsoe, at('2026-01-15T18:15:00Z'));
-    expect(entsoe.calls).toHaveLength(2);
+    const provider = nordPool({ baseUrl: server.url });
+    published.add('2026-01-15');
+    // 10:00 CET: today's prices (one request per delivery day: today, and tomorrow not published yet)
+    expect(await lastHour(cache, provider, '2026-01-15T09:00:00Z')).toBe('2026-01-15T22:00:00.000Z');
+    expect(server.requests).toHaveLength(2);
+    // 11:30 and 13:10 CET: windows reaching further, but nothing newer exists before 13:15 CET
+    await lastHour(cache, provider, '2026-01-15T10:30:00Z');
+    await lastHour(cache, provider, '2026-01-15T12:10:00Z');
+    expect(server.requests).toHaveLength(2);
+    // 13:20 CET: after publication, tomorrow is asked for, up to its end
+    published.add('2026-01-16');
+    expect(await lastHour(cache, provider, '2026-01-15T12:20:00Z')).toBe('2026-01-16T22:00:00.000Z');
+    expect(server.requests).toHaveLength(4);
+    // the evening and the next morning: from the cache, well past the 30 minutes a TTL used to allow
+    await lastHour(cache, provider, '2026-01-15T20:00:00Z');
+    await lastHour(cache, provider, '2026-01-16T12:00:00Z');
+    expect(server.requests).toHaveLength(4);
+    expect(cache.stats).toMatchObject({ misses: 2, hits: 4 });
+  });
+
+  it('asks again soon when the next day is late after publication', async () => {
+    const cache = createSignalCache();
+    const provider = nordPool({ baseUrl: server.url });
+    published.add('2026-01-16');
+    // 13:20 CET on the 16th: the auction for the 17th is late
+    expect(await lastHour(cache, provider, '2026-01-16T12:20:00Z')).toBe('2026-01-16T22:00:00.000Z');
+    expect(server.requests).toHaveLength(2);
+    // within 30 minutes: the same answer
+    await lastHour(cache, provider, '2026-01-16T12:40:00Z');
+    expect(server.requests).toHaveLength(2);
+    // 30 minutes on, the prices are out: asked again and then kept
+    published.add('2026-01-17');
+    expect(await lastHour(cache, provider, '2026-01-16T12:51:00Z')).toBe('2026-01-17T22:00:00.000Z');
+    expect(server.requests).toHaveLength(4);
+    await lastHour(cache, provider, '2026-01-16T18:00:00Z');
+    expect(server.requests).toHaveLength(4);
+  });
+
+  it('lets a configured TTL cut the wait short', async () => {
+    const cache = createSignalCache({ ttlMs: { nordpool: HOUR_MS } });
+    const provider = nordPool({ baseUrl: server.url });
+    published.add('2026-01-15');
+    published.add('2026-01-16');
+    await lastHour(cache, provider, '2026-01-15T12:20:00Z');
+    await lastHour(cache, provider, '2026-01-15T13:19:00Z');
+    expect(server.requests).toHaveLength(2);
+    await lastHour(cache, provider, '2026-01-15T13:21:00Z');
+    expect(server.requests).toHaveLength(4);
   });
 });
 

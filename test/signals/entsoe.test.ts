@@ -191,22 +191,20 @@ describe('entsoe', () => {
     expect(err.message).toMatch(/is not valid/);
   });
 
-  it('needs a token: from the options or GRIDSHIFT_ENTSOE_TOKEN', async () => {
-    vi.stubEnv('GRIDSHIFT_ENTSOE_TOKEN', '');
+  it('needs a token, and names GRIDSHIFT_ENTSOE_TOKEN (read by the configuration) without one', async () => {
     const req = { zone: DE, metric: 'price' as const, fromMs: 0, toMs: 3_600_000, nowMs: 0 };
     const err = await failure(entsoe({ baseUrl: `${server.url}/api` }).fetch(req));
     expect(err.kind).toBe('auth');
     expect(err.message).toMatch(/GRIDSHIFT_ENTSOE_TOKEN/);
     expect(server.requests).toHaveLength(0);
 
-    vi.stubEnv('GRIDSHIFT_ENTSOE_TOKEN', 'from-env');
     body = fixture('entsoe-a44-dst-a03.xml');
-    await entsoe({ baseUrl: `${server.url}/api` }).fetch({
+    await entsoe({ baseUrl: `${server.url}/api`, securityToken: 'from-config' }).fetch({
       ...req,
       fromMs: iso('2024-10-27T00:00:00Z'),
       toMs: iso('2024-10-27T01:00:00Z'),
     });
-    expect(parseUrl(server.requests[0]).searchParams.get('securityToken')).toBe('from-env');
+    expect(parseUrl(server.requests[0]).searchParams.get('securityToken')).toBe('from-config');
   });
 
   it('maps HTTP failures to provider errors and never shows the token', async () => {

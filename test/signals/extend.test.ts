@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GridshiftConfig, type ProviderName, parseConfig } from '../../src/core/config.ts';
+import type { GridshiftConfig } from '../../src/core/config.ts';
 import { ProviderError } from '../../src/core/errors.ts';
 import type { Point, Series } from '../../src/core/series.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, toIso } from '../../src/core/time.ts';
+import { parseConfig } from '../../src/signals/config.ts';
 import { extendPastHorizon, type HorizonRequest } from '../../src/signals/extend.ts';
 import { forecastSeries } from '../../src/signals/forecast.ts';
-import type { SignalRequest } from '../../src/signals/provider.ts';
+import type { ProviderFactory, SignalRequest } from '../../src/signals/provider.ts';
+import type { ProviderName } from '../../src/signals/providers.ts';
 import { createRegistry } from '../../src/signals/registry.ts';
-import type { ProviderFactory } from '../../src/signals/sources.ts';
 import { parseUrl, sendJson, startServer, type TestServer } from '../helpers/http-server.ts';
 import { carbonSeries, priceSeries, type TestProvider, t, testProvider } from './test-provider.ts';
 

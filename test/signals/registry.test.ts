@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GridshiftConfig, type ProviderName, parseConfig } from '../../src/core/config.ts';
+import type { GridshiftConfig } from '../../src/core/config.ts';
 import { ProviderError } from '../../src/core/errors.ts';
 import type { Series } from '../../src/core/series.ts';
 import { HOUR_MS, MINUTE_MS } from '../../src/core/time.ts';
 import { createSignalCache } from '../../src/signals/cache.ts';
+import { parseConfig } from '../../src/signals/config.ts';
+import type { ProviderFactory } from '../../src/signals/provider.ts';
+import type { ProviderName } from '../../src/signals/providers.ts';
 import { createRegistry } from '../../src/signals/registry.ts';
-import type { ProviderFactory } from '../../src/signals/sources.ts';
 import { sendJson, startServer, type TestServer } from '../helpers/http-server.ts';
 import { carbonSeries, hourly, priceSeries, type TestProvider, t, testProvider } from './test-provider.ts';
 

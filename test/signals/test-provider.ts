@@ -1,7 +1,7 @@
 import type { Metric, Point, Series } from '../../src/core/series.ts';
 import { HOUR_MS } from '../../src/core/time.ts';
 import type { Zone } from '../../src/core/zones.ts';
-import type { SignalProvider, SignalRequest } from '../../src/signals/provider.ts';
+import type { PublicationTime, SignalProvider, SignalRequest } from '../../src/signals/provider.ts';
 
 /** A provider for tests: answers with what `answer` returns (or throws it) and records each call. */
 export interface TestProvider extends SignalProvider {
@@ -11,12 +11,17 @@ export interface TestProvider extends SignalProvider {
 export function testProvider(
   name: string,
   answer: (req: SignalRequest) => Series[] | Promise<Series[]>,
-  options: { ttlMs?: number; supports?: (zone: Zone, metric: Metric) => boolean } = {},
+  options: {
+    ttlMs?: number;
+    supports?: (zone: Zone, metric: Metric) => boolean;
+    publication?: PublicationTime;
+  } = {},
 ): TestProvider {
   const calls: SignalRequest[] = [];
   return {
     name,
     ttlMs: options.ttlMs ?? 15 * 60_000,
+    ...(options.publication ? { publication: options.publication } : {}),
     calls,
     supports: options.supports ?? (() => true),
     async fetch(req) {
