@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
+import { MINUTE_MS } from '../core/time.ts';
 import { VERSION } from '../core/version.ts';
 import type { Role } from '../runner/context.ts';
 import type { Store } from '../store/db.ts';
@@ -68,9 +69,9 @@ export function logTo(cli: Cli, globals: GlobalOptions) {
   };
 }
 
-/** A grace period or interval for people: `30 s`, `5m`. */
+/** A grace period or interval for people: `30s`, `5m`. */
 export function periodText(ms: number): string {
-  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : formatDuration(ms / 60_000);
+  return formatDuration(ms / MINUTE_MS);
 }
 
 /**
