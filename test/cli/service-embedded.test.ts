@@ -497,6 +497,17 @@ describe('the embedded store serves one process', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: gridshift worker needs PostgreSQL: set DATABASE_URL=postgres:\/\//);
     expect(r.stderr).toMatch(/The embedded store serves one process/);
+    // --data-dir names the embedded store: the same explanation, not "unknown option"
+    const withDir = await gs(['worker', '--data-dir', dataDir]);
+    expect(withDir.code).toBe(2);
+    expect(withDir.stderr).toMatch(
+      /^error: --data-dir: gridshift worker needs PostgreSQL: set DATABASE_URL=/,
+    );
+    const withBoth = await gs(['worker', '--data-dir', dataDir], {
+      DATABASE_URL: 'postgres://127.0.0.1:9/x',
+    });
+    expect(withBoth.code).toBe(2);
+    expect(withBoth.stderr).toMatch(/^error: --data-dir: gridshift worker needs PostgreSQL/);
   });
 
   it('gridshift serve refuses a data directory another live server holds', async () => {
