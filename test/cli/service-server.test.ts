@@ -25,7 +25,13 @@ const dir = mkdtempSync(join(tmpdir(), 'gridshift-e2e-'));
 const dataDir = join(dir, 'data');
 const config = join(dir, 'gridshift.config.json');
 const csv = join(dir, 'DE-carbon.csv');
-const env = childEnv({ GRIDSHIFT_DATA_DIR: dataDir, GRIDSHIFT_CONFIG: config, TZ: 'UTC' });
+// the default data directory (where a server records itself) in the test's directory too
+const env = childEnv({
+  GRIDSHIFT_DATA_DIR: dataDir,
+  GRIDSHIFT_CONFIG: config,
+  XDG_DATA_HOME: join(dir, 'xdg'),
+  TZ: 'UTC',
+});
 let server: ChildProcess | undefined;
 let serverOut = '';
 let serverExit: Promise<number | null>;
@@ -123,6 +129,7 @@ describe('gridshift serve, end to end', () => {
     const waiting = await gs('loads', 'show', id);
     expect(waiting.stdout).toMatch(/^State: {5}waiting$/m);
     const status = await gs('status');
+    expect(status.stdout).toContain(`Store:     the embedded store in ${dataDir}\n`);
     expect(status.stdout).toContain(`Served by: the server at ${info.url} (process ${info.pid}): ready`);
     expect(status.stdout).toMatch(/^waiting\s+1$/m);
     const refused = await runChild(['loads'], { ...env, GRIDSHIFT_TOKEN: 'gs_not-a-token' }, dir);

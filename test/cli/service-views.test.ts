@@ -293,35 +293,52 @@ describe('statusLines', () => {
   it('a server: its readiness, its roles, the next planner run', () => {
     const lines = statusLines(
       status,
-      { kind: 'server', where: 'the server at http://127.0.0.1:8080' },
+      { kind: 'server', where: 'the server at http://127.0.0.1:8080', store: 'the embedded store in /d' },
       { status: 'not ready', checks: [{ name: 'queue', ok: false, detail: 'stopped' }] },
       'UTC',
     );
-    expect(lines.slice(0, 4)).toEqual([
+    expect(lines.slice(0, 5)).toEqual([
       'Scheduler: running',
+      'Store:     the embedded store in /d',
       'Served by: the server at http://127.0.0.1:8080: not ready (queue: stopped)',
       'Roles:     api, worker, planner',
       'Planner:   last run Wed 2024-03-27 06:00, next run Wed 2024-03-27 06:05 (UTC)',
     ]);
-    const table = lines.slice(5).join('\n');
+    const table = lines.slice(6).join('\n');
     expect(table).toMatch(/^waiting\s+2$/m);
     expect(table).toMatch(/^cancelled\s+1$/m);
     expect(table).toMatch(/^planned\s+0$/m);
   });
 
-  it('the embedded store without a server: no planner run is due until one runs', () => {
-    const lines = statusLines(
-      status,
-      { kind: 'embedded', where: 'the embedded store in /d' },
-      undefined,
-      'UTC',
-    );
-    expect(lines[1]).toBe(
-      'Served by: the embedded store in /d: no server runs on it, so nothing is dispatched until `gridshift serve` starts',
-    );
-    expect(lines[2]).toBe(
+  it('the embedded store without a server: not running, and no planner run is due until one runs', () => {
+    const embedded = {
+      kind: 'embedded',
+      where: 'the embedded store in /d',
+      store: 'the embedded store in /d',
+    } as const;
+    const lines = statusLines(status, embedded, undefined, 'UTC');
+    expect(lines.slice(0, 4)).toEqual([
+      'Scheduler: not running (no `gridshift serve` on this store: nothing is dispatched until one starts)',
+      'Store:     the embedded store in /d',
+      'Served by: no server: this command reads the store directly',
       'Planner:   last run Wed 2024-03-27 06:00, next run once `gridshift serve` runs (UTC)',
+    ]);
+    const paused = { ...status, paused: true, pausedAt: '2024-03-27T05:00:00Z', pausedReason: 'maintenance' };
+    expect(statusLines(paused, embedded, undefined, 'UTC')[0]).toBe(
+      'Scheduler: not running (no `gridshift serve` on this store: nothing is dispatched until one starts); ' +
+        'paused since Wed 2024-03-27 05:00 (maintenance)',
     );
+  });
+
+  it('PostgreSQL read directly: whether workers run is not visible from here, only the switch', () => {
+    const pg = {
+      kind: 'postgres',
+      where: 'PostgreSQL at postgres://db/x',
+      store: 'PostgreSQL at postgres://db/x',
+    } as const;
+    const lines = statusLines(status, pg, undefined, 'UTC');
+    expect(lines[0]).toBe('Scheduler: not paused');
+    expect(lines[2]).toMatch(/^Served by: this command reads the database directly; workers are/);
   });
 });
 
