@@ -17,8 +17,8 @@ import { LOAD_STATES } from '../../store/schema.ts';
  * noise such as a saving of 1.8e-15 g on a flat grid reads 0.
  */
 
-/** Decimal places of the exposed gauges and counters: a micro-gram, a micro-kWh, a millionth of a cent. */
-export const METRIC_DECIMALS = 6;
+/** Decimal places of the exposed gauges and counters: a microgram, a micro-kWh, a millionth of a currency unit. */
+const METRIC_DECIMALS = 6;
 const exposed = (x: number) => roundForDisplay(x, METRIC_DECIMALS);
 
 export interface MetricsOptions {
