@@ -50,6 +50,7 @@ export async function directAccess(
   return {
     kind: store.kind,
     where,
+    store: where,
     loads: client.loads,
     scheduler: client.scheduler,
     reports: client.reports,

@@ -10,6 +10,7 @@ import type {
   LoadState,
   Plan as PlanWire,
 } from '../client/index.ts';
+import { MINUTE_MS } from '../core/time.ts';
 import { explainPlan } from '../planner/explain.ts';
 import type { Plan } from '../planner/plan.ts';
 import {
@@ -147,14 +148,8 @@ export function dispatchText(dispatch: Load['dispatch']): string {
   }
 }
 
-/** For latenesses and run times: `15 ms`, `1.4 s`, `12 s`, `3m`. */
-function shortDuration(msValue: number): string {
-  const a = Math.abs(msValue);
-  if (a < 1000) return `${Math.round(msValue)} ms`;
-  if (a < 10_000) return `${(msValue / 1000).toFixed(1)} s`;
-  if (a < 60_000) return `${Math.round(msValue / 1000)} s`;
-  return formatDuration(msValue / 60_000);
-}
+/** For latenesses and run times given in ms: "15ms", "1.4s", "1m 30s". */
+const msText = (ms: number) => formatDuration(ms / MINUTE_MS);
 
 /** What a state transition recorded, briefly: when it was queued for, lateness, exit code, error ... */
 export function eventDetailText(event: LoadEvent, timeZone: string): string {
@@ -167,18 +162,18 @@ export function eventDetailText(event: LoadEvent, timeZone: string): string {
   if (d.runNow) parts.push('run now');
   if (d.held) parts.push('held: no signals');
   const late = num('latenessMs');
-  if (late !== undefined) parts.push(late > 1000 ? `${shortDuration(late)} late` : 'on time');
+  if (late !== undefined) parts.push(late > 1000 ? `${msText(late)} late` : 'on time');
   if (num('piece') !== undefined) parts.push(`piece ${num('piece')} of ${num('pieces')}`);
   if (num('exitCode') !== undefined) parts.push(`exit code ${num('exitCode')}`);
   if (str('signal')) parts.push(`signal ${str('signal')}`);
   if (num('status') !== undefined) parts.push(`HTTP ${num('status')}`);
-  if (num('durationMs') !== undefined) parts.push(`ran ${shortDuration(num('durationMs') as number)}`);
+  if (num('durationMs') !== undefined) parts.push(`ran ${msText(num('durationMs') as number)}`);
   if (d.timedOut) parts.push('timed out');
   if (str('reason')) parts.push(str('reason') as string);
   if (str('error')) parts.push(`error: ${str('error')}`);
   else if (str('dispatchError')) parts.push(`error: ${str('dispatchError')}`);
   if (d.event === 'retry' && num('delayMs') !== undefined)
-    parts.push(`retry after ${shortDuration(num('delayMs') as number)}`);
+    parts.push(`retry after ${msText(num('delayMs') as number)}`);
   const failures = num('failures');
   const maxRetries = num('maxRetries');
   if (d.event === 'dead' && failures !== undefined && maxRetries !== undefined)

@@ -7,9 +7,11 @@
  * 2. DATABASE_URL: PostgreSQL directly (any number of processes share it);
  * 3. the embedded store in `--data-dir` (GRIDSHIFT_DATA_DIR, else the default data directory): when a
  *    `gridshift serve` runs on it (its `server.json` names a live process), its API, since the embedded
- *    store serves one process; otherwise the store itself.
+ *    store serves one process; otherwise the store itself. Without `--data-dir` or GRIDSHIFT_DATA_DIR, a
+ *    server that runs on another data directory of this machine (found through its record in `servers/`)
+ *    is used when no server runs on the default one: the command says so, and refuses to guess among two.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { GridshiftClient } from '../client/index.ts';
 import { createClient, GridshiftApiError, GridshiftConnectionError } from '../client/index.ts';
@@ -18,7 +20,7 @@ import { ConflictError, NotFoundError } from '../runner/errors.ts';
 import type { Store } from '../store/db.ts';
 import type { Cli, GlobalOptions } from './context.ts';
 import { directAccess } from './direct-access.ts';
-import { liveServer } from './server-file.ts';
+import { type FoundServer, liveServer, recordedServers, SERVERS_DIR } from './server-file.ts';
 
 /** The part of the API the CLI's service commands use. */
 export type ServiceApi = Pick<GridshiftClient, 'loads' | 'scheduler' | 'reports' | 'audit' | 'tokens'>;
@@ -27,6 +29,8 @@ export interface SchedulerAccess extends ServiceApi {
   kind: 'server' | 'embedded' | 'postgres';
   /** for messages: `the server at http://...`, `the embedded store in DIR`, `PostgreSQL at postgres://...` */
   where: string;
+  /** the store read, when known (not through --server): `the embedded store in DIR`, `PostgreSQL at ...` */
+  store?: string;
   /**
    * set when a server answers: its URL; its process id when found through server.json; whether the token
    * sent is GRIDSHIFT_TOKEN's (else server.json's, or none)
@@ -62,8 +66,31 @@ const storeModule = () => import('../store/db.ts');
 export async function dataDirOf(cli: Cli, dataDir: string | undefined): Promise<string> {
   const chosen = dataDir ?? cli.io.env.GRIDSHIFT_DATA_DIR?.trim();
   if (chosen) return resolve(cli.io.cwd, chosen);
+  return defaultDataDirOf(cli);
+}
+
+async function defaultDataDirOf(cli: Cli): Promise<string> {
   const { defaultDataDir } = await storeModule();
   return resolve(cli.io.cwd, defaultDataDir(cli.io.env as NodeJS.ProcessEnv));
+}
+
+/** Where `gridshift serve` records itself, so that commands find it whatever data directory it serves. */
+export async function serversDirOf(cli: Cli): Promise<string> {
+  return join(await defaultDataDirOf(cli), SERVERS_DIR);
+}
+
+/**
+ * For a command given no data directory, when no server runs on the default one: the only server recorded
+ * on this machine, or null when none runs. Two or more: the user chooses.
+ */
+async function serverElsewhere(cli: Cli, defaultDir: string): Promise<FoundServer | null> {
+  const running = recordedServers(await serversDirOf(cli));
+  if (running.length <= 1) return running[0] ?? null;
+  const list = running.map((s) => `process ${s.file.pid} on ${s.dataDir}`).join(', ');
+  throw new InputError(
+    `${running.length} gridshift servers run on this machine (${list}) and none on the default data ` +
+      `directory ${defaultDir}: choose one with --data-dir DIR (or GRIDSHIFT_DATA_DIR)`,
+  );
 }
 
 /** Opens the way to the scheduler, runs `fn` with it, closes it; failures get messages for people. */
@@ -104,14 +131,29 @@ export async function openAccess(
     });
     return directAccess(cli, globals, store, where);
   }
-  const dataDir = await dataDirOf(cli, options.dataDir);
-  const running = liveServer(dataDir);
-  if (running)
-    return remoteAccess(running.url, {
-      token: token ?? running.token,
+  const explicit = options.dataDir !== undefined || Boolean(env.GRIDSHIFT_DATA_DIR?.trim());
+  const chosenDir = await dataDirOf(cli, options.dataDir);
+  const own = liveServer(chosenDir);
+  const found: FoundServer | null = own
+    ? { dataDir: chosenDir, file: own }
+    : explicit
+      ? null
+      : await serverElsewhere(cli, chosenDir);
+  const dataDir = found?.dataDir ?? chosenDir;
+  const storeText = `the embedded store in ${dataDir}`;
+  if (found) {
+    if (found.dataDir !== chosenDir)
+      cli.io.stderr.write(
+        `gridshift: no server runs on the default data directory ${chosenDir}; using the one on ` +
+          `${found.dataDir} (process ${found.file.pid}); --data-dir chooses another store\n`,
+      );
+    return remoteAccess(found.file.url, {
+      token: token ?? found.file.token,
       envToken: token !== undefined,
-      pid: running.pid,
+      pid: found.file.pid,
+      store: storeText,
     });
+  }
   let store: Store;
   try {
     store = await openStore({ dataDir });
@@ -124,12 +166,17 @@ export async function openAccess(
         'to finish, or point this command at a server with --server URL',
     );
   }
-  return directAccess(cli, globals, store, `the embedded store in ${dataDir}`);
+  return directAccess(cli, globals, store, storeText);
 }
 
 function remoteAccess(
   url: string,
-  { token, envToken, pid }: { token: string | undefined; envToken: boolean; pid?: number },
+  {
+    token,
+    envToken,
+    pid,
+    store,
+  }: { token: string | undefined; envToken: boolean; pid?: number; store?: string },
 ): SchedulerAccess {
   let client: GridshiftClient;
   try {
@@ -140,6 +187,7 @@ function remoteAccess(
   return {
     kind: 'server',
     where: `the server at ${client.baseUrl}${pid ? ` (process ${pid})` : ''}`,
+    ...(store ? { store } : {}),
     server: { url: client.baseUrl, ...(pid ? { pid } : {}), envToken },
     health: client.health,
     loads: client.loads,

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
+import { MINUTE_MS } from '../core/time.ts';
 import { VERSION } from '../core/version.ts';
 import type { Role } from '../runner/context.ts';
 import type { Store } from '../store/db.ts';
@@ -16,7 +17,7 @@ import { createToken, listTokens, revokeToken } from '../store/tokens.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
 import { formatDuration } from './format.ts';
 import { parsePositive } from './quantities.ts';
-import { dataDirOf } from './scheduler-access.ts';
+import { dataDirOf, serversDirOf } from './scheduler-access.ts';
 import { LOCAL_TOKEN_NAME, liveServer, removeServerFile, writeServerFile } from './server-file.ts';
 import { registryFor } from './signal-access.ts';
 
@@ -68,9 +69,9 @@ export function logTo(cli: Cli, globals: GlobalOptions) {
   };
 }
 
-/** A grace period or interval for people: `30 s`, `5m`. */
+/** A grace period or interval for people: `30s`, `5m`. */
 export function periodText(ms: number): string {
-  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : formatDuration(ms / 60_000);
+  return formatDuration(ms / MINUTE_MS);
 }
 
 /**
@@ -99,6 +100,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
     throw new InputError(`--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   const databaseUrl = cli.io.env.DATABASE_URL?.trim() || undefined;
   const dataDir = databaseUrl ? undefined : await dataDirOf(cli, opts.dataDir);
+  const serversDir = await serversDirOf(cli);
   if (dataDir) {
     const running = liveServer(dataDir);
     // a file naming this very process was left by an earlier run whose process id this one reuses (in a
@@ -163,19 +165,23 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
       url = localUrl(app.server.address() as AddressInfo);
       if (dataDir && store.kind === 'embedded') {
         local = await localToken(store);
-        writeServerFile(dataDir, {
-          url,
-          pid: process.pid,
-          startedAt: new Date().toISOString(),
-          version: VERSION,
-          token: local.secret,
-        });
+        writeServerFile(
+          dataDir,
+          {
+            url,
+            pid: process.pid,
+            startedAt: new Date().toISOString(),
+            version: VERSION,
+            token: local.secret,
+          },
+          serversDir,
+        );
       }
       return {
         close: async () => {
           draining = true;
           // first stop pointing CLI commands here, while the store is still open
-          if (dataDir) removeServerFile(dataDir, process.pid);
+          if (dataDir) removeServerFile(dataDir, process.pid, serversDir);
           if (local) await revokeToken(store, local.id).catch(() => {});
           await app.close();
         },

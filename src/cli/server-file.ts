@@ -4,8 +4,12 @@
  * to its API instead. The file holds the server's URL and process id, and a token for the local CLI: the
  * file is readable by its owner only, and whoever can read the data directory can read the database in it
  * anyway, so the token grants nothing more than the directory does.
+ *
+ * A server on a data directory other than the default one is found through its record in `servers/` in the
+ * default data directory (`<pid>.json`: process id and data directory, no token), so that a command run
+ * without `--data-dir` reaches it instead of opening an empty default store.
  */
-import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '../core/pid.ts';
 
@@ -25,6 +29,21 @@ export interface ServerFile {
 
 export const serverFilePath = (dataDir: string) => join(dataDir, SERVER_FILE);
 
+/** The directory of server records, in the default data directory. */
+export const SERVERS_DIR = 'servers';
+
+/** A running server's record in `servers/`: which data directory it serves. */
+export interface ServerRecord {
+  pid: number;
+  dataDir: string;
+}
+
+/** A server found through its record: the record, and the data directory's own server.json. */
+export interface FoundServer {
+  dataDir: string;
+  file: ServerFile;
+}
+
 /** The file's content, or null when there is none or it cannot be read as one. */
 export function readServerFile(dataDir: string): ServerFile | null {
   let raw: unknown;
@@ -43,24 +62,71 @@ export function liveServer(dataDir: string): ServerFile | null {
   const file = readServerFile(dataDir);
   if (!file) return null;
   if (isProcessAlive(file.pid)) return file;
-  try {
-    rmSync(serverFilePath(dataDir), { force: true });
-  } catch {
-    // not ours to remove (a directory of another user, read-only): it is ignored all the same
-  }
+  // not ours to remove (a directory of another user, read-only): it is ignored all the same
+  removeQuietly(serverFilePath(dataDir));
   return null;
 }
 
-/** Writes the file readable by its owner only, in one step (a reader never sees half of it). */
-export function writeServerFile(dataDir: string, file: ServerFile): void {
-  const path = serverFilePath(dataDir);
+/**
+ * Writes the file readable by its owner only, in one step (a reader never sees half of it), and the
+ * server's record in `serversDir`.
+ */
+export function writeServerFile(dataDir: string, file: ServerFile, serversDir: string): void {
+  writeAtomically(serverFilePath(dataDir), `${JSON.stringify(file, null, 2)}\n`);
+  const record: ServerRecord = { pid: file.pid, dataDir };
+  mkdirSync(serversDir, { recursive: true, mode: 0o700 });
+  writeAtomically(join(serversDir, `${file.pid}.json`), `${JSON.stringify(record)}\n`);
+}
+
+function writeAtomically(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(tmp, text, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }
 
-/** Removes the file if it is this process's (`pid`). */
-export function removeServerFile(dataDir: string, pid: number): void {
+/** Removes the file if it is this process's (`pid`), and the process's record in `serversDir`. */
+export function removeServerFile(dataDir: string, pid: number, serversDir: string): void {
   if (readServerFile(dataDir)?.pid === pid) rmSync(serverFilePath(dataDir), { force: true });
+  rmSync(join(serversDir, `${pid}.json`), { force: true });
+}
+
+/**
+ * The servers on this machine that have a record in `serversDir`, by data directory. A record is stale when
+ * its data directory's server.json does not name its process as live (the process is gone, is stopping, or
+ * its id was reused); stale records are removed.
+ */
+export function recordedServers(serversDir: string): FoundServer[] {
+  let names: string[];
+  try {
+    names = readdirSync(serversDir).filter((n) => /^\d+\.json$/.test(n));
+  } catch {
+    return [];
+  }
+  const found: FoundServer[] = [];
+  for (const name of names) {
+    const path = join(serversDir, name);
+    const record = readRecord(path);
+    const file = record ? liveServer(record.dataDir) : null;
+    if (record && file?.pid === record.pid) found.push({ dataDir: record.dataDir, file });
+    else removeQuietly(path);
+  }
+  return found.sort((a, b) => a.dataDir.localeCompare(b.dataDir));
+}
+
+function readRecord(path: string): ServerRecord | null {
+  try {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<ServerRecord>;
+    return Number.isInteger(r?.pid) && typeof r.dataDir === 'string' ? (r as ServerRecord) : null;
+  } catch {
+    return null;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // not ours to remove: it is ignored all the same
+  }
 }

@@ -184,7 +184,7 @@ export function signalsCommand(cli: Cli): Command {
   return new Command('signals')
     .description('current carbon intensity and price of a zone, how clean it is now, and the forecast')
     .option('--zone <zone>', 'zone code, alias, name or cloud region')
-    .option('--hours <n>', 'forecast hours to show', '24')
+    .option('--hours <n>', `forecast hours to show (at most ${MAX_SIGNAL_HOURS})`, '24')
     .option('--metric <m>', 'carbon | price | all', 'all')
     .option('--step <minutes>', 'table step in minutes', '60')
     .option('--threshold <g>', 'also require the intensity to be below this many gCO2eq/kWh for "clean now"')

@@ -11,7 +11,9 @@ import { formatTable } from './format.ts';
 import { when } from './load-view.ts';
 import { type AccessOptions, accessOptions, type SchedulerAccess, withAccess } from './scheduler-access.ts';
 
-function servedBy(access: Pick<SchedulerAccess, 'kind' | 'where'>, ready: Readiness | undefined): string {
+type StatusAccess = Pick<SchedulerAccess, 'kind' | 'where' | 'store'>;
+
+function servedBy(access: StatusAccess, ready: Readiness | undefined): string {
   if (access.kind === 'server') {
     const failing = ready?.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail ?? 'failing'}`);
     const readiness = ready
@@ -21,23 +23,32 @@ function servedBy(access: Pick<SchedulerAccess, 'kind' | 'where'>, ready: Readin
       : '';
     return `${access.where}${readiness ? `: ${readiness}` : ''}`;
   }
-  if (access.kind === 'embedded')
-    return `${access.where}: no server runs on it, so nothing is dispatched until \`gridshift serve\` starts`;
-  return `${access.where} (read directly; workers are the \`gridshift serve\` and \`gridshift worker\` processes on it)`;
+  if (access.kind === 'embedded') return 'no server: this command reads the store directly';
+  return 'this command reads the database directly; workers are the `gridshift serve` and `gridshift worker` processes on it';
+}
+
+/**
+ * Whether loads are dispatched: by a server when one answers; on the embedded store without one, by no
+ * process at all; on PostgreSQL read directly, by whatever workers run on it (not visible from here).
+ */
+function schedulerLine(status: SchedulerStatus, kind: SchedulerAccess['kind'], tz: string): string {
+  const paused = status.paused
+    ? `paused since ${when(status.pausedAt, tz)}${status.pausedReason ? ` (${status.pausedReason})` : ''}`
+    : '';
+  if (kind === 'embedded')
+    return `Scheduler: not running (no \`gridshift serve\` on this store: nothing is dispatched until one starts)${paused ? `; ${paused}` : ''}`;
+  if (paused) return `Scheduler: ${paused}; nothing new is dispatched`;
+  return kind === 'server' ? 'Scheduler: running' : 'Scheduler: not paused';
 }
 
 export function statusLines(
   status: SchedulerStatus,
-  access: Pick<SchedulerAccess, 'kind' | 'where'>,
+  access: StatusAccess,
   ready: Readiness | undefined,
   tz: string,
 ): string[] {
-  const lines: string[] = [];
-  lines.push(
-    status.paused
-      ? `Scheduler: paused since ${when(status.pausedAt, tz)}${status.pausedReason ? ` (${status.pausedReason})` : ''}; nothing new is dispatched`
-      : 'Scheduler: running',
-  );
+  const lines: string[] = [schedulerLine(status, access.kind, tz)];
+  if (access.store) lines.push(`Store:     ${access.store}`);
   lines.push(`Served by: ${servedBy(access, ready)}`);
   if (access.kind === 'server' && status.roles.length) lines.push(`Roles:     ${status.roles.join(', ')}`);
   // on the embedded store without a server no process plans: the recorded next run is not going to happen
@@ -60,7 +71,12 @@ async function status(cli: Cli, opts: AccessOptions, globals: GlobalOptions): Pr
     if (globals.json)
       return cli.printJson({
         ...s,
-        servedBy: { kind: access.kind, where: access.where, ...(ready ? { readiness: ready } : {}) },
+        servedBy: {
+          kind: access.kind,
+          where: access.where,
+          ...(access.store ? { store: access.store } : {}),
+          ...(ready ? { readiness: ready } : {}),
+        },
       });
     for (const line of statusLines(s, access, ready, cli.timeZone(globals))) cli.print(line);
   });

@@ -3,7 +3,7 @@
  * the PostgreSQL database that `gridshift serve` and the other workers share. Not on the embedded store,
  * which serves one process: there `gridshift serve` runs the worker itself.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.ts';
 import type { Role } from '../runner/context.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
@@ -17,17 +17,19 @@ interface WorkerOptions {
   planner: boolean;
   plannerInterval: string;
   grace: string;
+  /** accepted only to refuse it clearly: a worker never opens the embedded store */
+  dataDir?: string;
 }
 
+const NEEDS_POSTGRES =
+  'gridshift worker needs PostgreSQL: set DATABASE_URL=postgres://user:password@host:5432/database. ' +
+  'The embedded store serves one process, so separate workers cannot share it; ' +
+  'on one machine `gridshift serve` runs the worker itself (see docs/deployment.md)';
+
 async function worker(cli: Cli, opts: WorkerOptions, globals: GlobalOptions): Promise<void> {
+  if (opts.dataDir !== undefined) throw new InputError(`--data-dir: ${NEEDS_POSTGRES}`);
   const databaseUrl = cli.io.env.DATABASE_URL?.trim();
-  if (!databaseUrl) {
-    throw new InputError(
-      'gridshift worker needs PostgreSQL: set DATABASE_URL=postgres://user:password@host:5432/database. ' +
-        'The embedded store serves one process, so separate workers cannot share it; ' +
-        'on one machine `gridshift serve` runs the worker itself (see docs/deployment.md)',
-    );
-  }
+  if (!databaseUrl) throw new InputError(NEEDS_POSTGRES);
   const concurrency = parsePositive(opts.concurrency, '--concurrency', { integer: true });
   const plannerIntervalMs = durationMs(opts.plannerInterval, '--planner-interval');
   const graceMs = durationMs(opts.grace, '--grace', 0);
@@ -68,5 +70,6 @@ export function workerCommand(cli: Cli): Command {
     .option('--no-planner', 'do not take part in planner runs (run loads only)')
     .option('--planner-interval <d>', 'how often the planner runs in this process', '5m')
     .option('--grace <d>', 'on SIGTERM, how long running loads may go on', '30s')
+    .addOption(new Option('--data-dir <dir>', 'refused: a worker uses PostgreSQL only').hideHelp())
     .action(async (opts: WorkerOptions, cmd: Command) => worker(cli, opts, globalsOf(cmd)));
 }

@@ -14,12 +14,25 @@ export function visibleLength(text: string): number {
 
 // ---------------------------------------------------------------- numbers and units
 
+/**
+ * The one display rounding rule: `x` rounded to `decimals` places, and a result of zero is 0, never -0.
+ * Rounding is symmetric (half away from zero), so -x shows as the mirror of x. Stored values are never
+ * rounded: this is for text and metrics only.
+ */
+export function roundForDisplay(x: number, decimals: number): number {
+  const r = Number(x.toFixed(decimals));
+  return r === 0 ? 0 : r;
+}
+
 /** A number with about three significant digits, trailing zeros dropped: 1234 -> "1,234", 1.50 -> "1.5". */
 export function formatNumber(x: number, maxDecimals?: number): string {
   if (!Number.isFinite(x)) return '-';
   const a = Math.abs(x);
-  const decimals = maxDecimals ?? (a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.01 ? 3 : a === 0 ? 0 : 4);
-  return x.toLocaleString('en-US', { maximumFractionDigits: decimals, minimumFractionDigits: 0 });
+  const decimals = maxDecimals ?? (a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.01 ? 3 : 4);
+  return roundForDisplay(x, decimals).toLocaleString('en-US', {
+    maximumFractionDigits: decimals,
+    minimumFractionDigits: 0,
+  });
 }
 
 /** Grams of CO2eq in g, kg or t. */
@@ -53,19 +66,23 @@ export function formatIntensity(gPerKwh: number): string {
   return Number.isFinite(gPerKwh) ? `${formatNumber(gPerKwh, 0)} g/kWh` : '-';
 }
 
+/** Money is shown to at most four decimals ("£0.0456"); anything smaller is 0. */
+const MONEY_DECIMALS = 4;
+
 /** An amount of money: "€1.23", "£0.0456", "SEK 12.30"; the code itself when Intl does not know it. */
 export function formatCurrency(amount: number, currency: string | undefined): string {
   if (!Number.isFinite(amount)) return '-';
+  const shown = roundForDisplay(amount, MONEY_DECIMALS);
   // small is judged after rounding to 3 significant digits: 0.0999999 is shown as 0.10, like 0.1
-  const small = amount !== 0 && Math.abs(Number(amount.toPrecision(3))) < 0.1;
+  const small = shown !== 0 && Math.abs(Number(shown.toPrecision(3))) < 0.1;
   const digits = small
     ? { maximumSignificantDigits: 3 }
     : { minimumFractionDigits: 2, maximumFractionDigits: 2 };
-  if (!currency) return formatNumber(amount, small ? 4 : 2);
+  if (!currency) return formatNumber(shown, small ? MONEY_DECIMALS : 2);
   try {
-    return amount.toLocaleString('en-US', { style: 'currency', currency, ...digits });
+    return shown.toLocaleString('en-US', { style: 'currency', currency, ...digits });
   } catch {
-    return `${formatNumber(amount, small ? 4 : 2)} ${currency}`;
+    return `${formatNumber(shown, small ? MONEY_DECIMALS : 2)} ${currency}`;
   }
 }
 
@@ -73,27 +90,42 @@ export function formatCurrency(amount: number, currency: string | undefined): st
 export function formatPrice(perKwh: number, currency: string | undefined): string {
   if (!Number.isFinite(perKwh)) return '-';
   const decimals = Math.abs(perKwh) < 10 ? 4 : 2;
-  return `${perKwh.toFixed(decimals)} ${currency ? `${currency}/kWh` : 'per kWh'}`;
+  return `${roundForDisplay(perKwh, decimals).toFixed(decimals)} ${currency ? `${currency}/kWh` : 'per kWh'}`;
 }
 
 export function formatPct(pct: number): string {
   return Number.isFinite(pct) ? `${formatNumber(pct, 1)}%` : '-';
 }
 
-/** Minutes as "45m", "2h", "2h 30m", "1d 2h". */
+/**
+ * A duration given in minutes, to the precision that matters at its size: "9ms" below a second, "1.9s"
+ * below ten seconds, "45s" and "1m 30s" below an hour, "2h 30m" and "1d 2h" from an hour on. Zero is "0s".
+ */
 export function formatDuration(minutes: number): string {
   if (!Number.isFinite(minutes)) return '-';
-  const sign = minutes < 0 ? '-' : '';
-  let m = Math.round(Math.abs(minutes));
-  const d = Math.floor(m / 1440);
-  m -= d * 1440;
-  const h = Math.floor(m / 60);
-  m -= h * 60;
-  const parts: string[] = [];
-  if (d) parts.push(`${d}d`);
-  if (h) parts.push(`${h}h`);
-  if (m || parts.length === 0) parts.push(`${m}m`);
-  return sign + parts.join(' ');
+  const a = Math.abs(minutes);
+  const text = durationText(a);
+  return minutes < 0 && text !== '0s' ? `-${text}` : text;
+}
+
+function durationText(minutes: number): string {
+  const ms = Math.round(minutes * 60_000);
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const tenths = Math.round(minutes * 600);
+  if (tenths < 100) return `${tenths / 10}s`;
+  const seconds = Math.round(minutes * 60);
+  if (seconds < 3600) return unitParts([Math.floor(seconds / 60), 'm'], [seconds % 60, 's']);
+  const m = Math.round(minutes);
+  return unitParts([Math.floor(m / 1440), 'd'], [Math.floor((m % 1440) / 60), 'h'], [m % 60, 'm']);
+}
+
+/** "1d 2h": the non-zero amounts with their units. */
+function unitParts(...parts: [number, string][]): string {
+  return parts
+    .filter(([n]) => n !== 0)
+    .map(([n, unit]) => `${n}${unit}`)
+    .join(' ');
 }
 
 const WEEKDAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

@@ -381,31 +381,46 @@ export function resolveZone(text: string): Zone {
   );
 }
 
-/** Zone codes, aliases and cloud region names nearest to `text` by edit distance, best first. */
+/** What a zone can be typed as (codes, aliases, zone names, cloud regions), upper case -> as shown. */
+const typedNames = new Map<string, string>([
+  ...ZONES.map((z): [string, string] => [z.name.toUpperCase(), z.name]),
+  ...CLOUD_REGIONS.map((r): [string, string] => [r.region.toUpperCase(), r.region]),
+  ...Object.keys(ZONE_ALIASES).map((a): [string, string] => [a.toUpperCase(), a]),
+  ...ZONES.map((z): [string, string] => [z.code.toUpperCase(), z.code]),
+]);
+
+/**
+ * The zone codes, aliases, zone names and cloud regions nearest to `text` by edit distance (all at the
+ * least distance found, in alphabetical order). A name is near when fewer edits than the text is long reach
+ * it: replacing every character of "XX" reaches any two-letter code, which is no hint at all.
+ */
 export function closeMatches(text: string, max = 5): string[] {
   const t = text.trim().toUpperCase();
-  if (t.length === 0) return [];
-  const candidates = new Set<string>([
-    ...byCode.keys(),
-    ...byAlias.keys(),
-    ...CLOUD_REGIONS.map((r) => r.region.toUpperCase()),
-  ]);
-  const limit = Math.max(2, Math.floor(t.length / 3));
+  const limit = Math.min(t.length - 1, t.length <= 5 ? 2 : Math.floor(t.length / 3));
+  if (limit < 1) return [];
   const scored: { name: string; d: number }[] = [];
-  for (const c of candidates) {
-    // part of a name (`WESTEUR`) or an unknown subzone of a known zone (`DE-XX`) counts as one edit away
-    const d = (t.length >= 2 && c.includes(t)) || t.startsWith(`${c}-`) ? 1 : editDistance(t, c);
-    if (d <= limit) scored.push({ name: c, d });
+  for (const [upper, shown] of typedNames) {
+    const d = nameDistance(t, upper);
+    if (d <= limit) scored.push({ name: shown, d });
   }
-  scored.sort((a, b) => a.d - b.d || a.name.localeCompare(b.name));
-  return scored.slice(0, max).map((s) => displayName(s.name));
+  const best = Math.min(...scored.map((s) => s.d));
+  return scored
+    .filter((s) => s.d === best)
+    .map((s) => s.name)
+    .sort((a, b) => a.localeCompare(b))
+    .slice(0, max);
 }
 
-function displayName(upper: string): string {
-  const z = byCode.get(upper);
-  if (z) return z.code;
-  if (byAlias.has(upper)) return upper;
-  return CLOUD_REGIONS.find((r) => r.region.toUpperCase() === upper)?.region ?? upper;
+/**
+ * Edits from what was typed to a name; part of a name (`WESTEUR`), an unknown subzone of a known zone
+ * (`DE-XX`) and a subzone without its country (`PJM` for `US-MIDA-PJM`) count as one edit.
+ */
+function nameDistance(typed: string, name: string): number {
+  if (typed === name) return 0;
+  if ((typed.length >= 2 && name.includes(typed)) || typed.startsWith(`${name}-`)) return 1;
+  const last = name.lastIndexOf('-');
+  const suffix = last > 0 ? 1 + editDistance(typed, name.slice(last + 1)) : Number.POSITIVE_INFINITY;
+  return Math.min(editDistance(typed, name), suffix);
 }
 
 /** The zone, then its parents, then the country's zone: the order to look for coarser data in. */

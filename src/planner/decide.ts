@@ -3,6 +3,7 @@
  * and "which model tier now?". Both fail open: with no usable signal they say run / large, so missing data
  * never stops work.
  */
+import { formatNumber } from '../core/format.ts';
 
 /** A forecast value that holds from `startMs`. */
 export interface ForecastValue {
@@ -166,6 +167,5 @@ export function chooseModelTier(signal: TierSignal, options: TierOptions = {}): 
   return { tier: 'small', reason: no.join('; ') };
 }
 
-function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
-}
+/** Numbers in reasons as everywhere else they are shown (float noise reads 0). */
+const fmt = (x: number): string => formatNumber(x);

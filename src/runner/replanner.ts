@@ -1,4 +1,5 @@
 import { type Footprint, footprintOnGrid } from '../accounting/emissions.ts';
+import { formatCurrency, formatMass, formatPct } from '../core/format.ts';
 import { storedObjective } from '../core/objective.ts';
 import type { Grid } from '../core/series.ts';
 import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
@@ -257,19 +258,19 @@ function improvement(
   if (objective.kind === 'carbon') {
     const p = pct(savedG, current.emissionsG);
     enough = savedG > 0 && (savedG >= t.minGainG || p >= t.minGainPct);
-    text = `saves ${Math.round(savedG)} g (${p.toFixed(1)}%) more`;
+    text = `saves ${formatMass(savedG)} (${formatPct(p)}) more`;
   } else if (objective.kind === 'cost') {
     if (savedCost === null) return { enough: false, text: 'no prices', current, next };
     const p = pct(savedCost, current.cost as number);
     enough = savedCost > 0 && (savedCost >= t.minGainCost || p >= t.minGainPct);
-    text = `costs ${savedCost.toFixed(2)} (${p.toFixed(1)}%) less`;
+    text = `costs ${formatCurrency(savedCost, undefined)} (${formatPct(p)}) less`;
   } else {
     const pc = pct(savedG, current.emissionsG);
     const pp = savedCost !== null ? pct(savedCost, current.cost as number) : 0;
     const w = objective.carbonWeight + objective.costWeight;
     const p = w > 0 ? (objective.carbonWeight * pc + objective.costWeight * pp) / w : 0;
     enough = p > 0 && p >= t.minGainPct;
-    text = `scores ${p.toFixed(1)}% better (carbon ${pc.toFixed(1)}%, cost ${pp.toFixed(1)}%)`;
+    text = `scores ${formatPct(p)} better (carbon ${formatPct(pc)}, cost ${formatPct(pp)})`;
   }
   return { enough, text, current, next };
 }

@@ -1,13 +1,14 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/cli/', import.meta.url));
 /** A directory with no gridshift.config.*: the offline defaults apply. */
 const EMPTY_DIR = mkdtempSync(join(tmpdir(), 'gridshift-cli-'));
+afterAll(() => rmSync(EMPTY_DIR, { recursive: true, force: true }));
 const NOW = Date.parse('2024-03-27T06:00:00Z');
 
 interface Ran {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatCurrency,
@@ -6,10 +7,12 @@ import {
   formatLocalTime,
   formatMass,
   formatNumber,
+  formatPct,
   formatPower,
   formatPrice,
   formatTable,
   palette,
+  roundForDisplay,
   shouldUseColor,
   sparkline,
   spreadLine,
@@ -36,7 +39,7 @@ describe('units', () => {
     expect(formatDuration(45)).toBe('45m');
     expect(formatDuration(150)).toBe('2h 30m');
     expect(formatDuration(1560)).toBe('1d 2h');
-    expect(formatDuration(0)).toBe('0m');
+    expect(formatDuration(0)).toBe('0s');
     expect(formatNumber(1234.5)).toBe('1,235');
     expect(formatNumber(0.012345)).toBe('0.012');
   });
@@ -51,6 +54,69 @@ describe('units', () => {
     expect(formatCurrency(1.5, undefined)).toBe('1.5');
     expect(formatPrice(0.09, 'EUR')).toBe('0.0900 EUR/kWh');
     expect(formatPrice(12.5, 'SEK')).toBe('12.50 SEK/kWh');
+  });
+
+  it('durations to the precision that matters at their size', () => {
+    expect(formatDuration(1.5)).toBe('1m 30s'); // a 90 s run
+    expect(formatDuration(0.75)).toBe('45s');
+    expect(formatDuration(1.9 / 60)).toBe('1.9s');
+    expect(formatDuration(0.009 / 60)).toBe('9ms');
+    expect(formatDuration(9.96 / 60)).toBe('10s'); // 9.96 s: to the tenth it is 10.0, shown in seconds
+    expect(formatDuration(59.6 / 60)).toBe('1m'); // 59.6 s rounds to a whole minute
+    expect(formatDuration(59 + 59.6 / 60)).toBe('1h'); // 3599.6 s: from an hour on, whole minutes
+    expect(formatDuration(61.4)).toBe('1h 1m');
+    expect(formatDuration(1443)).toBe('1d 3m');
+    expect(formatDuration(-1.5)).toBe('-1m 30s');
+    expect(formatDuration(-1e-9)).toBe('0s');
+  });
+
+  it('float noise is shown as zero, never as -0 or a long tail of digits', () => {
+    // 0.1 + 0.2 - 0.3 = 5.55e-17: the noise a difference of sums leaves where the answer is 0
+    expect(formatCurrency(-6.94e-18, 'EUR')).toBe('€0.00');
+    expect(formatCurrency(0.1 + 0.2 - 0.3, 'EUR')).toBe('€0.00');
+    expect(formatCurrency(-0.00004, 'EUR')).toBe('€0.00'); // below the fourth decimal
+    expect(formatCurrency(-0.00006, 'EUR')).toBe('-€0.0001');
+    expect(formatCurrency(-6.94e-18, undefined)).toBe('0');
+    expect(formatMass(1.7763568394002505e-15)).toBe('0 g');
+    expect(formatMass(-1.7763568394002505e-15)).toBe('0 g');
+    expect(formatPct(-0.04)).toBe('0%');
+    expect(formatPct(-0.05)).toBe('-0.1%'); // half away from zero, like 0.05 -> 0.1%
+    expect(formatPct(0.05)).toBe('0.1%');
+    expect(formatNumber(-0.00004)).toBe('0');
+    expect(formatPrice(-0.00001, 'EUR')).toBe('0.0000 EUR/kWh');
+    expect(formatEnergy(-1e-15)).toBe('0 Wh');
+    expect(roundForDisplay(-0.4, 0)).toBe(0);
+    expect(Object.is(roundForDisplay(-0.4, 0), -0)).toBe(false);
+    expect(roundForDisplay(1.23456, 2)).toBe(1.23);
+  });
+
+  it('-x is shown as the mirror of x, and what rounds to zero has no sign', () => {
+    const formats: [string, (x: number) => string][] = [
+      ['number', (x) => formatNumber(x)],
+      ['mass', formatMass],
+      ['energy', formatEnergy],
+      ['power', formatPower],
+      ['pct', formatPct],
+      ['money', (x) => formatCurrency(x, 'EUR')],
+      ['money without currency', (x) => formatCurrency(x, undefined)],
+      ['price', (x) => formatPrice(x, 'EUR')],
+      ['duration', formatDuration],
+    ];
+    const magnitudes = fc.oneof(
+      fc.double({ min: 0, max: 1e-3, noNaN: true }),
+      fc.double({ min: 0, max: 1e7, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(magnitudes, fc.constantFrom(...formats), (x, [, format]) => {
+        const plus = format(x);
+        const minus = format(-x);
+        expect(plus.startsWith('-')).toBe(false);
+        if (/^[^1-9]*$/.test(plus))
+          expect(minus).toBe(plus); // shows zero: no sign
+        else expect(minus).toBe(`-${plus}`);
+      }),
+      { seed: 8, numRuns: 2000 },
+    );
   });
 
   it('local times in a time zone, across a DST change', () => {

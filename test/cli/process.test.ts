@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // The real executable path: Node 24 (the project's `node` dependency) runs the TypeScript source directly.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = join(ROOT, 'node_modules/.bin/node');
 const MAIN = join(ROOT, 'src/cli/main.ts');
 const CWD = mkdtempSync(join(tmpdir(), 'gridshift-proc-'));
+afterAll(() => rmSync(CWD, { recursive: true, force: true }));
 
 function gridshift(...args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };

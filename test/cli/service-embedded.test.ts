@@ -320,22 +320,29 @@ describe('gridshift status, pause, resume, report (embedded store)', () => {
     expect(waiting).toBeGreaterThanOrEqual(5);
     const r = await gs(['status']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Scheduler: running$/m);
-    expect(r.stdout).toContain(`Served by: the embedded store in ${dataDir}: no server runs on it`);
+    expect(r.stdout).toMatch(/^Scheduler: not running \(no `gridshift serve` on this store/m);
+    expect(r.stdout).toContain(`Store:     the embedded store in ${dataDir}\n`);
+    expect(r.stdout).toContain('Served by: no server: this command reads the store directly');
     expect(r.stdout).toMatch(new RegExp(`^waiting\\s+${waiting}$`, 'm'));
     expect(r.stdout).toMatch(/^cancelled\s+0$/m);
     // no process plans while no server runs
     expect(r.stdout).toMatch(/^Planner: {3}last run .*, next run once `gridshift serve` runs \(/m);
     const s = json(await gs(['status', '--json']));
     expect(s.loads.waiting).toBe(waiting);
-    expect(s.servedBy).toEqual({ kind: 'embedded', where: `the embedded store in ${dataDir}` });
+    expect(s.servedBy).toEqual({
+      kind: 'embedded',
+      where: `the embedded store in ${dataDir}`,
+      store: `the embedded store in ${dataDir}`,
+    });
   });
 
   it('pause and resume', async () => {
     const p = await gs(['pause', '--reason', 'grid maintenance']);
     expect(p.stdout).toMatch(/^Scheduler paused \(grid maintenance\)/);
     expect(json(await gs(['status', '--json'])).pausedReason).toBe('grid maintenance');
-    expect((await gs(['status'])).stdout).toMatch(/^Scheduler: paused since .* \(grid maintenance\)/m);
+    expect((await gs(['status'])).stdout).toMatch(
+      /^Scheduler: not running .*; paused since .* \(grid maintenance\)/m,
+    );
     const r = await gs(['resume']);
     expect(r.stdout).toMatch(/^Scheduler running again; \d+ waiting loads/);
     expect(json(await gs(['status', '--json'])).paused).toBe(false);
@@ -497,6 +504,17 @@ describe('the embedded store serves one process', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: gridshift worker needs PostgreSQL: set DATABASE_URL=postgres:\/\//);
     expect(r.stderr).toMatch(/The embedded store serves one process/);
+    // --data-dir names the embedded store: the same explanation, not "unknown option"
+    const withDir = await gs(['worker', '--data-dir', dataDir]);
+    expect(withDir.code).toBe(2);
+    expect(withDir.stderr).toMatch(
+      /^error: --data-dir: gridshift worker needs PostgreSQL: set DATABASE_URL=/,
+    );
+    const withBoth = await gs(['worker', '--data-dir', dataDir], {
+      DATABASE_URL: 'postgres://127.0.0.1:9/x',
+    });
+    expect(withBoth.code).toBe(2);
+    expect(withBoth.stderr).toMatch(/^error: --data-dir: gridshift worker needs PostgreSQL/);
   });
 
   it('gridshift serve refuses a data directory another live server holds', async () => {

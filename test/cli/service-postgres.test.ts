@@ -124,7 +124,8 @@ describe.skipIf(skipPostgres)('gridshift serve and worker on PostgreSQL', () => 
     expect(started?.detail.worker).toMatch(new RegExp(`:${worker.child.pid}$`));
 
     const status = await gs(['status']);
-    expect(status.stdout).toMatch(/^Served by: PostgreSQL at postgres:\/\/.*\(read directly; workers are/m);
+    expect(status.stdout).toMatch(/^Store: {5}PostgreSQL at postgres:\/\//m);
+    expect(status.stdout).toMatch(/^Served by: this command reads the database directly; workers are/m);
     expect(status.stdout).toMatch(/^succeeded\s+1$/m);
     const viaApi = await gs(['status'], viaServer);
     expect(viaApi.stdout).toContain(`Served by: the server at ${serverUrl}: ready`);

@@ -25,7 +25,13 @@ const dir = mkdtempSync(join(tmpdir(), 'gridshift-e2e-'));
 const dataDir = join(dir, 'data');
 const config = join(dir, 'gridshift.config.json');
 const csv = join(dir, 'DE-carbon.csv');
-const env = childEnv({ GRIDSHIFT_DATA_DIR: dataDir, GRIDSHIFT_CONFIG: config, TZ: 'UTC' });
+// the default data directory (where a server records itself) in the test's directory too
+const env = childEnv({
+  GRIDSHIFT_DATA_DIR: dataDir,
+  GRIDSHIFT_CONFIG: config,
+  XDG_DATA_HOME: join(dir, 'xdg'),
+  TZ: 'UTC',
+});
 let server: ChildProcess | undefined;
 let serverOut = '';
 let serverExit: Promise<number | null>;
@@ -123,6 +129,7 @@ describe('gridshift serve, end to end', () => {
     const waiting = await gs('loads', 'show', id);
     expect(waiting.stdout).toMatch(/^State: {5}waiting$/m);
     const status = await gs('status');
+    expect(status.stdout).toContain(`Store:     the embedded store in ${dataDir}\n`);
     expect(status.stdout).toContain(`Served by: the server at ${info.url} (process ${info.pid}): ready`);
     expect(status.stdout).toMatch(/^waiting\s+1$/m);
     const refused = await runChild(['loads'], { ...env, GRIDSHIFT_TOKEN: 'gs_not-a-token' }, dir);
@@ -139,7 +146,7 @@ describe('gridshift serve, end to end', () => {
     expect(watched.code, watched.stderr).toBe(0);
     expect(watched.stdout).toMatch(/^State: {5}waiting$/m);
     expect(watched.stdout).toMatch(/^ {2}.* {2}waiting -> running {4}#1 {3}/m);
-    expect(watched.stdout).toMatch(/^ {2}.* {2}running -> succeeded {2}#1 {3}exit code 0; ran 3\.\d s$/m);
+    expect(watched.stdout).toMatch(/^ {2}.* {2}running -> succeeded {2}#1 {3}exit code 0; ran 3\.\ds$/m);
     expect(watched.stdout).toMatch(/^Saved: {5}.* CO2eq \(75%\)$/m);
     const detail: {
       load: { state: string };
@@ -153,7 +160,7 @@ describe('gridshift serve, end to end', () => {
 
     const shown = await gs('loads', 'show', id);
     expect(shown.stdout).toMatch(/waiting -> running\s+#1/);
-    expect(shown.stdout).toMatch(/running -> succeeded\s+#1\s+exit code 0; ran 3\.\d s/);
+    expect(shown.stdout).toMatch(/running -> succeeded\s+#1\s+exit code 0; ran 3\.\ds/);
     expect(shown.stdout).toContain('  hello from gridshift');
     expect(shown.stdout).toMatch(/^Saved: {5}.* CO2eq \(75%\)$/m);
     expect(shown.stdout).toContain('Basis:     measured values from csv');

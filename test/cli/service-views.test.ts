@@ -99,6 +99,24 @@ describe('accountingLines', () => {
     expect(lines[4]).toBe('Basis:     the forecast it ran on (no measured values yet) from profile');
   });
 
+  it('a run that saved nothing shows 0, not float noise', () => {
+    // a flat grid: the run and running at once differ only by float noise (1.8e-15 g, -6.94e-18 EUR)
+    const flat = {
+      ...accounting,
+      emissionsG: 600,
+      baselineEmissionsG: 600 + 1.7763568394002505e-15,
+      savingsG: 1.7763568394002505e-15,
+      cost: 0.09 + 6.94e-18,
+      baselineCost: 0.09,
+    };
+    expect(accountingLines(flat, 'succeeded')[3]).toBe('Saved:     0 g CO2eq (0%) and €0.00');
+  });
+
+  it('a 90-second run is shown as 1m 30s', () => {
+    expect(eventDetailText(event('succeeded', { durationMs: 90_000 }), 'UTC')).toBe('ran 1m 30s');
+    expect(eventDetailText(event('succeeded', { durationMs: 1_900 }), 'UTC')).toBe('ran 1.9s');
+  });
+
   it('no accounting: why depends on the state (only loads that succeed are accounted)', () => {
     expect(accountingLines(null, 'waiting')).toEqual(['Accounting: not yet (the load has not finished)']);
     expect(accountingLines(null, 'failed')).toEqual(['Accounting: not yet (the load has not finished)']);
@@ -133,7 +151,7 @@ describe('eventDetailText', () => {
     expect(eventDetailText(event('waiting', { startAfter: '2024-03-27T12:00:00Z' }), 'Europe/Berlin')).toBe(
       'due Wed 2024-03-27 13:00',
     );
-    expect(eventDetailText(event('running', { latenessMs: 1500 }), 'UTC')).toBe('1.5 s late');
+    expect(eventDetailText(event('running', { latenessMs: 1500 }), 'UTC')).toBe('1.5s late');
     expect(eventDetailText(event('running', { latenessMs: 400 }), 'UTC')).toBe('on time');
     expect(
       eventDetailText(
@@ -146,7 +164,7 @@ describe('eventDetailText', () => {
         }),
         'UTC',
       ),
-    ).toBe('exit code 3; ran 9 ms; error: exited with code 3; retry after 30 s');
+    ).toBe('exit code 3; ran 9ms; error: exited with code 3; retry after 30s');
   });
 });
 
@@ -190,8 +208,8 @@ describe('loadDetailLines', () => {
       'Timeline:',
       '  Wed 2024-03-27 07:00  planned',
       '  Wed 2024-03-27 07:00  planned -> waiting      due Wed 2024-03-27 13:00',
-      '  Wed 2024-03-27 13:00  waiting -> running  #1  2.0 s late',
-      '  Wed 2024-03-27 13:00  running -> failed   #1  exit code 3; ran 1.2 s',
+      '  Wed 2024-03-27 13:00  waiting -> running  #1  2s late',
+      '  Wed 2024-03-27 13:00  running -> failed   #1  exit code 3; ran 1.2s',
       '  Wed 2024-03-27 13:00  failed -> dead      #1  1 failure, 0 retries allowed',
       '',
       'Output (last lines):',
@@ -275,35 +293,52 @@ describe('statusLines', () => {
   it('a server: its readiness, its roles, the next planner run', () => {
     const lines = statusLines(
       status,
-      { kind: 'server', where: 'the server at http://127.0.0.1:8080' },
+      { kind: 'server', where: 'the server at http://127.0.0.1:8080', store: 'the embedded store in /d' },
       { status: 'not ready', checks: [{ name: 'queue', ok: false, detail: 'stopped' }] },
       'UTC',
     );
-    expect(lines.slice(0, 4)).toEqual([
+    expect(lines.slice(0, 5)).toEqual([
       'Scheduler: running',
+      'Store:     the embedded store in /d',
       'Served by: the server at http://127.0.0.1:8080: not ready (queue: stopped)',
       'Roles:     api, worker, planner',
       'Planner:   last run Wed 2024-03-27 06:00, next run Wed 2024-03-27 06:05 (UTC)',
     ]);
-    const table = lines.slice(5).join('\n');
+    const table = lines.slice(6).join('\n');
     expect(table).toMatch(/^waiting\s+2$/m);
     expect(table).toMatch(/^cancelled\s+1$/m);
     expect(table).toMatch(/^planned\s+0$/m);
   });
 
-  it('the embedded store without a server: no planner run is due until one runs', () => {
-    const lines = statusLines(
-      status,
-      { kind: 'embedded', where: 'the embedded store in /d' },
-      undefined,
-      'UTC',
-    );
-    expect(lines[1]).toBe(
-      'Served by: the embedded store in /d: no server runs on it, so nothing is dispatched until `gridshift serve` starts',
-    );
-    expect(lines[2]).toBe(
+  it('the embedded store without a server: not running, and no planner run is due until one runs', () => {
+    const embedded = {
+      kind: 'embedded',
+      where: 'the embedded store in /d',
+      store: 'the embedded store in /d',
+    } as const;
+    const lines = statusLines(status, embedded, undefined, 'UTC');
+    expect(lines.slice(0, 4)).toEqual([
+      'Scheduler: not running (no `gridshift serve` on this store: nothing is dispatched until one starts)',
+      'Store:     the embedded store in /d',
+      'Served by: no server: this command reads the store directly',
       'Planner:   last run Wed 2024-03-27 06:00, next run once `gridshift serve` runs (UTC)',
+    ]);
+    const paused = { ...status, paused: true, pausedAt: '2024-03-27T05:00:00Z', pausedReason: 'maintenance' };
+    expect(statusLines(paused, embedded, undefined, 'UTC')[0]).toBe(
+      'Scheduler: not running (no `gridshift serve` on this store: nothing is dispatched until one starts); ' +
+        'paused since Wed 2024-03-27 05:00 (maintenance)',
     );
+  });
+
+  it('PostgreSQL read directly: whether workers run is not visible from here, only the switch', () => {
+    const pg = {
+      kind: 'postgres',
+      where: 'PostgreSQL at postgres://db/x',
+      store: 'PostgreSQL at postgres://db/x',
+    } as const;
+    const lines = statusLines(status, pg, undefined, 'UTC');
+    expect(lines[0]).toBe('Scheduler: not paused');
+    expect(lines[2]).toMatch(/^Served by: this command reads the database directly; workers are/);
   });
 });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
 import {
@@ -163,6 +164,46 @@ describe('resolveZone', () => {
     expect(() => resolveZone('US-CAL-CIS0')).toThrow(/US-CAL-CISO/);
     expect(() => resolveZone('SE-SE5')).toThrow(InputError);
     expect(closeMatches('eu-west-9').slice(0, 3)).toEqual(['eu-west-1', 'eu-west-2', 'eu-west-3']);
+  });
+
+  it('suggests the nearest names, not whatever is as far as everything else', () => {
+    // "XX" is two substitutions from every two-letter code: nothing is near
+    expect(closeMatches('XX')).toEqual([]);
+    expect(() => resolveZone('XX')).toThrow(
+      'zone: unknown zone or cloud region "XX" (`gridshift zones` lists them all)',
+    );
+    expect(closeMatches('Q')).toEqual([]);
+    // one substitution away: only the names at that distance, in alphabetical order
+    expect(closeMatches('DX')).toEqual(['DE', 'DK']);
+    expect(closeMatches('FRR')).toEqual(['FR']);
+    expect(closeMatches('eu-west-9')).toEqual(['eu-west-1', 'eu-west-2', 'eu-west-3']);
+    // zone names and subzones without their country
+    expect(closeMatches('Germny')).toEqual(['Germany']);
+    expect(closeMatches('PJMM')).toEqual(['US-MIDA-PJM', 'US-PJM']);
+    expect(() => resolveZone('westeuropa')).toThrow(/did you mean westeurope\?/);
+  });
+
+  it('a code, alias or region with one character changed is among the suggestions', () => {
+    const names = [
+      ...listZones().map((z) => z.code),
+      ...Object.keys(ZONE_ALIASES),
+      ...CLOUD_REGIONS.map((r) => r.region),
+    ].filter((n) => n.length >= 2);
+    fc.assert(
+      fc.property(fc.constantFrom(...names), fc.nat(), fc.constantFrom(...'#QXZ9'), (name, at, ch) => {
+        const i = at % name.length;
+        const typed = name.slice(0, i) + ch + name.slice(i + 1);
+        let known = true;
+        try {
+          resolveZone(typed);
+        } catch {
+          known = false;
+        }
+        fc.pre(!known);
+        expect(closeMatches(typed, Number.POSITIVE_INFINITY)).toContain(name);
+      }),
+      { seed: 8, numRuns: 500 },
+    );
   });
 
   it('says so plainly when nothing is close', () => {

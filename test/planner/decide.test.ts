@@ -85,6 +85,15 @@ describe('chooseModelTier', () => {
     );
   });
 
+  it('shows numbers in reasons as everywhere else: float noise reads 0, large ones grouped', () => {
+    // 0.3 - 0.1 - 0.2 is -2.8e-17 in binary floating point
+    const noise = chooseModelTier({ solarKw: 0.3 - 0.1 - 0.2 });
+    expect(noise.reason).toMatch(/^local solar 0 kW is under /);
+    expect(chooseModelTier({ carbon: 1234.5, carbonForecastMean: 1000 }).reason).toMatch(
+      /^carbon 1,235 g\/kWh/,
+    );
+  });
+
   it('fails open to large without a usable signal', () => {
     expect(chooseModelTier({})).toEqual({
       tier: 'large',

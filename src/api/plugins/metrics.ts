@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { z } from 'zod';
+import { roundForDisplay } from '../../core/format.ts';
 import { floorToStep, HOUR_MS } from '../../core/time.ts';
 import type { SchedulerEvent, SchedulerService } from '../../runner/service.ts';
 import type { SignalRegistry } from '../../signals/registry.ts';
@@ -12,7 +13,13 @@ import { LOAD_STATES } from '../../store/schema.ts';
  * the scheduler when scraped; dispatch outcomes and the energy, emissions and savings counters follow the
  * load state events. Events come from every process sharing the store, so every API replica counts every
  * load: aggregate replicas with max(), not sum(). Node's default process metrics are included.
+ * Quantities are exposed rounded to METRIC_DECIMALS places (the totals themselves are kept exact), so float
+ * noise such as a saving of 1.8e-15 g on a flat grid reads 0.
  */
+
+/** Decimal places of the exposed gauges and counters: a microgram, a micro-kWh, a millionth of a currency unit. */
+const METRIC_DECIMALS = 6;
+const exposed = (x: number) => roundForDisplay(x, METRIC_DECIMALS);
 
 export interface MetricsOptions {
   scheduler?: SchedulerService;
@@ -60,7 +67,7 @@ export async function metricsPlugin(app: FastifyInstance, options: MetricsOption
     registers: [register],
     async collect() {
       if (!scheduler) return;
-      this.set(await queueLagSeconds(scheduler, options.nowMs()));
+      this.set(exposed(await queueLagSeconds(scheduler, options.nowMs())));
     },
   });
   const dispatches = new Counter({
@@ -69,21 +76,17 @@ export async function metricsPlugin(app: FastifyInstance, options: MetricsOption
     labelNames: ['kind', 'outcome'],
     registers: [register],
   });
-  const energy = new Counter({
-    name: 'gridshift_energy_kwh_total',
-    help: 'Energy of the loads that ran, kWh',
-    registers: [register],
-  });
-  const emissions = new Counter({
-    name: 'gridshift_emissions_g_total',
-    help: 'Emissions of the loads that ran, gCO2eq',
-    registers: [register],
-  });
-  const savings = new Counter({
-    name: 'gridshift_savings_g_total',
-    help: 'Emissions avoided against running each load at once, gCO2eq (negative savings count as 0)',
-    registers: [register],
-  });
+  const energy = exactTotal(register, 'gridshift_energy_kwh_total', 'Energy of the loads that ran, kWh');
+  const emissions = exactTotal(
+    register,
+    'gridshift_emissions_g_total',
+    'Emissions of the loads that ran, gCO2eq',
+  );
+  const savings = exactTotal(
+    register,
+    'gridshift_savings_g_total',
+    'Emissions avoided against running each load at once, gCO2eq (negative savings count as 0)',
+  );
 
   const currencies = new Map<string, Promise<string>>();
   /** A zone's price currency, from its price series (cached by the registry after the scheduler's refresh). */
@@ -122,10 +125,10 @@ export async function metricsPlugin(app: FastifyInstance, options: MetricsOption
       timers.add(t);
       return;
     }
-    if (Number.isFinite(a.energyKwh) && a.energyKwh > 0) energy.inc(a.energyKwh);
-    if (Number.isFinite(a.emissionsG) && a.emissionsG > 0) emissions.inc(a.emissionsG);
+    if (Number.isFinite(a.energyKwh) && a.energyKwh > 0) energy.add(a.energyKwh);
+    if (Number.isFinite(a.emissionsG) && a.emissionsG > 0) emissions.add(a.emissionsG);
     const saved = a.baselineEmissionsG - a.emissionsG;
-    if (Number.isFinite(saved) && saved > 0) savings.inc(saved);
+    if (Number.isFinite(saved) && saved > 0) savings.add(saved);
   }
 
   async function onEvent(event: SchedulerEvent): Promise<void> {
@@ -134,9 +137,9 @@ export async function metricsPlugin(app: FastifyInstance, options: MetricsOption
       case 'window.clean_started':
       case 'window.best_now':
         if (event.carbon !== null && Number.isFinite(event.carbon))
-          carbon.set({ zone: event.zone }, event.carbon);
+          carbon.set({ zone: event.zone }, exposed(event.carbon));
         if (event.price !== null && Number.isFinite(event.price)) {
-          price.set({ zone: event.zone, currency: await currencyOf(event.zone) }, event.price);
+          price.set({ zone: event.zone, currency: await currencyOf(event.zone) }, exposed(event.price));
         }
         return;
       case 'load.state': {
@@ -187,6 +190,28 @@ export async function metricsPlugin(app: FastifyInstance, options: MetricsOption
         .send(text);
     },
   );
+}
+
+/**
+ * A counter of a running total kept exact and exposed rounded: summing the rounded amounts instead would
+ * bring the noise back (0.1 + 0.2 = 0.30000000000000004).
+ */
+export function exactTotal(
+  register: Registry,
+  name: string,
+  help: string,
+): { add: (amount: number) => void } {
+  let total = 0;
+  new Counter({
+    name,
+    help,
+    registers: [register],
+    collect() {
+      this.reset();
+      this.inc(exposed(total));
+    },
+  });
+  return { add: (amount) => (total += amount) };
 }
 
 /** Seconds the most overdue waiting load is past its planned start; 0 when none is due. */

@@ -103,8 +103,9 @@ const ACTIONS = {
     description: 'A planned or waiting load is dispatched at once instead of at its planned start.',
   },
   retry: {
-    summary: 'Retry a dead or failed load',
-    description: 'Schedules a new attempt of a load whose retries ran out.',
+    summary: 'Retry a dead load',
+    description:
+      'Schedules a new attempt of a load whose retries ran out (dead). A failed load is already being retried on its own: 409.',
   },
 } as const;
 
