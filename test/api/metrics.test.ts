@@ -40,13 +40,16 @@ async function setup(options: { worker?: boolean; now?: () => number } = {}): Pr
     ),
   );
   const queue = await testQueue(store);
-  const scheduler = testScheduler(store, queue, registry, { watchZones: ['DE'] });
+  const scheduler = testScheduler(store, queue, registry, {
+    watchZones: ['DE'],
+    ...(options.now ? { now: options.now } : {}),
+  });
+  // the API reads the scheduler's clock
   const app = await buildServer({
     scheduler,
     registry,
     store,
     logger: false,
-    now: options.now,
     metrics: { accountingRetryMs: [50, 200, 1000, 3000] },
   });
   const s: Setup = { backend, store, queue, scheduler, app };
