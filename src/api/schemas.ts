@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOAD_STATES } from '../store/schema.ts';
+import { LOAD_STATES } from '../core/load.ts';
 import { TOKEN_SCOPES } from '../store/tokens.ts';
 
 /**

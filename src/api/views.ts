@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { objectiveName } from '../core/objective.ts';
 import { toIso } from '../core/time.ts';
 import type { LoadAccounting, ReplanSummary, Report, ReportRow, SchedulerView } from '../runner/service.ts';
 import { type Decision, decisionRecord } from '../store/audit.ts';
@@ -84,7 +85,7 @@ export function loadView(load: Load): z.infer<typeof loadSchema> {
     earliest: toIso(load.earliestMs),
     deadline: toIso(load.deadlineMs),
     interruptible: load.interruptible,
-    objective: load.objective,
+    objective: objectiveName(load.objective),
     carbonCapG: num(load.carbonCapG),
     priority: load.priority,
     dispatch: safeDispatch(load.dispatch),

@@ -6,9 +6,9 @@ import { Command } from 'commander';
 import type { LoadDetail, LoadState } from '../client/index.ts';
 import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
+import { LOAD_STATES } from '../core/load.ts';
 import { resolveZone } from '../core/zones.ts';
 import { FINAL_STATES } from '../store/loads.ts';
-import { LOAD_STATES } from '../store/schema.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
 import { LoadEndedError } from './errors.ts';
 import {

@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import type { Readiness, SchedulerStatus } from '../client/index.ts';
-import { LOAD_STATES } from '../store/schema.ts';
+import { LOAD_STATES } from '../core/load.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
 import { formatTable } from './format.ts';
 import { when } from './load-view.ts';

@@ -49,8 +49,14 @@ export function storedObjective(text: string): Objective {
   }
 }
 
+/**
+ * The objective's name, the same for synonyms: `eco` is `carbon`, `max_savings` is `cost`, and the weights
+ * of `balanced` are `balanced`.
+ */
 export function objectiveName(o: Objective): string {
   if (o.kind !== 'weighted') return o.kind;
+  const b = STRATEGIES.balanced as Extract<Objective, { kind: 'weighted' }>;
+  if (o.carbonWeight === b.carbonWeight && o.costWeight === b.costWeight) return 'balanced';
   return `weights:${o.carbonWeight},${o.costWeight}`;
 }
 

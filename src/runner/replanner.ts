@@ -1,6 +1,5 @@
 import { type Footprint, footprintOnGrid } from '../accounting/emissions.ts';
 import { formatCurrency, formatMass, formatPct } from '../core/format.ts';
-import { storedObjective } from '../core/objective.ts';
 import type { Grid } from '../core/series.ts';
 import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import type { PlanningRequest } from '../planner/request.ts';
@@ -252,7 +251,7 @@ function improvement(
   const pct = (saved: number, of: number) => (of === 0 ? 0 : (100 * saved) / Math.abs(of));
   const savedG = current.emissionsG - next.emissionsG;
   const savedCost = current.cost !== null && next.cost !== null ? current.cost - next.cost : null;
-  const objective = storedObjective(load.objective);
+  const { objective } = load;
   let enough: boolean;
   let text: string;
   if (objective.kind === 'carbon') {

@@ -1,7 +1,7 @@
 import { zoneConfig } from '../core/config.ts';
 import type { LoadSpec } from '../core/load.ts';
 import type { LoadInput } from '../core/load-input.ts';
-import { needsPrice, objectiveName, storedObjective } from '../core/objective.ts';
+import { needsPrice, objectiveName } from '../core/objective.ts';
 import type { Grid } from '../core/series.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
 import { type PlanJson, planToJson, whyText } from '../planner/explain.ts';
@@ -58,7 +58,7 @@ export function prepareLoad(input: LoadInput, nowMs: number, overrides: PrepareO
     earliestMs: request.earliestMs,
     deadlineMs: request.deadlineMs,
     interruptible: request.interruptible,
-    objective: input.objective ?? 'carbon',
+    objective: request.objective,
     carbonCapG: input.carbonCapG,
     priority: input.priority,
     dispatch: input.dispatch ?? { kind: 'none' },
@@ -86,7 +86,7 @@ export function requestFromLoad(load: Load): PlanningRequest {
     interruptible: load.interruptible,
     minPieceMin: load.minPieceMin ?? undefined,
     maxPieces: load.maxPieces ?? undefined,
-    objective: storedObjective(load.objective),
+    objective: load.objective,
     carbonCapG: load.carbonCapG ?? undefined,
   };
 }
@@ -299,7 +299,7 @@ export function planFromDecision(load: Load, decision: Decision | null): Plan {
     const runs = load.plan?.runs ?? [];
     return {
       load: spec,
-      objective: load.objective,
+      objective: objectiveName(load.objective),
       stepMin: 0,
       zone: runZone(load),
       runs,
@@ -353,7 +353,7 @@ export function planFromDecision(load: Load, decision: Decision | null): Plan {
 }
 
 function specOf(load: Load): LoadSpec {
-  const objective = storedObjective(load.objective);
+  const { objective } = load;
   return {
     id: load.id,
     name: load.name,

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../core/errors.ts';
+import {
+  type DispatchTarget,
+  LOAD_STATES,
+  type Load,
+  type LoadEvent,
+  type LoadPlan,
+  type LoadState,
+  type Run,
+} from '../core/load.ts';
+import { type Objective, objectiveName, storedObjective } from '../core/objective.ts';
 import type { Db, Row } from './db.ts';
 import { ms, msOrNull, numOrNull } from './rows.ts';
-import { LOAD_STATES } from './schema.ts';
 import * as sql from './sql.ts';
 
 /**
@@ -10,8 +19,14 @@ import * as sql from './sql.ts';
  * compare-and-set state transitions with an event per transition, plan updates, purge.
  */
 
-export type LoadState = (typeof LOAD_STATES)[number];
-export { LOAD_STATES };
+export type {
+  DispatchTarget,
+  Load,
+  LoadEvent,
+  LoadPlan,
+  LoadState,
+  Run as PlannedRun,
+} from '../core/load.ts';
 
 /**
  * Which moves the lifecycle allows. `planned -> waiting -> running -> succeeded | failed`, a failed attempt
@@ -35,30 +50,6 @@ export const FINAL_STATES: readonly LoadState[] = ['succeeded', 'dead', 'cancell
 /** States that end an attempt: `finishedMs` is stamped on entering them. */
 const FINISHING_STATES: readonly LoadState[] = ['succeeded', 'failed', 'dead', 'cancelled'];
 
-/** Where and how a load is started; the runner's dispatchers define the shapes (shell, webhook, mqtt ...). */
-export interface DispatchTarget {
-  kind: string;
-  [option: string]: unknown;
-}
-
-export interface PlannedRun {
-  startMs: number;
-  endMs: number;
-}
-
-/** The plan chosen for a load, with what it is expected to emit and cost against running at once. */
-export interface LoadPlan {
-  zone: string;
-  /** time-ordered pieces; one for a contiguous load */
-  runs: PlannedRun[];
-  expectedEmissionsG?: number | null;
-  expectedCost?: number | null;
-  baselineEmissionsG?: number | null;
-  baselineCost?: number | null;
-  /** currency of the costs, e.g. EUR */
-  currency?: string | null;
-}
-
 export interface NewLoad {
   name: string;
   tags?: string[];
@@ -73,8 +64,8 @@ export interface NewLoad {
   earliestMs: number;
   deadlineMs: number;
   interruptible?: boolean;
-  /** objective or strategy name as the planner parses it (carbon, cost, balanced, eco ...); default carbon */
-  objective?: string;
+  /** default carbon */
+  objective?: Objective;
   carbonCapG?: number;
   /** higher runs first when capacity is short; default 0 */
   priority?: number;
@@ -98,65 +89,6 @@ export interface NewLoad {
   queuedAttempt?: number;
   /** the load as its client sent it, without its idempotency key: a reused key is checked against it */
   request?: Record<string, unknown>;
-}
-
-export interface Load {
-  id: string;
-  name: string;
-  tags: string[];
-  zones: string[];
-  cloudRegion: string | null;
-  durationMin: number;
-  powerKw: number | null;
-  energyKwh: number | null;
-  earliestMs: number;
-  deadlineMs: number;
-  interruptible: boolean;
-  objective: string;
-  carbonCapG: number | null;
-  priority: number;
-  dispatch: DispatchTarget;
-  idempotencyKey: string | null;
-  maxRetries: number;
-  state: LoadState;
-  /** attempts started so far (entering `running` counts one) */
-  attempt: number;
-  plan: LoadPlan | null;
-  /** start of the first planned run */
-  plannedStartMs: number | null;
-  lastError: string | null;
-  createdMs: number;
-  updatedMs: number;
-  stateChangedMs: number;
-  startedMs: number | null;
-  finishedMs: number | null;
-  /** the run-now counterfactual's start when it is not the earliest start (recurring loads: the nominal time) */
-  baselineStartMs: number | null;
-  minPieceMin: number | null;
-  maxPieces: number | null;
-  /** the recurring load it is an occurrence of */
-  templateId: string | null;
-  /** waiting for signals (closed failure policy): queued at the latest start that meets the deadline */
-  held: boolean;
-  holdReason: string | null;
-  /** the attempt number of the load's queued attempt; a worker starts the load only with that attempt */
-  queuedAttempt: number;
-  /** failed attempts since creation or the last operator retry (counted against maxRetries) */
-  failures: number;
-  /** index of the planned run (piece) the next or current attempt runs */
-  piece: number;
-  /** what actually ran, for accounting */
-  actualRuns: PlannedRun[];
-}
-
-export interface LoadEvent {
-  seq: number;
-  loadId: string;
-  atMs: number;
-  from: LoadState | null;
-  to: LoadState;
-  attempt: number;
-  detail: Record<string, unknown>;
 }
 
 interface Clocked {
@@ -190,7 +122,7 @@ export async function createLoad(
     new Date(load.earliestMs),
     new Date(load.deadlineMs),
     load.interruptible ?? false,
-    load.objective ?? 'carbon',
+    objectiveName(load.objective ?? { kind: 'carbon' }),
     load.carbonCapG ?? null,
     load.priority ?? 0,
     JSON.stringify(load.dispatch ?? { kind: 'none' }),
@@ -407,7 +339,7 @@ function planParams(plan: LoadPlan | null): unknown[] {
 }
 
 export function rowToLoad(r: Row): Load {
-  const runs = r.plan_runs as PlannedRun[] | null;
+  const runs = r.plan_runs as Run[] | null;
   return {
     id: String(r.id),
     name: String(r.name),
@@ -420,7 +352,7 @@ export function rowToLoad(r: Row): Load {
     earliestMs: ms(r.earliest_start),
     deadlineMs: ms(r.deadline),
     interruptible: Boolean(r.interruptible),
-    objective: String(r.objective),
+    objective: storedObjective(String(r.objective)),
     carbonCapG: numOrNull(r.carbon_cap_g),
     priority: Number(r.priority),
     dispatch: r.dispatch as DispatchTarget,
@@ -456,7 +388,7 @@ export function rowToLoad(r: Row): Load {
     queuedAttempt: Number(r.queued_attempt ?? 0),
     failures: Number(r.failures ?? 0),
     piece: Number(r.piece ?? 0),
-    actualRuns: (r.actual_runs as PlannedRun[] | null) ?? [],
+    actualRuns: (r.actual_runs as Run[] | null) ?? [],
   };
 }
 
@@ -501,7 +433,7 @@ export interface MoveOptions extends Clocked {
   /** count a failure, or reset the count (an operator retry) */
   failures?: 'inc' | 'reset';
   /** runs that actually happened, appended to actualRuns */
-  appendRuns?: PlannedRun[];
+  appendRuns?: Run[];
   /** set the index of the next piece */
   setPiece?: number;
   /** set the planned start (that of the next piece) */

@@ -1,3 +1,4 @@
+import { LOAD_STATES } from '../core/load.ts';
 /**
  * gridshift's database schema as an ordered list of migrations. Each runs once, in order, inside the
  * transaction that records its version, with `search_path` set to gridshift's schema so the statements
@@ -8,16 +9,6 @@ export interface Migration {
   name: string;
   sql: string;
 }
-
-export const LOAD_STATES = [
-  'planned',
-  'waiting',
-  'running',
-  'succeeded',
-  'failed',
-  'dead',
-  'cancelled',
-] as const;
 
 const stateList = LOAD_STATES.map((s) => `'${s}'`).join(', ');
 

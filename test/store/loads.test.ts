@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
+import { LOAD_STATES } from '../../src/core/load.ts';
+import { STRATEGIES } from '../../src/core/objective.ts';
 import {
   countLoadsByState,
   createLoad,
   getLoad,
-  LOAD_STATES,
   LOAD_TRANSITIONS,
   type Load,
   listLoads,
@@ -63,7 +64,7 @@ describeEachStore('loads', (suite) => {
         tags: ['backup', 'nightly'],
         energyKwh: 2.25,
         interruptible: true,
-        objective: 'balanced',
+        objective: STRATEGIES.balanced,
         carbonCapG: 500,
         priority: 3,
         dispatch: { kind: 'shell', command: 'restic backup /srv' },
@@ -84,7 +85,7 @@ describeEachStore('loads', (suite) => {
       earliestMs: T0,
       deadlineMs: T0 + 12 * HOUR,
       interruptible: true,
-      objective: 'balanced',
+      objective: STRATEGIES.balanced,
       carbonCapG: 500,
       priority: 3,
       dispatch: { kind: 'shell', command: 'restic backup /srv' },

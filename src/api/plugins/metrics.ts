@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { z } from 'zod';
 import { roundForDisplay } from '../../core/format.ts';
+import { LOAD_STATES } from '../../core/load.ts';
 import { floorToStep, HOUR_MS } from '../../core/time.ts';
 import type { SchedulerEvent, SchedulerService } from '../../runner/service.ts';
 import type { SignalRegistry } from '../../signals/registry.ts';
-import { LOAD_STATES } from '../../store/schema.ts';
 
 /**
  * Prometheus metrics at /metrics, one registry per server. Gauges of the grid (intensity and price per
