@@ -1,5 +1,5 @@
 import { toIso } from '../core/time.ts';
-import { type Load, moveLoad, requeueLoad } from '../store/loads.ts';
+import { type Load, moveLoad, type PlannedRun, requeueLoad } from '../store/loads.ts';
 import {
   currentRun,
   logDecision,
@@ -19,7 +19,8 @@ import { queueFirstAttempt } from './submit.ts';
 
 /**
  * running -> failed; then a retry after a backoff, or dead when the load's retries are used up. A failure
- * that is not the load's fault (its worker was stopped) is retried at once and not counted.
+ * that is not the load's fault (its worker was stopped) is retried at once and not counted. `ran` is what
+ * the attempt ran (a command for as long as it ran), kept for the load's accounting.
  */
 export async function failAttempt(
   ctx: SchedulerContext,
@@ -28,16 +29,19 @@ export async function failAttempt(
   detail: Record<string, unknown>,
   nowMs: number,
   counts: boolean,
-): Promise<void> {
+  ran?: PlannedRun,
+): Promise<boolean> {
   const failed = await moveLoad(ctx.store, load.id, 'running', 'failed', {
     nowMs,
     expectAttempt: attempt,
     ...(counts ? { failures: 'inc' as const } : {}),
+    ...(ran && ran.endMs > ran.startMs ? { appendFailedRuns: [ran] } : {}),
     detail,
   });
-  if (!failed.won) return;
+  if (!failed.won) return false;
   publishState(ctx, failed.load, 'running', nowMs);
   await retryOrGiveUp(ctx, failed.load, nowMs, counts);
+  return true;
 }
 
 /** A failed load: queued again after the backoff delay, or dead when it failed more than maxRetries times. */

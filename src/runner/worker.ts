@@ -308,6 +308,8 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
       { ...detail, event: 'failed', error },
       endedMs,
       reason !== 'shutdown',
+      // a command used energy for as long as it ran; a start signal that failed started nothing
+      load.dispatch.kind === 'shell' ? actual : undefined,
     );
   }
 
@@ -350,6 +352,7 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
       },
       ctx.now(),
       true,
+      lostRun(load, ctx.now()),
     );
   }
 
@@ -437,6 +440,18 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
       return running.size;
     },
   };
+}
+
+/**
+ * What an attempt lost with its worker ran, as far as anyone knows: from its start until the worker was last
+ * seen (`lastSeenMs`), and no longer than the run it covered.
+ */
+export function lostRun(load: Load, lastSeenMs: number): PlannedRun | undefined {
+  // startedMs is the start of the first piece: that of a later one is not known here
+  if (load.startedMs === null || load.piece > 0) return undefined;
+  const { run } = currentRun(load);
+  const plannedMs = load.interruptible ? run.endMs - run.startMs : load.durationMin * MINUTE_MS;
+  return { startMs: load.startedMs, endMs: Math.min(lastSeenMs, load.startedMs + plannedMs) };
 }
 
 function outcomeDetail(o: DispatchOutcome, attempt: number): Record<string, unknown> {

@@ -22,7 +22,12 @@ export interface AccountingRecord {
   runs: PlannedRun[];
   /** the run-now counterfactual */
   baselineRuns: PlannedRun[];
+  /** of every attempt that ran, failed ones included */
   energyKwh: number;
+  /** the part of energyKwh that went to failed attempts */
+  failedEnergyKwh: number;
+  /** the part of emissionsG that failed attempts emitted; null when no carbon value covers them */
+  failedEmissionsG: number | null;
   /** null when no carbon value covers the run */
   emissionsG: number | null;
   baselineEmissionsG: number | null;
@@ -61,6 +66,8 @@ export async function saveAccounting(db: Db, a: AccountingRecord): Promise<Accou
     a.source,
     JSON.stringify(a.detail),
     new Date(a.accountedMs),
+    a.failedEnergyKwh,
+    finiteOrNull(a.failedEmissionsG),
   ]);
   return rowToAccounting(row);
 }
@@ -111,6 +118,10 @@ export interface ReportSum {
   /** the group's costs are in several currencies: cost and baselineCost are null */
   mixedCurrencies: boolean;
   forecastBasis: number;
+  /** the part of energyKwh that went to failed attempts */
+  failedEnergyKwh: number;
+  /** the part of emissionsG that failed attempts emitted */
+  failedEmissionsG: number;
 }
 
 /** Sums of the accounting rows matching `filter`, per group (days, ISO weeks, months, tags, zones). */
@@ -139,6 +150,8 @@ export async function reportSums(
       currency: mixed ? null : ((r.currency as string | null) ?? null),
       mixedCurrencies: mixed,
       forecastBasis: Number(r.forecast_basis),
+      failedEnergyKwh: Number(r.failed_energy_kwh),
+      failedEmissionsG: Number(r.failed_emissions_g),
     };
   });
 }
@@ -164,5 +177,7 @@ function rowToAccounting(r: Row): AccountingRecord {
     source: String(r.source),
     detail: (r.detail as Record<string, unknown>) ?? {},
     accountedMs: ms(r.accounted_at),
+    failedEnergyKwh: Number(r.failed_energy_kwh ?? 0),
+    failedEmissionsG: numOrNull(r.failed_emissions_g),
   };
 }

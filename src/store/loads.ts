@@ -147,6 +147,8 @@ export interface Load {
   piece: number;
   /** what actually ran, for accounting */
   actualRuns: PlannedRun[];
+  /** what attempts that failed (or were lost with their worker) ran, for accounting */
+  failedRuns: PlannedRun[];
 }
 
 export interface LoadEvent {
@@ -457,6 +459,7 @@ export function rowToLoad(r: Row): Load {
     failures: Number(r.failures ?? 0),
     piece: Number(r.piece ?? 0),
     actualRuns: (r.actual_runs as PlannedRun[] | null) ?? [],
+    failedRuns: (r.failed_runs as PlannedRun[] | null) ?? [],
   };
 }
 
@@ -502,6 +505,8 @@ export interface MoveOptions extends Clocked {
   failures?: 'inc' | 'reset';
   /** runs that actually happened, appended to actualRuns */
   appendRuns?: PlannedRun[];
+  /** what a failed attempt ran, appended to failedRuns */
+  appendFailedRuns?: PlannedRun[];
   /** set the index of the next piece */
   setPiece?: number;
   /** set the planned start (that of the next piece) */
@@ -548,6 +553,7 @@ export async function moveLoad(
         FINISHING_STATES.includes(to),
         options.expectAttempt ?? null,
         options.setPlannedStartMs === undefined ? null : new Date(options.setPlannedStartMs),
+        options.appendFailedRuns ? JSON.stringify(options.appendFailedRuns) : null,
       ])
     : [];
   if (rows.length) return { won: true, from: rows[0].from_state as LoadState, load: rowToLoad(rows[0]) };

@@ -202,6 +202,18 @@ CREATE TABLE zone_signals (
 ALTER TABLE loads ADD COLUMN request jsonb;
 `,
   },
+  {
+    version: 4,
+    name: 'crash recovery: runs of failed attempts',
+    sql: `
+-- failed_runs: [{startMs, endMs}] of attempts that ran and failed (or were lost with their worker); their
+-- energy is part of the load's accounting.
+ALTER TABLE loads ADD COLUMN failed_runs jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE load_accounting
+  ADD COLUMN failed_energy_kwh double precision NOT NULL DEFAULT 0 CHECK (failed_energy_kwh >= 0),
+  ADD COLUMN failed_emissions_g double precision;
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */
