@@ -20,6 +20,7 @@ import {
   type TestBackend,
   terminateSessions,
 } from '../store/backends.ts';
+import { isGone, isRunning } from './dispatch/helpers.ts';
 import { tableRegistry, tableSource, testQueue, testScheduler, waitFor } from './helpers.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -165,14 +166,12 @@ describe.skipIf(skipPostgres)('the scheduler across processes on PostgreSQL', ()
       () => existsSync(marker) && readFileSync(marker, 'utf8').endsWith('\n'),
       'the first attempt to start',
     );
+    const command = Number(readFileSync(marker, 'utf8'));
+    expect(isRunning(command)).toBe(true);
     doomed.proc.kill('SIGKILL');
     await doomed.exited;
-    // the command outlives its killed worker (it has a process group of its own): end it
-    try {
-      process.kill(Number(readFileSync(marker, 'utf8')), 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    // the command has a process group of its own, yet dies with its worker: it is not run twice at once
+    expect(await isGone(command, 5_000)).toBe(true);
     const rescuer = startWorker();
     await rescuer.ready;
     const done = await final(l.id);
