@@ -1,4 +1,4 @@
-import { toIso } from '../core/time.ts';
+import { MINUTE_MS, toIso } from '../core/time.ts';
 import { type Load, moveLoad, type PlannedRun, requeueLoad } from '../store/loads.ts';
 import {
   currentRun,
@@ -42,6 +42,19 @@ export async function failAttempt(
   publishState(ctx, failed.load, 'running', nowMs);
   await retryOrGiveUp(ctx, failed.load, nowMs, counts);
   return true;
+}
+
+/**
+ * What an attempt lost with its worker ran, as far as anyone knows: from its start (`startedMs`; by default
+ * the load's, which is that of its first piece) until the worker was last seen, and no longer than the run
+ * it covered.
+ */
+export function lostRun(load: Load, lastSeenMs: number, startedMs?: number): PlannedRun | undefined {
+  const startMs = startedMs ?? (load.piece === 0 ? load.startedMs : null);
+  if (startMs === null) return undefined;
+  const { run } = currentRun(load);
+  const plannedMs = load.interruptible ? run.endMs - run.startMs : load.durationMin * MINUTE_MS;
+  return { startMs, endMs: Math.max(startMs, Math.min(lastSeenMs, startMs + plannedMs)) };
 }
 
 /** A failed load: queued again after the backoff delay, or dead when it failed more than maxRetries times. */

@@ -471,6 +471,71 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (zone) DO UPDATE SET carbon = EXCLUDED.carbon, price = EXCLUDED.price, currency = EXCLUDED.currency,
   source = EXCLUDED.source, clean = EXCLUDED.clean, best_now = EXCLUDED.best_now, updated_at = EXCLUDED.updated_at`;
 
+// --- workers and running attempts ------------------------------------------------------------------
+
+/** A worker's heartbeat (registers it the first time): $1 name, $2 host, $3 pid, $4 started_ticks, $5 boot_id */
+export const beatWorker = (s: string) => `
+INSERT INTO ${q(s)}.workers (name, host, pid, started_ticks, boot_id, started_at, beat_at)
+VALUES ($1, $2, $3, $4, $5, now(), now())
+ON CONFLICT (name) DO UPDATE SET beat_at = now()`;
+
+export const deleteWorker = (s: string) => `DELETE FROM ${q(s)}.workers WHERE name = $1`;
+
+/** Workers whose heartbeat is older than $1 ms and who run nothing any more. */
+export const pruneWorkers = (s: string) => `
+DELETE FROM ${q(s)}.workers w
+WHERE w.beat_at < now() - $1::double precision * interval '1 millisecond'
+  AND NOT EXISTS (SELECT 1 FROM ${q(s)}.running_attempts ra WHERE ra.worker = w.name)`;
+
+/**
+ * Rows of attempts that are not running any more (their worker went before it removed them): at once
+ * without a process group, after two days with one (no worker on its machine came back to end it).
+ */
+export const deleteEndedAttempts = (s: string) => `
+DELETE FROM ${q(s)}.running_attempts ra
+WHERE (ra.pgid IS NULL OR ra.started_at < now() - interval '2 days') AND NOT EXISTS (
+  SELECT 1 FROM ${q(s)}.loads l WHERE l.id = ra.load_id AND l.state = 'running' AND l.attempt = ra.attempt)`;
+
+/** $1 load_id, $2 attempt, $3 worker, $4 started_at */
+export const insertRunningAttempt = (s: string) => `
+INSERT INTO ${q(s)}.running_attempts (load_id, attempt, worker, started_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (load_id, attempt) DO UPDATE SET worker = EXCLUDED.worker, started_at = EXCLUDED.started_at,
+  pgid = NULL, pgid_started_ticks = NULL`;
+
+/** $1 load_id, $2 attempt, $3 worker, $4 pgid, $5 pgid_started_ticks */
+export const setAttemptProcessGroup = (s: string) => `
+UPDATE ${q(s)}.running_attempts SET pgid = $4, pgid_started_ticks = $5
+WHERE load_id = $1 AND attempt = $2 AND worker = $3`;
+
+/** $1 load_id, $2 attempt */
+export const deleteRunningAttempt = (s: string) =>
+  `DELETE FROM ${q(s)}.running_attempts WHERE load_id = $1 AND attempt = $2`;
+
+/**
+ * Attempts still running (their load says so) whose worker is lost: not $1 itself, and without a row, or
+ * its heartbeat older than $2 ms, or, when $3 (one process owns the store), not this process ($4 host,
+ * $5 pid, $6 started_ticks).
+ */
+export const selectLostAttempts = (s: string) => `
+SELECT ra.load_id, ra.attempt, ra.worker, ra.started_at, ra.pgid, w.beat_at
+FROM ${q(s)}.running_attempts ra
+JOIN ${q(s)}.loads l ON l.id = ra.load_id AND l.state = 'running' AND l.attempt = ra.attempt
+LEFT JOIN ${q(s)}.workers w ON w.name = ra.worker
+WHERE ra.worker <> $1
+  AND (w.name IS NULL
+    OR w.beat_at < now() - $2::double precision * interval '1 millisecond'
+    OR ($3::boolean AND NOT (w.host = $4 AND w.pid = $5 AND w.started_ticks IS NOT DISTINCT FROM $6::bigint)))
+ORDER BY ra.started_at
+LIMIT 100`;
+
+/** Process groups recorded on host $1 by workers other than $2, with what tells their worker is gone. */
+export const selectHostProcessGroups = (s: string) => `
+SELECT ra.load_id, ra.attempt, ra.worker, ra.pgid, ra.pgid_started_ticks, w.pid AS worker_pid,
+  w.started_ticks AS worker_started_ticks, w.boot_id
+FROM ${q(s)}.running_attempts ra
+JOIN ${q(s)}.workers w ON w.name = ra.worker
+WHERE w.host = $1 AND ra.worker <> $2 AND ra.pgid IS NOT NULL`;
+
 // --- notifications ---------------------------------------------------------------------------------
 
 /** $1 channel, $2 payload (at most 8000 bytes) */
