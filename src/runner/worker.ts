@@ -13,6 +13,7 @@ import {
 } from '../store/loads.ts';
 import { schedulerState } from '../store/scheduler.ts';
 import {
+  beatWorker,
   endRunningAttempt,
   recordProcessGroup,
   recordRunningAttempt,
@@ -218,6 +219,8 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
         },
       });
       if (moved.won) {
+        // a heartbeat now too: what a lost attempt ran is counted up to its worker's last heartbeat
+        await beatWorker(tx, me);
         await recordRunningAttempt(tx, {
           loadId: load.id,
           attempt: job.attempt,

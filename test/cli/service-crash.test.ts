@@ -56,6 +56,7 @@ async function serve(
 interface Detail {
   load: { state: string; attempt: number };
   events: { to: string; at: string; detail: Record<string, unknown> }[];
+  accounting: { energyKwh: number; failedEnergyKwh: number } | null;
 }
 
 describe('gridshift serve killed mid-run on the embedded store', () => {
@@ -96,6 +97,8 @@ describe('gridshift serve killed mid-run on the embedded store', () => {
     const command = Number(readFileSync(marker, 'utf8'));
     expect(isRunning(command), 'the command runs').toBe(true);
 
+    await new Promise((r) => setTimeout(r, 6_000)); // a heartbeat while it runs: it was seen running
+    const killedMs = Date.now();
     first.proc.kill('SIGKILL');
     await new Promise((r) => first.proc.once('exit', r));
     expect(await isGone(command, 15_000), 'the command died with the server').toBe(true);
@@ -125,6 +128,12 @@ describe('gridshift serve killed mid-run on the embedded store', () => {
       'succeeded',
     ]);
     expect(readFileSync(out, 'utf8')).toBe('2\n');
+    // the lost attempt ran (1 kW) from its start until the server was last seen: part of the accounting
+    const accounted = await until('the accounting', async () => (await get()).accounting ?? undefined);
+    const startedMs = Date.parse(done.events[2].at);
+    expect(accounted.failedEnergyKwh).toBeGreaterThan(0);
+    expect(accounted.failedEnergyKwh).toBeLessThanOrEqual((killedMs - startedMs) / 3_600_000);
+    expect(accounted.energyKwh).toBeGreaterThan(accounted.failedEnergyKwh);
     second.proc.kill('SIGTERM');
     await new Promise((r) => second.proc.once('exit', r));
   }, 150_000);
