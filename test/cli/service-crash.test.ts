@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isGone, isRunning } from '../runner/dispatch/helpers.ts';
-import { childEnv, MAIN, NODE, okJson, runChild } from './service-helpers.ts';
+import { childEnv, MAIN, NODE, okJson, runChild, until } from './service-helpers.ts';
 
 /**
  * `gridshift serve` on the embedded store killed with SIGKILL while a 4-hour load runs: the command dies
@@ -26,16 +26,6 @@ afterAll(() => {
   }
   rmSync(cwd, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Starts `gridshift serve` on the data directory; resolves with its URL once it serves. */
 async function serve(
