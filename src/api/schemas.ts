@@ -86,8 +86,10 @@ export const loadEventSchema = z
 
 export const accountingSchema = z
   .object({
-    energyKwh: z.number().nullable(),
+    energyKwh: z.number().nullable().describe('of every attempt that ran, failed ones included'),
     emissionsG: z.number().nullable(),
+    failedEnergyKwh: z.number().nullable().describe('the part of energyKwh that went to failed attempts'),
+    failedEmissionsG: z.number().nullable().describe('the part of emissionsG that failed attempts emitted'),
     baselineEmissionsG: z.number().nullable(),
     savingsG: z.number().nullable(),
     cost: z.number().nullable(),
@@ -211,6 +213,10 @@ const reportFigures = {
   costSavingsPct: nullableNumber,
   currency: z.string().nullable(),
   forecastBasis: z.number().int().describe('loads accounted on forecast values (no measured values yet)'),
+  failedEnergyKwh: nullableNumber.describe(
+    'the part of energyKwh that went to attempts that failed (or were lost with their worker) before one succeeded',
+  ),
+  failedEmissionsG: nullableNumber.describe('the part of emissionsG that those failed attempts emitted'),
 };
 
 export const reportSchema = z

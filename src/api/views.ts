@@ -114,6 +114,8 @@ export function accountingView(a: LoadAccounting | null): z.infer<typeof account
   return {
     energyKwh: num(a.energyKwh),
     emissionsG: num(a.emissionsG),
+    failedEnergyKwh: num(a.failedEnergyKwh),
+    failedEmissionsG: num(a.failedEmissionsG),
     baselineEmissionsG: num(a.baselineEmissionsG),
     savingsG: num(a.baselineEmissionsG - a.emissionsG),
     cost: num(a.cost),
@@ -179,6 +181,8 @@ function figures(r: Omit<ReportRow, 'key'>) {
     costSavingsPct: num(r.costSavingsPct),
     currency: r.currency,
     forecastBasis: r.forecastBasis,
+    failedEnergyKwh: num(r.failedEnergyKwh),
+    failedEmissionsG: num(r.failedEmissionsG),
   };
 }
 

@@ -202,8 +202,12 @@ function noAccountingText(state: LoadState): string {
 /** What the load emitted and cost once it ran, against running it at once. */
 export function accountingLines(a: LoadAccounting | null, state: LoadState): string[] {
   if (!a) return [noAccountingText(state)];
+  const failedKwh = a.failedEnergyKwh ?? 0;
   const lines = [
-    `Energy:    ${a.energyKwh === null ? '-' : formatEnergy(a.energyKwh)}`,
+    `Energy:    ${a.energyKwh === null ? '-' : formatEnergy(a.energyKwh)}` +
+      (failedKwh > 0
+        ? ` (${formatEnergy(failedKwh)}${a.failedEmissionsG === null ? '' : ` and ${formatMass(a.failedEmissionsG)} CO2eq`} in failed attempts)`
+        : ''),
     `Emitted:   ${formatMass(n(a.emissionsG))} CO2eq` +
       (a.cost !== null ? `, cost ${formatCurrency(a.cost, a.currency ?? undefined)}` : ''),
     `Run now:   ${formatMass(n(a.baselineEmissionsG))} CO2eq` +

@@ -70,6 +70,15 @@ export function reportLines(report: Report): string[] {
       `${report.totals.forecastBasis} of ${report.totals.loads} loads are accounted on the forecast they ran on; ` +
         'measured values replace it once published.',
     );
+  const failedKwh = report.totals.failedEnergyKwh ?? 0;
+  if (failedKwh > 0) {
+    const failedG = report.totals.failedEmissionsG;
+    lines.push(
+      '',
+      `Attempts that failed before one succeeded used ${formatEnergy(failedKwh)}` +
+        `${failedG === null ? '' : ` and emitted ${formatMass(failedG)}`}, counted in the totals above.`,
+    );
+  }
   return lines;
 }
 

@@ -89,6 +89,8 @@ export interface Load {
   piece: number;
   /** what actually ran, for accounting */
   actualRuns: Run[];
+  /** what attempts that failed (or were lost with their worker) ran, for accounting */
+  failedRuns: Run[];
 }
 
 export interface LoadEvent {

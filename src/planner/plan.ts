@@ -1,16 +1,12 @@
 import { InputError } from '../core/errors.ts';
-import type { LoadSpec, ZoneSignals } from '../core/load.ts';
+import type { LoadSpec, Run, ZoneSignals } from '../core/load.ts';
 import { needsPrice, type Objective, objectiveName } from '../core/objective.ts';
 import { DAY_MS, MINUTE_MS } from '../core/time.ts';
 import { slotScores } from './objectives.ts';
 import { searchZones as searchAcrossZones, tolerance, type ZoneChoice } from './search.ts';
 import { type Prefix, prefixSums, rangeSum, sumAt, windowSum } from './windows.ts';
 
-/** A period of running, [startMs, endMs). */
-export interface Run {
-  startMs: number;
-  endMs: number;
-}
+export type { Run } from '../core/load.ts';
 
 /** Why a plan is what it is. */
 export type PlanReason =

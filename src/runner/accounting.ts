@@ -1,4 +1,5 @@
 import { type Footprint, footprintOnGrid } from '../accounting/emissions.ts';
+import type { Run } from '../core/load.ts';
 import { type Grid, resample } from '../core/series.ts';
 import { ceilToStep, DAY_MS, floorToStep, HOUR_MS } from '../core/time.ts';
 import {
@@ -10,7 +11,7 @@ import {
   saveAccounting,
 } from '../store/accounting.ts';
 import { lastDecisionOf } from '../store/audit.ts';
-import { getLoad, type Load, type PlannedRun } from '../store/loads.ts';
+import { getLoad, type Load } from '../store/loads.ts';
 import { carbonMetric, errorMessage, runZone, type SchedulerContext } from './context.ts';
 import type { LoadAccounting, Report, ReportQuery, ReportRow } from './service.ts';
 import type { SignalRecord } from './submit.ts';
@@ -36,39 +37,35 @@ interface Valued {
   source: string;
 }
 
-/** What a load emitted and cost, and its counterfactual; stored and returned. Null when nothing ran. */
+/**
+ * What a load emitted and cost, and its counterfactual; stored and returned. Null when nothing ran. What
+ * counts is every attempt that ran: failed ones (their energy and emissions also reported on their own)
+ * and the one that succeeded. The counterfactual is the load run once.
+ */
 export async function accountLoad(
   ctx: SchedulerContext,
   load: Load,
   options: { onlyIfActual?: boolean } = {},
 ): Promise<AccountingRecord | null> {
-  const runs = ranRuns(load);
-  if (runs.length === 0) return null;
-  const totalMs = runs.reduce((s, r) => s + (r.endMs - r.startMs), 0);
+  const succeededRuns = ranRuns(load);
+  if (succeededRuns.length === 0) return null;
+  const failedRuns = sortedRuns(load.failedRuns);
+  const runs = sortedRuns([...succeededRuns, ...failedRuns]);
   const powerKw = loadPowerKw(load);
   const zone = runZone(load);
   const homeZone = load.zones[0] ?? zone;
   const baselineStart = load.baselineStartMs ?? Math.max(load.earliestMs, load.createdMs);
-  const baselineRuns: PlannedRun[] = [{ startMs: baselineStart, endMs: baselineStart + totalMs }];
+  const baselineRuns: Run[] = [{ startMs: baselineStart, endMs: baselineStart + runsMs(succeededRuns) }];
   const nowMs = ctx.now();
-
-  const measuredRun = await measured(ctx, zone, runs, powerKw, nowMs);
-  const measuredBase = measuredRun ? await measured(ctx, homeZone, baselineRuns, powerKw, nowMs) : null;
-  let basis: 'actual' | 'forecast' = 'actual';
-  let run: { fp: Footprint; source: string };
-  let base: { fp: Footprint; source: string };
-  if (measuredRun && measuredBase) {
-    run = measuredRun;
-    base = measuredBase;
-  } else {
-    if (options.onlyIfActual) return null;
-    basis = 'forecast';
-    const decision = await lastDecisionOf(ctx.store, load.id);
-    const records = ((decision?.inputs as { signals?: SignalRecord[] } | undefined)?.signals ??
-      []) as SignalRecord[];
-    run = await forecastFootprint(ctx, records, zone, runs, powerKw, nowMs);
-    base = await forecastFootprint(ctx, records, homeZone, baselineRuns, powerKw, nowMs);
-  }
+  const fps = await footprints(
+    ctx,
+    load,
+    { zone, homeZone, runs, failedRuns, baselineRuns, powerKw, nowMs },
+    options,
+  );
+  if (!fps) return null;
+  const { run, base, failed, basis } = fps;
+  const covered = (fp: Footprint) => fp.missingCarbonKwh < fp.energyKwh;
   const record: AccountingRecord = {
     loadId: load.id,
     name: load.name,
@@ -76,12 +73,14 @@ export async function accountLoad(
     zone,
     homeZone,
     startedMs: runs[0].startMs,
-    finishedMs: runs[runs.length - 1].endMs,
-    runs,
+    finishedMs: Math.max(...runs.map((r) => r.endMs)),
+    runs: succeededRuns,
     baselineRuns,
-    energyKwh: (powerKw * totalMs) / HOUR_MS,
-    emissionsG: run.fp.missingCarbonKwh < run.fp.energyKwh ? run.fp.emissionsG : null,
-    baselineEmissionsG: base.fp.missingCarbonKwh < base.fp.energyKwh ? base.fp.emissionsG : null,
+    energyKwh: (powerKw * runsMs(runs)) / HOUR_MS,
+    failedEnergyKwh: (powerKw * runsMs(failedRuns)) / HOUR_MS,
+    emissionsG: covered(run.fp) ? run.fp.emissionsG : null,
+    failedEmissionsG: failed === null ? 0 : failed && covered(failed.fp) ? failed.fp.emissionsG : null,
+    baselineEmissionsG: covered(base.fp) ? base.fp.emissionsG : null,
     cost: priced(run.fp),
     baselineCost: priced(base.fp),
     currency: run.fp.currency ?? base.fp.currency ?? null,
@@ -91,6 +90,7 @@ export async function accountLoad(
       missingCarbonKwh: run.fp.missingCarbonKwh,
       baselineMissingCarbonKwh: base.fp.missingCarbonKwh,
       ...(run.fp.missingPriceKwh ? { missingPriceKwh: run.fp.missingPriceKwh } : {}),
+      ...(failedRuns.length ? { failedRuns } : {}),
       powerKw,
     },
     accountedMs: nowMs,
@@ -103,6 +103,64 @@ export async function accountLoad(
   return saveAccounting(ctx.store, record);
 }
 
+interface Accounted {
+  fp: Footprint;
+  source: string;
+}
+
+/**
+ * The footprints of all runs, of the failed ones alone (null: none failed; undefined: no values for them)
+ * and of the counterfactual: on measured values when they cover both the runs and the counterfactual, else
+ * on the forecast the load was planned on (null then with onlyIfActual).
+ */
+async function footprints(
+  ctx: SchedulerContext,
+  load: Load,
+  a: {
+    zone: string;
+    homeZone: string;
+    runs: Run[];
+    failedRuns: Run[];
+    baselineRuns: Run[];
+    powerKw: number;
+    nowMs: number;
+  },
+  options: { onlyIfActual?: boolean },
+): Promise<{
+  run: Accounted;
+  base: Accounted;
+  failed: Accounted | null | undefined;
+  basis: 'actual' | 'forecast';
+} | null> {
+  const measuredRun = await measured(ctx, a.zone, a.runs, a.powerKw, a.nowMs);
+  const measuredBase = measuredRun
+    ? await measured(ctx, a.homeZone, a.baselineRuns, a.powerKw, a.nowMs)
+    : null;
+  if (measuredRun && measuredBase) {
+    const failed = a.failedRuns.length
+      ? ((await measured(ctx, a.zone, a.failedRuns, a.powerKw, a.nowMs)) ?? undefined)
+      : null;
+    return { run: measuredRun, base: measuredBase, failed, basis: 'actual' };
+  }
+  if (options.onlyIfActual) return null;
+  const decision = await lastDecisionOf(ctx.store, load.id);
+  const records = ((decision?.inputs as { signals?: SignalRecord[] } | undefined)?.signals ??
+    []) as SignalRecord[];
+  const onForecast = (zone: string, runs: Run[]) =>
+    forecastFootprint(ctx, records, zone, runs, a.powerKw, a.nowMs);
+  return {
+    run: await onForecast(a.zone, a.runs),
+    base: await onForecast(a.homeZone, a.baselineRuns),
+    failed: a.failedRuns.length ? await onForecast(a.zone, a.failedRuns) : null,
+    basis: 'forecast',
+  };
+}
+
+const sortedRuns = (runs: readonly Run[]): Run[] =>
+  runs.filter((r) => r.endMs > r.startMs).sort((a, b) => a.startMs - b.startMs);
+
+const runsMs = (runs: readonly Run[]): number => runs.reduce((s, r) => s + (r.endMs - r.startMs), 0);
+
 /** The cost, when prices cover the whole run. */
 function priced(fp: Footprint): number | null {
   if (fp.cost === undefined || fp.missingPriceKwh === undefined) return null;
@@ -110,8 +168,8 @@ function priced(fp: Footprint): number | null {
 }
 
 /** The runs that happened: the recorded pieces, else the start and finish stamps. */
-function ranRuns(load: Load): PlannedRun[] {
-  const runs = load.actualRuns.filter((r) => r.endMs > r.startMs).sort((a, b) => a.startMs - b.startMs);
+function ranRuns(load: Load): Run[] {
+  const runs = sortedRuns(load.actualRuns);
   if (runs.length > 0) return runs;
   if (load.startedMs !== null && load.finishedMs !== null && load.finishedMs > load.startedMs) {
     return [{ startMs: load.startedMs, endMs: load.finishedMs }];
@@ -119,7 +177,7 @@ function ranRuns(load: Load): PlannedRun[] {
   return [];
 }
 
-function span(runs: PlannedRun[]): { fromMs: number; toMs: number } {
+function span(runs: Run[]): { fromMs: number; toMs: number } {
   return {
     fromMs: floorToStep(Math.min(...runs.map((r) => r.startMs)), 60),
     toMs: ceilToStep(Math.max(...runs.map((r) => r.endMs)), 60),
@@ -133,10 +191,10 @@ function span(runs: PlannedRun[]): { fromMs: number; toMs: number } {
 async function measured(
   ctx: SchedulerContext,
   zone: string,
-  runs: PlannedRun[],
+  runs: Run[],
   powerKw: number,
   nowMs: number,
-): Promise<{ fp: Footprint; source: string } | null> {
+): Promise<Accounted | null> {
   const { fromMs, toMs } = span(runs);
   const lastEnd = Math.max(...runs.map((r) => r.endMs));
   if (lastEnd > nowMs) return null;
@@ -170,7 +228,7 @@ async function forecastFootprint(
   ctx: SchedulerContext,
   records: SignalRecord[],
   zone: string,
-  runs: PlannedRun[],
+  runs: Run[],
   powerKw: number,
   nowMs: number,
 ): Promise<{ fp: Footprint; source: string }> {
@@ -217,7 +275,7 @@ async function forecastFootprint(
 async function priceNow(
   ctx: SchedulerContext,
   zone: string,
-  runs: PlannedRun[],
+  runs: Run[],
   nowMs: number,
 ): Promise<{ price?: Grid; currency?: string }> {
   const { fromMs, toMs } = span(runs);
@@ -267,6 +325,8 @@ export function toLoadAccounting(a: AccountingRecord): LoadAccounting {
   return {
     energyKwh: a.energyKwh,
     emissionsG: a.emissionsG ?? Number.NaN,
+    failedEnergyKwh: a.failedEnergyKwh,
+    failedEmissionsG: a.failedEmissionsG ?? Number.NaN,
     baselineEmissionsG: a.baselineEmissionsG ?? Number.NaN,
     cost: a.cost,
     baselineCost: a.baselineCost,
@@ -313,6 +373,8 @@ function toRow(s: ReportSum): ReportRow {
         : null,
     currency: s.currency,
     forecastBasis: s.forecastBasis,
+    failedEnergyKwh: s.failedEnergyKwh,
+    failedEmissionsG: s.failedEmissionsG,
   };
 }
 
@@ -330,5 +392,7 @@ function emptyRow(): ReportRow {
     costSavingsPct: null,
     currency: null,
     forecastBasis: 0,
+    failedEnergyKwh: 0,
+    failedEmissionsG: 0,
   };
 }

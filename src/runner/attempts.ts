@@ -1,4 +1,5 @@
-import { toIso } from '../core/time.ts';
+import type { Run } from '../core/load.ts';
+import { MINUTE_MS, toIso } from '../core/time.ts';
 import { type Load, moveLoad, requeueLoad } from '../store/loads.ts';
 import {
   currentRun,
@@ -19,7 +20,8 @@ import { queueFirstAttempt } from './submit.ts';
 
 /**
  * running -> failed; then a retry after a backoff, or dead when the load's retries are used up. A failure
- * that is not the load's fault (its worker was stopped) is retried at once and not counted.
+ * that is not the load's fault (its worker was stopped) is retried at once and not counted. `ran` is what
+ * the attempt ran (a command for as long as it ran), kept for the load's accounting.
  */
 export async function failAttempt(
   ctx: SchedulerContext,
@@ -28,16 +30,32 @@ export async function failAttempt(
   detail: Record<string, unknown>,
   nowMs: number,
   counts: boolean,
-): Promise<void> {
+  ran?: Run,
+): Promise<boolean> {
   const failed = await moveLoad(ctx.store, load.id, 'running', 'failed', {
     nowMs,
     expectAttempt: attempt,
     ...(counts ? { failures: 'inc' as const } : {}),
+    ...(ran && ran.endMs > ran.startMs ? { appendFailedRuns: [ran] } : {}),
     detail,
   });
-  if (!failed.won) return;
+  if (!failed.won) return false;
   publishState(ctx, failed.load, 'running', nowMs);
   await retryOrGiveUp(ctx, failed.load, nowMs, counts);
+  return true;
+}
+
+/**
+ * What an attempt lost with its worker ran, as far as anyone knows: from its start (`startedMs`; by default
+ * the load's, which is that of its first piece) until the worker was last seen, and no longer than the run
+ * it covered.
+ */
+export function lostRun(load: Load, lastSeenMs: number, startedMs?: number): Run | undefined {
+  const startMs = startedMs ?? (load.piece === 0 ? load.startedMs : null);
+  if (startMs === null) return undefined;
+  const { run } = currentRun(load);
+  const plannedMs = load.interruptible ? run.endMs - run.startMs : load.durationMin * MINUTE_MS;
+  return { startMs, endMs: Math.max(startMs, Math.min(lastSeenMs, startMs + plannedMs)) };
 }
 
 /** A failed load: queued again after the backoff delay, or dead when it failed more than maxRetries times. */

@@ -1,10 +1,11 @@
 import { type GridshiftConfig, zoneConfig } from '../core/config.ts';
+import type { Run } from '../core/load.ts';
 import type { Metric } from '../core/series.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
 import type { SignalRegistry } from '../signals/registry.ts';
 import { appendDecision, type NewDecision } from '../store/audit.ts';
 import type { Store } from '../store/db.ts';
-import type { Load, LoadState, PlannedRun } from '../store/loads.ts';
+import type { Load, LoadState } from '../store/loads.ts';
 import type { EventBus } from './events.ts';
 import type { Queue } from './queue.ts';
 
@@ -93,14 +94,14 @@ export function carbonMetric(ctx: SchedulerContext, zone: string): Metric {
 }
 
 /** Planned runs of a load (one for a contiguous load); a load without a plan runs at its earliest start. */
-export function plannedRuns(load: Load): PlannedRun[] {
+export function plannedRuns(load: Load): Run[] {
   if (load.plan?.runs.length) return [...load.plan.runs].sort((a, b) => a.startMs - b.startMs);
   const start = load.plannedStartMs ?? load.earliestMs;
   return [{ startMs: start, endMs: start + load.durationMin * MINUTE_MS }];
 }
 
 /** The run the load's next (or current) attempt covers: its current piece, or the whole load. */
-export function currentRun(load: Load): { run: PlannedRun; index: number; last: boolean } {
+export function currentRun(load: Load): { run: Run; index: number; last: boolean } {
   const runs = plannedRuns(load);
   const index = Math.min(load.piece, runs.length - 1);
   return { run: runs[index], index, last: index >= runs.length - 1 };

@@ -1,5 +1,6 @@
 import { type Footprint, footprintOnGrid } from '../accounting/emissions.ts';
 import { formatCurrency, formatMass, formatPct } from '../core/format.ts';
+import type { Run } from '../core/load.ts';
 import type { Grid } from '../core/series.ts';
 import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import type { PlanningRequest } from '../planner/request.ts';
@@ -9,7 +10,6 @@ import {
   activeZones,
   type Load,
   type LoadPlan,
-  type PlannedRun,
   replanCandidates,
   replanLoad,
   staleLoads,
@@ -226,12 +226,7 @@ interface Gain {
  * How much the new plan gains over the current one, both valued on the new forecast, by the load's objective:
  * carbon in grams and percent, cost in money and percent, weighted objectives by their weighted percentage.
  */
-function improvement(
-  ctx: SchedulerContext,
-  load: Load,
-  outcome: PlanOutcome,
-  currentRuns: PlannedRun[],
-): Gain {
+function improvement(ctx: SchedulerContext, load: Load, outcome: PlanOutcome, currentRuns: Run[]): Gain {
   const t = ctx.settings.replan;
   const power = loadPowerKw(load);
   const value = (zone: string, runs: { startMs: number; endMs: number }[]) => {

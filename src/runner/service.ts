@@ -59,8 +59,12 @@ export interface LoadDetail {
 }
 
 export interface LoadAccounting {
+  /** of every attempt that ran, failed ones included */
   energyKwh: number;
   emissionsG: number;
+  /** the part of energyKwh and emissionsG that went to failed attempts (NaN: no carbon value covers them) */
+  failedEnergyKwh: number;
+  failedEmissionsG: number;
   baselineEmissionsG: number;
   cost: number | null;
   baselineCost: number | null;
@@ -112,6 +116,9 @@ export interface ReportRow {
   currency: string | null;
   /** how many of the loads were accounted on forecast values (no actuals available) */
   forecastBasis: number;
+  /** the part of energyKwh and emissionsG that went to attempts that failed before one succeeded */
+  failedEnergyKwh: number;
+  failedEmissionsG: number;
 }
 
 export interface Report {

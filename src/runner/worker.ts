@@ -1,19 +1,19 @@
-import { hostname } from 'node:os';
+import type { Run } from '../core/load.ts';
 import type { DispatchTargetInput } from '../core/load-input.ts';
+import { processStartTicks } from '../core/pid.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
 import { retryWhileUnreachable } from '../store/db.ts';
-import {
-  FINAL_STATES,
-  getLoad,
-  type Load,
-  type LoadState,
-  moveLoad,
-  type PlannedRun,
-  requeueLoad,
-} from '../store/loads.ts';
+import { FINAL_STATES, getLoad, type Load, type LoadState, moveLoad, requeueLoad } from '../store/loads.ts';
 import { schedulerState } from '../store/scheduler.ts';
+import {
+  beatWorker,
+  endRunningAttempt,
+  recordProcessGroup,
+  recordRunningAttempt,
+  removeWorker,
+} from '../store/workers.ts';
 import { accountLoad } from './accounting.ts';
-import { failAttempt } from './attempts.ts';
+import { failAttempt, lostRun } from './attempts.ts';
 import {
   currentRun,
   errorMessage,
@@ -32,6 +32,15 @@ import {
   MqttPool,
   dispatch as realDispatch,
 } from './dispatch/index.ts';
+import {
+  DEFAULT_HEARTBEAT,
+  type Heartbeat,
+  type HeartbeatSettings,
+  recoverLostWork,
+  startHeartbeat,
+  workerIdentity,
+  workerLabel,
+} from './lost-workers.ts';
 import type { AttemptJob, DeadAttempt } from './queue.ts';
 
 /**
@@ -56,6 +65,10 @@ export interface WorkerOptions {
   pausePollMs?: number;
   /** passed to the dispatcher (environment, timeouts) */
   dispatchOptions?: Omit<DispatchOptions, 'mqttPool' | 'shellTimeoutMs'>;
+  /** how often the worker renews its heartbeat and looks for lost workers, ms (default 5 s) */
+  heartbeatMs?: number;
+  /** a worker whose heartbeat is older than this is lost: its running attempts are retried, ms (default 30 s) */
+  lostAfterMs?: number;
 }
 
 export interface Worker {
@@ -76,7 +89,7 @@ export interface Worker {
   readonly active: number;
 }
 
-type StopReason = 'cancelled' | 'shutdown' | 'piece_end' | 'expiry';
+type StopReason = 'cancelled' | 'shutdown' | 'piece_end' | 'expiry' | 'cut_off';
 
 interface Running {
   loadId: string;
@@ -94,7 +107,13 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
   const pending = new Set<Promise<unknown>>();
   /** aborted when a drain's grace period is over: outcomes the database cannot take by then are given up */
   const graceOver = new AbortController();
-  const workerName = `${hostname()}:${process.pid}`;
+  const me = workerIdentity();
+  const workerName = workerLabel(me.name);
+  const heartbeatSettings: HeartbeatSettings = {
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT.heartbeatMs,
+    lostAfterMs: options.lostAfterMs ?? DEFAULT_HEARTBEAT.lostAfterMs,
+  };
+  let heartbeat: Heartbeat | undefined;
   let workId: string | null = null;
   let started = false;
   let draining = false;
@@ -150,19 +169,7 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
     }
     const { run, index, last } = currentRun(load);
     const startedMs = ctx.now();
-    const moved = await moveLoad(ctx.store, load.id, STARTABLE, 'running', {
-      nowMs: startedMs,
-      expectQueuedAttempt: job.attempt,
-      setAttempt: job.attempt,
-      detail: {
-        event: 'started',
-        attempt: job.attempt,
-        ...(load.interruptible ? { piece: index + 1, pieces: plannedRuns(load).length } : {}),
-        plannedStart: toIso(run.startMs),
-        latenessMs: startedMs - run.startMs,
-        worker: workerName,
-      },
-    });
+    const moved = await claimAttempt(load, job, startedMs);
     if (!moved.won) return; // another worker (or an operator) got there first
     const current = moved.load;
     publishState(ctx, current, moved.from, startedMs);
@@ -184,10 +191,44 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
     await dispatchAttempt(current, job, run, last, startedMs);
   }
 
+  /**
+   * waiting -> running, if this attempt is still the load's queued one; recorded as this worker's in the
+   * same transaction, so that others know whose it is should this worker be lost.
+   */
+  function claimAttempt(load: Load, job: AttemptJob, startedMs: number) {
+    const { run, index } = currentRun(load);
+    return ctx.store.transaction(async (tx) => {
+      const moved = await moveLoad(tx, load.id, STARTABLE, 'running', {
+        nowMs: startedMs,
+        expectQueuedAttempt: job.attempt,
+        setAttempt: job.attempt,
+        detail: {
+          event: 'started',
+          attempt: job.attempt,
+          ...(load.interruptible ? { piece: index + 1, pieces: plannedRuns(load).length } : {}),
+          plannedStart: toIso(run.startMs),
+          latenessMs: startedMs - run.startMs,
+          worker: workerName,
+        },
+      });
+      if (moved.won) {
+        // a heartbeat now too: what a lost attempt ran is counted up to its worker's last heartbeat
+        await beatWorker(tx, me);
+        await recordRunningAttempt(tx, {
+          loadId: load.id,
+          attempt: job.attempt,
+          worker: me.name,
+          startedMs,
+        });
+      }
+      return moved;
+    });
+  }
+
   async function dispatchAttempt(
     load: Load,
     job: AttemptJob,
-    run: PlannedRun,
+    run: Run,
     last: boolean,
     startedMs: number,
   ): Promise<void> {
@@ -222,6 +263,7 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
           deadlineMs: load.interruptible && !last ? startedMs + pieceMs : load.deadlineMs,
           zone: runZone(load),
           signal: controller.signal,
+          onProcessGroup: (pgid) => void recordGroup(load.id, job.attempt, pgid),
         },
         { ...options.dispatchOptions, mqttPool, shellTimeoutMs: limitMs },
       );
@@ -247,12 +289,26 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
           error: errorMessage(err),
         }),
     });
+    await endRunningAttempt(ctx.store, load.id, job.attempt).catch(() => {});
+  }
+
+  /** Records a command's process group, so that a worker restarted on this machine can end it. */
+  function recordGroup(loadId: string, attempt: number, pgid: number): Promise<void> {
+    const startedTicks = processStartTicks(pgid);
+    return track(
+      recordProcessGroup(ctx.store, { loadId, attempt, worker: me.name, pgid, startedTicks }).catch((err) =>
+        ctx.log('warn', 'could not record the process group of a command', {
+          loadId,
+          error: errorMessage(err),
+        }),
+      ),
+    );
   }
 
   async function recordOutcome(
     load: Load,
     job: AttemptJob,
-    run: PlannedRun,
+    run: Run,
     last: boolean,
     startedMs: number,
     outcome: DispatchOutcome,
@@ -268,7 +324,7 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
         : load.interruptible
           ? run.endMs - run.startMs
           : load.durationMin * MINUTE_MS;
-    const actual: PlannedRun = { startMs: startedMs, endMs: startedMs + ranMs };
+    const actual: Run = { startMs: startedMs, endMs: startedMs + ranMs };
     const pieceDone =
       load.interruptible &&
       !last &&
@@ -300,14 +356,18 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
         ? 'worker stopped before the load finished'
         : reason === 'expiry'
           ? `ran longer than its attempt may (${job.expireInSeconds} s): stopped`
-          : (outcome.error ?? 'dispatch failed');
+          : reason === 'cut_off'
+            ? 'worker cut off from the database: stopped, to be retried by another worker'
+            : (outcome.error ?? 'dispatch failed');
     await failAttempt(
       ctx,
       load,
       job.attempt,
       { ...detail, event: 'failed', error },
       endedMs,
-      reason !== 'shutdown',
+      reason !== 'shutdown' && reason !== 'cut_off',
+      // a command used energy for as long as it ran; a start signal that failed started nothing
+      load.dispatch.kind === 'shell' ? actual : undefined,
     );
   }
 
@@ -315,7 +375,7 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
   async function nextPiece(
     load: Load,
     job: AttemptJob,
-    actual: PlannedRun,
+    actual: Run,
     detail: Record<string, unknown>,
     nowMs: number,
   ): Promise<void> {
@@ -350,6 +410,7 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
       },
       ctx.now(),
       true,
+      lostRun(load, ctx.now()),
     );
   }
 
@@ -391,6 +452,11 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
     async start() {
       if (started) return;
       started = true;
+      // before taking anything: leftovers of a lost worker on this machine are ended, its attempts retried
+      await recoverLostWork(ctx, me, heartbeatSettings);
+      heartbeat = startHeartbeat(ctx, me, heartbeatSettings, () => {
+        for (const r of running.values()) r.stop('cut_off');
+      });
       unsubscribe.push(
         ctx.bus.onEvent((e) => {
           if (e.type === 'load.state' && e.to === 'cancelled') running.get(e.loadId)?.stop('cancelled');
@@ -432,6 +498,10 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
         await settled();
       }
       await mqttPool.close().catch(() => {});
+      // the heartbeat went on while attempts finished: a draining worker is not lost
+      await heartbeat?.stop();
+      // gone cleanly; attempts whose outcome could not be recorded are now lost, for other workers to retry
+      await removeWorker(ctx.store, me.name).catch(() => {});
     },
     get active() {
       return running.size;

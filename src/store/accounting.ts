@@ -1,5 +1,6 @@
+import type { Run } from '../core/load.ts';
 import type { Db, Row } from './db.ts';
-import { isUuid, type PlannedRun } from './loads.ts';
+import { isUuid } from './loads.ts';
 import { ms, numOrNull } from './rows.ts';
 import * as sql from './sql.ts';
 
@@ -19,10 +20,15 @@ export interface AccountingRecord {
   startedMs: number;
   finishedMs: number;
   /** what ran */
-  runs: PlannedRun[];
+  runs: Run[];
   /** the run-now counterfactual */
-  baselineRuns: PlannedRun[];
+  baselineRuns: Run[];
+  /** of every attempt that ran, failed ones included */
   energyKwh: number;
+  /** the part of energyKwh that went to failed attempts */
+  failedEnergyKwh: number;
+  /** the part of emissionsG that failed attempts emitted; null when no carbon value covers them */
+  failedEmissionsG: number | null;
   /** null when no carbon value covers the run */
   emissionsG: number | null;
   baselineEmissionsG: number | null;
@@ -61,6 +67,8 @@ export async function saveAccounting(db: Db, a: AccountingRecord): Promise<Accou
     a.source,
     JSON.stringify(a.detail),
     new Date(a.accountedMs),
+    a.failedEnergyKwh,
+    finiteOrNull(a.failedEmissionsG),
   ]);
   return rowToAccounting(row);
 }
@@ -111,6 +119,10 @@ export interface ReportSum {
   /** the group's costs are in several currencies: cost and baselineCost are null */
   mixedCurrencies: boolean;
   forecastBasis: number;
+  /** the part of energyKwh that went to failed attempts */
+  failedEnergyKwh: number;
+  /** the part of emissionsG that failed attempts emitted */
+  failedEmissionsG: number;
 }
 
 /** Sums of the accounting rows matching `filter`, per group (days, ISO weeks, months, tags, zones). */
@@ -139,6 +151,8 @@ export async function reportSums(
       currency: mixed ? null : ((r.currency as string | null) ?? null),
       mixedCurrencies: mixed,
       forecastBasis: Number(r.forecast_basis),
+      failedEnergyKwh: Number(r.failed_energy_kwh),
+      failedEmissionsG: Number(r.failed_emissions_g),
     };
   });
 }
@@ -152,8 +166,8 @@ function rowToAccounting(r: Row): AccountingRecord {
     homeZone: String(r.home_zone),
     startedMs: ms(r.started_at),
     finishedMs: ms(r.finished_at),
-    runs: (r.runs as PlannedRun[]) ?? [],
-    baselineRuns: (r.baseline_runs as PlannedRun[]) ?? [],
+    runs: (r.runs as Run[]) ?? [],
+    baselineRuns: (r.baseline_runs as Run[]) ?? [],
     energyKwh: Number(r.energy_kwh),
     emissionsG: numOrNull(r.emissions_g),
     baselineEmissionsG: numOrNull(r.baseline_emissions_g),
@@ -164,5 +178,7 @@ function rowToAccounting(r: Row): AccountingRecord {
     source: String(r.source),
     detail: (r.detail as Record<string, unknown>) ?? {},
     accountedMs: ms(r.accounted_at),
+    failedEnergyKwh: Number(r.failed_energy_kwh ?? 0),
+    failedEmissionsG: numOrNull(r.failed_emissions_g),
   };
 }

@@ -25,7 +25,6 @@ export type {
   LoadEvent,
   LoadPlan,
   LoadState,
-  Run as PlannedRun,
 } from '../core/load.ts';
 
 /**
@@ -389,6 +388,7 @@ export function rowToLoad(r: Row): Load {
     failures: Number(r.failures ?? 0),
     piece: Number(r.piece ?? 0),
     actualRuns: (r.actual_runs as Run[] | null) ?? [],
+    failedRuns: (r.failed_runs as Run[] | null) ?? [],
   };
 }
 
@@ -434,6 +434,8 @@ export interface MoveOptions extends Clocked {
   failures?: 'inc' | 'reset';
   /** runs that actually happened, appended to actualRuns */
   appendRuns?: Run[];
+  /** what a failed attempt ran, appended to failedRuns */
+  appendFailedRuns?: Run[];
   /** set the index of the next piece */
   setPiece?: number;
   /** set the planned start (that of the next piece) */
@@ -480,6 +482,7 @@ export async function moveLoad(
         FINISHING_STATES.includes(to),
         options.expectAttempt ?? null,
         options.setPlannedStartMs === undefined ? null : new Date(options.setPlannedStartMs),
+        options.appendFailedRuns ? JSON.stringify(options.appendFailedRuns) : null,
       ])
     : [];
   if (rows.length) return { won: true, from: rows[0].from_state as LoadState, load: rowToLoad(rows[0]) };

@@ -193,6 +193,44 @@ CREATE TABLE zone_signals (
 ALTER TABLE loads ADD COLUMN request jsonb;
 `,
   },
+  {
+    version: 4,
+    name: 'crash recovery: runs of failed attempts, worker heartbeats, running attempts and their processes',
+    sql: `
+-- failed_runs: [{startMs, endMs}] of attempts that ran and failed (or were lost with their worker); their
+-- energy is part of the load's accounting.
+ALTER TABLE loads ADD COLUMN failed_runs jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE load_accounting
+  ADD COLUMN failed_energy_kwh double precision NOT NULL DEFAULT 0 CHECK (failed_energy_kwh >= 0),
+  ADD COLUMN failed_emissions_g double precision;
+
+-- A row per live worker, its heartbeat renewed every few seconds: a worker whose heartbeat is too old is lost,
+-- and its running attempts are failed and retried. started_ticks: the process's start time in clock ticks
+-- after boot (/proc/<pid>/stat), so that a pid used again later does not pass for the worker.
+CREATE TABLE workers (
+  name text PRIMARY KEY,
+  host text NOT NULL,
+  pid integer NOT NULL,
+  started_ticks bigint,
+  boot_id text,
+  started_at timestamptz NOT NULL,
+  beat_at timestamptz NOT NULL
+);
+
+-- The attempts running now, each with the worker that runs it and, for a command, its process group
+-- (pgid and its leader's start time): a restarted worker on the same machine ends groups left behind.
+CREATE TABLE running_attempts (
+  load_id uuid NOT NULL,
+  attempt integer NOT NULL,
+  worker text NOT NULL,
+  started_at timestamptz NOT NULL,
+  pgid integer,
+  pgid_started_ticks bigint,
+  PRIMARY KEY (load_id, attempt)
+);
+CREATE INDEX running_attempts_worker ON running_attempts (worker);
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -73,6 +73,7 @@ const LOAD_COLUMN_NAMES = [
   'failures',
   'piece',
   'actual_runs',
+  'failed_runs',
 ];
 const loadColumns = (alias = '') => LOAD_COLUMN_NAMES.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
 const LOAD_COLUMNS = loadColumns();
@@ -224,7 +225,8 @@ RETURNING ${TOKEN_COLUMNS}`;
  * $1 id, $2 from states, $3 to state, $4 now, $5 detail (json text), $6 error | null,
  * $7 expected queued_attempt | null, $8 set attempt | null, $9 set queued_attempt | null,
  * $10 failures: 'inc' | 'reset' | null, $11 runs to append (json text) | null, $12 set piece | null,
- * $13 terminal (stamps finished_at), $14 expected attempt | null, $15 set planned_start | null
+ * $13 terminal (stamps finished_at), $14 expected attempt | null, $15 set planned_start | null,
+ * $16 runs of a failed attempt to append (json text) | null
  */
 export const moveLoad = (s: string) => `
 WITH prev AS (
@@ -242,6 +244,7 @@ WITH prev AS (
     queued_attempt = COALESCE($9::integer, l.queued_attempt),
     failures = CASE $10::text WHEN 'inc' THEN l.failures + 1 WHEN 'reset' THEN 0 ELSE l.failures END,
     actual_runs = CASE WHEN $11::jsonb IS NULL THEN l.actual_runs ELSE l.actual_runs || $11::jsonb END,
+    failed_runs = CASE WHEN $16::jsonb IS NULL THEN l.failed_runs ELSE l.failed_runs || $16::jsonb END,
     piece = COALESCE($12::integer, l.piece),
     planned_start = COALESCE($15::timestamptz, l.planned_start),
     started_at = CASE WHEN $3 = 'running' AND (l.piece = 0 OR l.started_at IS NULL) THEN $4 ELSE l.started_at END,
@@ -372,22 +375,25 @@ ORDER BY created_at, id`;
 
 const ACCOUNTING_COLUMNS =
   'load_id, name, tags, zone, home_zone, started_at, finished_at, runs, baseline_runs, energy_kwh, emissions_g, ' +
-  'baseline_emissions_g, cost, baseline_cost, currency, basis, source, detail, accounted_at';
+  'baseline_emissions_g, cost, baseline_cost, currency, basis, source, detail, accounted_at, failed_energy_kwh, ' +
+  'failed_emissions_g';
 
 /**
  * $1 load_id, $2 name, $3 tags, $4 zone, $5 home_zone, $6 started_at, $7 finished_at, $8 runs, $9 baseline_runs
  * (json text), $10 energy_kwh, $11 emissions_g, $12 baseline_emissions_g, $13 cost, $14 baseline_cost,
- * $15 currency, $16 basis, $17 source, $18 detail (json text), $19 accounted_at
+ * $15 currency, $16 basis, $17 source, $18 detail (json text), $19 accounted_at, $20 failed_energy_kwh,
+ * $21 failed_emissions_g
  */
 export const upsertAccounting = (s: string) => `
 INSERT INTO ${q(s)}.load_accounting (${ACCOUNTING_COLUMNS})
-VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19)
+VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19, $20, $21)
 ON CONFLICT (load_id) DO UPDATE SET name = EXCLUDED.name, tags = EXCLUDED.tags, zone = EXCLUDED.zone,
   home_zone = EXCLUDED.home_zone, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
   runs = EXCLUDED.runs, baseline_runs = EXCLUDED.baseline_runs, energy_kwh = EXCLUDED.energy_kwh,
   emissions_g = EXCLUDED.emissions_g, baseline_emissions_g = EXCLUDED.baseline_emissions_g, cost = EXCLUDED.cost,
   baseline_cost = EXCLUDED.baseline_cost, currency = EXCLUDED.currency, basis = EXCLUDED.basis,
-  source = EXCLUDED.source, detail = EXCLUDED.detail, accounted_at = EXCLUDED.accounted_at
+  source = EXCLUDED.source, detail = EXCLUDED.detail, accounted_at = EXCLUDED.accounted_at,
+  failed_energy_kwh = EXCLUDED.failed_energy_kwh, failed_emissions_g = EXCLUDED.failed_emissions_g
 RETURNING ${ACCOUNTING_COLUMNS}`;
 
 export const selectAccounting = (s: string) =>
@@ -445,7 +451,10 @@ SELECT key,
   sum(baseline_cost) FILTER (WHERE cost IS NOT NULL AND baseline_cost IS NOT NULL) AS baseline_cost,
   count(DISTINCT currency) FILTER (WHERE cost IS NOT NULL AND baseline_cost IS NOT NULL)::integer AS currencies,
   min(currency) FILTER (WHERE cost IS NOT NULL AND baseline_cost IS NOT NULL) AS currency,
-  count(*) FILTER (WHERE basis = 'forecast')::integer AS forecast_basis
+  count(*) FILTER (WHERE basis = 'forecast')::integer AS forecast_basis,
+  coalesce(sum(failed_energy_kwh), 0) AS failed_energy_kwh,
+  coalesce(sum(failed_emissions_g) FILTER (WHERE emissions_g IS NOT NULL AND baseline_emissions_g IS NOT NULL), 0)
+    AS failed_emissions_g
 FROM keyed
 GROUP BY key
 ORDER BY key COLLATE "C"`;
@@ -461,6 +470,71 @@ INSERT INTO ${q(s)}.zone_signals (zone, carbon, price, currency, source, clean, 
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (zone) DO UPDATE SET carbon = EXCLUDED.carbon, price = EXCLUDED.price, currency = EXCLUDED.currency,
   source = EXCLUDED.source, clean = EXCLUDED.clean, best_now = EXCLUDED.best_now, updated_at = EXCLUDED.updated_at`;
+
+// --- workers and running attempts ------------------------------------------------------------------
+
+/** A worker's heartbeat (registers it the first time): $1 name, $2 host, $3 pid, $4 started_ticks, $5 boot_id */
+export const beatWorker = (s: string) => `
+INSERT INTO ${q(s)}.workers (name, host, pid, started_ticks, boot_id, started_at, beat_at)
+VALUES ($1, $2, $3, $4, $5, now(), now())
+ON CONFLICT (name) DO UPDATE SET beat_at = now()`;
+
+export const deleteWorker = (s: string) => `DELETE FROM ${q(s)}.workers WHERE name = $1`;
+
+/** Workers whose heartbeat is older than $1 ms and who run nothing any more. */
+export const pruneWorkers = (s: string) => `
+DELETE FROM ${q(s)}.workers w
+WHERE w.beat_at < now() - $1::double precision * interval '1 millisecond'
+  AND NOT EXISTS (SELECT 1 FROM ${q(s)}.running_attempts ra WHERE ra.worker = w.name)`;
+
+/**
+ * Rows of attempts that are not running any more (their worker went before it removed them): at once
+ * without a process group, after two days with one (no worker on its machine came back to end it).
+ */
+export const deleteEndedAttempts = (s: string) => `
+DELETE FROM ${q(s)}.running_attempts ra
+WHERE (ra.pgid IS NULL OR ra.started_at < now() - interval '2 days') AND NOT EXISTS (
+  SELECT 1 FROM ${q(s)}.loads l WHERE l.id = ra.load_id AND l.state = 'running' AND l.attempt = ra.attempt)`;
+
+/** $1 load_id, $2 attempt, $3 worker, $4 started_at */
+export const insertRunningAttempt = (s: string) => `
+INSERT INTO ${q(s)}.running_attempts (load_id, attempt, worker, started_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (load_id, attempt) DO UPDATE SET worker = EXCLUDED.worker, started_at = EXCLUDED.started_at,
+  pgid = NULL, pgid_started_ticks = NULL`;
+
+/** $1 load_id, $2 attempt, $3 worker, $4 pgid, $5 pgid_started_ticks */
+export const setAttemptProcessGroup = (s: string) => `
+UPDATE ${q(s)}.running_attempts SET pgid = $4, pgid_started_ticks = $5
+WHERE load_id = $1 AND attempt = $2 AND worker = $3`;
+
+/** $1 load_id, $2 attempt */
+export const deleteRunningAttempt = (s: string) =>
+  `DELETE FROM ${q(s)}.running_attempts WHERE load_id = $1 AND attempt = $2`;
+
+/**
+ * Attempts still running (their load says so) whose worker is lost: not $1 itself, and without a row, or
+ * its heartbeat older than $2 ms, or, when $3 (one process owns the store), not this process ($4 host,
+ * $5 pid, $6 started_ticks).
+ */
+export const selectLostAttempts = (s: string) => `
+SELECT ra.load_id, ra.attempt, ra.worker, ra.started_at, ra.pgid, w.beat_at
+FROM ${q(s)}.running_attempts ra
+JOIN ${q(s)}.loads l ON l.id = ra.load_id AND l.state = 'running' AND l.attempt = ra.attempt
+LEFT JOIN ${q(s)}.workers w ON w.name = ra.worker
+WHERE ra.worker <> $1
+  AND (w.name IS NULL
+    OR w.beat_at < now() - $2::double precision * interval '1 millisecond'
+    OR ($3::boolean AND NOT (w.host = $4 AND w.pid = $5 AND w.started_ticks IS NOT DISTINCT FROM $6::bigint)))
+ORDER BY ra.started_at
+LIMIT 100`;
+
+/** Process groups recorded on host $1 by workers other than $2, with what tells their worker is gone. */
+export const selectHostProcessGroups = (s: string) => `
+SELECT ra.load_id, ra.attempt, ra.worker, ra.pgid, ra.pgid_started_ticks, w.pid AS worker_pid,
+  w.started_ticks AS worker_started_ticks, w.boot_id
+FROM ${q(s)}.running_attempts ra
+JOIN ${q(s)}.workers w ON w.name = ra.worker
+WHERE w.host = $1 AND ra.worker <> $2 AND ra.pgid IS NOT NULL`;
 
 // --- notifications ---------------------------------------------------------------------------------
 

@@ -62,3 +62,18 @@ export function okJson(r: Ran): any {
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 }
+
+/** Polls `fn` until it gives a value (a throw counts as none yet); fails naming `what` after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -8,7 +8,7 @@ import {
   privatePostgresUnavailable,
   startPrivatePostgres,
 } from '../store/private-postgres.ts';
-import { childEnv, MAIN, NODE, type Ran, runChild } from './service-helpers.ts';
+import { childEnv, MAIN, NODE, type Ran, runChild, until } from './service-helpers.ts';
 
 /**
  * A real database restart under a running `gridshift serve`: the PostgreSQL server is stopped (fast
@@ -39,16 +39,6 @@ const json = (r: Ran) => {
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 };
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe.skipIf(skip)('gridshift serve across a real PostgreSQL restart', () => {
   it('keeps serving: a load running through the restart and one waiting through it each run once, new loads are taken after it', async () => {

@@ -68,6 +68,8 @@ const event = (to: LoadEvent['to'], detail: Record<string, unknown>, over: Parti
 const accounting: LoadAccounting = {
   energyKwh: 2,
   emissionsG: 480,
+  failedEnergyKwh: 0,
+  failedEmissionsG: 0,
   baselineEmissionsG: 756,
   savingsG: 276,
   cost: 0.5,
@@ -87,6 +89,14 @@ describe('accountingLines', () => {
       'Saved:     276 g CO2eq (36.5%) and €0.25',
       'Basis:     measured values from csv',
     ]);
+  });
+
+  it('a load that failed before it succeeded: the share of the failed attempts', () => {
+    const lines = accountingLines(
+      { ...accounting, failedEnergyKwh: 0.5, failedEmissionsG: 120 },
+      'succeeded',
+    );
+    expect(lines[0]).toBe('Energy:    2 kWh (500 Wh and 120 g CO2eq in failed attempts)');
   });
 
   it('without prices: no cost; on the forecast: says so', () => {
@@ -234,6 +244,8 @@ describe('reportLines', () => {
     costSavingsPct: null,
     currency: null,
     forecastBasis: 0,
+    failedEnergyKwh: 0,
+    failedEmissionsG: 0,
   });
 
   it('a row per group, a rule, and totals that add up', () => {
@@ -258,6 +270,15 @@ describe('reportLines', () => {
     expect(lines.slice(6)).toEqual([
       '',
       '2 of 3 loads are accounted on the forecast they ran on; measured values replace it once published.',
+    ]);
+  });
+
+  it('says how much went to failed attempts', () => {
+    const totals = { ...figures(3, 504, 796), failedEnergyKwh: 0.25, failedEmissionsG: 60 };
+    const lines = reportLines({ query: { groupBy: 'none' }, rows: [], totals });
+    expect(lines.slice(-2)).toEqual([
+      '',
+      'Attempts that failed before one succeeded used 250 Wh and emitted 60 g, counted in the totals above.',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS, toIso } from '../../src/core/time.ts';
 import { accountLoad, reaccountForecasts } from '../../src/runner/accounting.ts';
+import { failAttempt } from '../../src/runner/attempts.ts';
 import type { Queue } from '../../src/runner/queue.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
 import type { Store } from '../../src/store/db.ts';
@@ -172,5 +173,73 @@ describeEachBackend('accounting', (make) => {
     expect(record).toMatchObject({ basis: 'forecast', currency: 'EUR' });
     expect(record?.cost).toBeCloseTo(0.3, 12); // 1 kWh x 0.10 + 1 kWh x 0.20
     expect(record?.baselineCost).toBeCloseTo(0.6, 12); // 2 kWh x 0.30
+  });
+
+  /**
+   * A retried load: attempt 1 ran T0 .. T0+30m and failed, attempt 2 ran T0+30m .. T0+1h30m and succeeded.
+   * Measured (T0 slot now 150):
+   *   failed:    2 kW x 0.5 h = 1 kWh x 150 = 150 g, 1 kWh x 0.10 = 0.10 EUR
+   *   succeeded: 1 kWh x 200 (T0+30m) + 1 kWh x 300 (T0+1h) = 500 g, 0.20 + 0.25 = 0.45 EUR
+   *   together:  3 kWh, 650 g, 0.55 EUR; the run-now counterfactual runs once: T0-1h .. T0, 800 g, 0.60 EUR
+   */
+  it('counts the energy and emissions of a failed attempt, and says how much went to it', async () => {
+    clock = T0 - HOUR_MS;
+    const { load } = await scheduler.submit(
+      {
+        name: 'retried',
+        tags: ['retried'],
+        zones: ['DE'],
+        durationMin: 60,
+        powerKw: 2,
+        objective: 'cost',
+        deadline: toIso(T0 + 3 * HOUR_MS),
+        dispatch: { kind: 'shell', command: 'true' },
+      },
+      { nowMs: T0 - HOUR_MS },
+    );
+    const first = await moveLoad(store, load.id, ['waiting', 'planned'], 'running', {
+      nowMs: T0,
+      expectQueuedAttempt: 1,
+      setAttempt: 1,
+    });
+    const failedRun = { startMs: T0, endMs: T0 + 30 * MINUTE_MS };
+    expect(
+      await failAttempt(
+        scheduler.context,
+        first.load as Load,
+        1,
+        { error: 'exit 1' },
+        failedRun.endMs,
+        true,
+        failedRun,
+      ),
+    ).toBe(true);
+    const retried = (await getLoad(store, load.id)) as Load;
+    expect(retried).toMatchObject({ state: 'waiting', failures: 1, failedRuns: [failedRun] });
+    await moveLoad(store, load.id, 'waiting', 'running', {
+      nowMs: failedRun.endMs,
+      expectQueuedAttempt: retried.queuedAttempt,
+      setAttempt: retried.queuedAttempt,
+    });
+    const done = await moveLoad(store, load.id, 'running', 'succeeded', {
+      nowMs: T0 + 90 * MINUTE_MS,
+      appendRuns: [{ startMs: failedRun.endMs, endMs: T0 + 90 * MINUTE_MS }],
+    });
+    clock = T0 + 3 * HOUR_MS;
+    const record = await accountLoad(scheduler.context, done.load as Load);
+    expect(record).toMatchObject({ basis: 'actual', energyKwh: 3, failedEnergyKwh: 1 });
+    expect(record?.emissionsG).toBeCloseTo(650, 9);
+    expect(record?.failedEmissionsG).toBeCloseTo(150, 9);
+    expect(record?.baselineEmissionsG).toBeCloseTo(800, 9);
+    expect(record?.cost).toBeCloseTo(0.55, 12);
+    expect(record?.baselineCost).toBeCloseTo(0.6, 12);
+    expect(record?.baselineRuns).toEqual([{ startMs: T0 - HOUR_MS, endMs: T0 }]);
+
+    const report = await scheduler.report({ tag: 'retried' });
+    expect(report.totals).toMatchObject({ loads: 1, energyKwh: 3, failedEnergyKwh: 1 });
+    expect(report.totals.failedEmissionsG).toBeCloseTo(150, 9);
+    expect(report.totals.savingsG).toBeCloseTo(150, 9);
+    const detail = await scheduler.get(load.id);
+    expect(detail?.accounting).toMatchObject({ energyKwh: 3, failedEnergyKwh: 1 });
   });
 });

@@ -20,6 +20,7 @@ import {
   type TestBackend,
   terminateSessions,
 } from '../store/backends.ts';
+import { isGone, isRunning } from './dispatch/helpers.ts';
 import { tableRegistry, tableSource, testQueue, testScheduler, waitFor } from './helpers.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -165,14 +166,12 @@ describe.skipIf(skipPostgres)('the scheduler across processes on PostgreSQL', ()
       () => existsSync(marker) && readFileSync(marker, 'utf8').endsWith('\n'),
       'the first attempt to start',
     );
+    const command = Number(readFileSync(marker, 'utf8'));
+    expect(isRunning(command)).toBe(true);
     doomed.proc.kill('SIGKILL');
     await doomed.exited;
-    // the command outlives its killed worker (it has a process group of its own): end it
-    try {
-      process.kill(Number(readFileSync(marker, 'utf8')), 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    // the command has a process group of its own, yet dies with its worker: it is not run twice at once
+    expect(await isGone(command, 15_000)).toBe(true);
     const rescuer = startWorker();
     await rescuer.ready;
     const done = await final(l.id);
@@ -180,6 +179,60 @@ describe.skipIf(skipPostgres)('the scheduler across processes on PostgreSQL', ()
     const failed = done.events.find((e) => e.to === 'failed');
     expect(failed?.detail).toMatchObject({ error: 'worker lost', attempt: 1 });
     expect(readFileSync(out, 'utf8')).toBe('2\n');
+  }, 90_000);
+
+  it('notices a worker killed mid-run by its missed heartbeat, long before the attempt expires, and retries its load', async () => {
+    // attempts of this scheduler expire after the run plus 5 minutes: an hour and 5 minutes here
+    const longApi = testScheduler(
+      store,
+      queue,
+      tableRegistry(tableSource((_z, t) => (t <= Date.now() ? 100 : 300))),
+      {
+        roles: ['api'],
+      },
+    );
+    const beat = { heartbeatMs: 300, lostAfterMs: 2_000 };
+    const doomed = startWorker({ concurrency: 1, ...beat });
+    const rescuer = startWorker(beat);
+    await Promise.all([doomed.ready, rescuer.ready]);
+    const marker = join(dir, 'heartbeat-started');
+    const out = join(dir, 'heartbeat.txt');
+    // the first attempt waits for ever (wherever it runs); a later one finishes at once
+    const { load: l } = await longApi.submit(
+      load(
+        'heartbeat',
+        `if [ "$GRIDSHIFT_ATTEMPT" = 1 ]; then echo $$ > ${marker}; exec sleep 600; else echo "$GRIDSHIFT_ATTEMPT" >> ${out}; fi`,
+        { durationMin: 60, deadline: iso(Date.now() + 3 * HOUR_MS) },
+      ),
+    );
+    await waitFor(
+      () => existsSync(marker) && readFileSync(marker, 'utf8').endsWith('\n'),
+      'the first attempt',
+    );
+    const started = await api.get(l.id);
+    const ranOn = started?.events.find((e) => e.to === 'running')?.detail.worker as string;
+    const victim = ranOn.endsWith(`:${doomed.proc.pid}`) ? doomed : rescuer;
+    const command = Number(readFileSync(marker, 'utf8'));
+    await new Promise((r) => setTimeout(r, 1_000)); // a few heartbeats while the command runs
+    victim.proc.kill('SIGKILL');
+    await victim.exited;
+    const killedMs = Date.now();
+    expect(await isGone(command, 15_000)).toBe(true);
+    const done = await final(l.id);
+    expect(done.load).toMatchObject({ state: 'succeeded', attempt: 2, failures: 1 });
+    const failed = done.events.find((e) => e.to === 'failed');
+    expect(failed?.detail).toMatchObject({ error: 'worker lost', attempt: 1, worker: ranOn });
+    expect(String(failed?.detail.detail)).toMatch(/^no heartbeat from its worker since /);
+    // found by the heartbeat: the attempt itself would have expired only after 65 minutes
+    expect((failed?.atMs ?? Number.POSITIVE_INFINITY) - killedMs).toBeLessThan(60_000);
+    expect(readFileSync(out, 'utf8')).toBe('2\n');
+    // what the lost attempt ran (until its worker's last heartbeat) is kept for the accounting
+    expect(done.load.failedRuns).toHaveLength(1);
+    const [lostRun] = done.load.failedRuns;
+    expect(lostRun.startMs).toBe(started?.events.find((e) => e.to === 'running')?.atMs);
+    expect(lostRun.endMs).toBeGreaterThan(lostRun.startMs);
+    expect(lostRun.endMs).toBeLessThanOrEqual(killedMs);
+    await longApi.close();
   }, 90_000);
 
   it('drains on SIGTERM: the running load finishes, then the process exits 0', async () => {

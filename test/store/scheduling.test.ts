@@ -303,6 +303,8 @@ describeEachStore('scheduler store', (suite) => {
       runs: [{ startMs: T0, endMs: T0 + HOUR }],
       baselineRuns: [{ startMs: T0 - HOUR, endMs: T0 }],
       energyKwh: 2,
+      failedEnergyKwh: 0,
+      failedEmissionsG: 0,
       emissionsG: 300,
       baselineEmissionsG: 800,
       cost: 0.4,

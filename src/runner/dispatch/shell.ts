@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { guardGroup } from './guard.ts';
 import { TailBuffer } from './tail.ts';
 import type { DispatchContext, DispatchOutcome, ShellTarget } from './types.ts';
 
@@ -47,7 +48,8 @@ export function shellEnv(
 /**
  * Runs a shell target: a string through `/bin/sh -c`, an argv array directly (no shell, no expansion).
  * The command gets its own process group, so a timeout or abort (SIGTERM, then SIGKILL after the grace
- * period) reaches every process it started. Succeeds when the command exits with code 0 in time.
+ * period) reaches every process it started, and a guard kills that group should this process die while
+ * the command runs (guard.ts). Succeeds when the command exits with code 0 in time.
  */
 export async function runShell(
   target: ShellTarget,
@@ -87,6 +89,8 @@ export async function runShell(
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const guard = child.pid === undefined ? undefined : guardGroup(child.pid);
+  if (child.pid !== undefined) ctx.onProcessGroup?.(child.pid);
   const tail = new TailBuffer();
   child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
@@ -98,6 +102,7 @@ export async function runShell(
     let aborted = false;
     let stopping = false;
     let killSent = false;
+    let drainedAfterKill = false;
     let killTimer: NodeJS.Timeout | undefined;
     let pipesClosed = false;
     let done = false;
@@ -118,7 +123,12 @@ export async function runShell(
       if (done) return;
       done = true;
       for (const t of timers) clearTimeout(t);
-      if (killTimer && !signalGroup(0)) clearTimeout(killTimer);
+      if (killTimer && !killSent && !signalGroup(0)) {
+        clearTimeout(killTimer);
+        killTimer = undefined;
+      }
+      // a SIGKILL still to come (a process that ignores SIGTERM holds the group) keeps the guard until sent
+      if (!killTimer || killSent) guard?.release();
       ctx.signal.removeEventListener('abort', onAbort);
       child.stdout.destroy();
       child.stderr.destroy();
@@ -128,7 +138,7 @@ export async function runShell(
     // once stopping, the run is over when the leader has exited and nothing holds its output open any
     // more, or shortly after SIGKILL went out at the end of the grace period
     const settleStopped = () => {
-      if (!done && exit && (pipesClosed || killSent)) finish();
+      if (!done && exit && (pipesClosed || drainedAfterKill)) finish();
     };
 
     const stop = () => {
@@ -139,9 +149,11 @@ export async function runShell(
       // ignores SIGTERM still gets SIGKILL
       killTimer = setTimeout(() => {
         signalGroup('SIGKILL');
+        killSent = true;
+        guard?.release();
         // the pipes close as the killed processes die; one that left the group yet holds them is not waited for
         const drained = setTimeout(() => {
-          killSent = true;
+          drainedAfterKill = true;
           settleStopped();
         }, DRAIN_MS);
         drained.unref();

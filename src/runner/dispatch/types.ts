@@ -18,6 +18,8 @@ export interface DispatchContext {
   zone: string;
   /** aborted on shutdown or cancel: the dispatcher stops the work and reports it as not ok */
   signal: AbortSignal;
+  /** shell: told the process group of the command once it started (recorded, to end it after a crash) */
+  onProcessGroup?: (pgid: number) => void;
 }
 
 /** How one dispatch went. Never contains secrets (no request headers, no signing keys). */

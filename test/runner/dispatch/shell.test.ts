@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +11,7 @@ import { context, isGone, isRunning, T0 } from './helpers.ts';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'dispatch');
 const spawnChild = join(fixtures, 'spawn-child.sh');
+const root = join(fixtures, '..', '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'gridshift-shell-'));
 const leftovers: number[] = [];
 
@@ -214,9 +216,40 @@ describe('runShell', () => {
   it('finishes when the command exits, even if a background process keeps its output open', async () => {
     const pidFile = join(work, 'background.pid');
     const out = await runShell(shell(`sleep 60 & echo $! > ${pidFile}; echo main done`), context());
-    leftovers.push(pidFrom(pidFile));
+    const background = pidFrom(pidFile);
+    leftovers.push(background);
     expect(out.ok).toBe(true);
     expect(out.outputTail).toBe('main done\n');
+    // the guard was released with the run: it leaves what the command left behind alone
+    await new Promise((r) => setTimeout(r, 300));
+    expect(isRunning(background)).toBe(true);
+  });
+
+  it('a command dies with the process that dispatched it (kill -9), children and SIGTERM-ignoring ones included', async () => {
+    const pidFile = join(work, 'orphan.pid');
+    const worker = spawn(
+      join(root, 'node_modules', '.bin', 'node'),
+      [join(fixtures, 'run-shell.ts'), JSON.stringify([spawnChild, pidFile, 'ignore-term'])],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let printed = '';
+    worker.stdout?.on('data', (d) => (printed += d));
+    while (
+      !/group \d+\n/.test(printed) ||
+      !existsSync(pidFile) ||
+      readFileSync(pidFile, 'utf8').trim() === ''
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const leader = Number(/group (\d+)/.exec(printed)?.[1]);
+    const childPid = pidFrom(pidFile);
+    leftovers.push(leader, childPid);
+    expect(isRunning(leader) && isRunning(childPid)).toBe(true);
+    const exited = new Promise((r) => worker.once('exit', r));
+    worker.kill('SIGKILL');
+    await exited;
+    expect(await isGone(childPid, 5_000)).toBe(true);
+    expect(await isGone(leader, 5_000)).toBe(true);
   });
 
   it('uses the planned start of the context, not the clock', async () => {
