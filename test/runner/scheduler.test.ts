@@ -143,7 +143,13 @@ describeEachBackend('scheduler', (make) => {
     // the slot it starts in: 100 g/kWh (300 if the earliest start fell into the next slot)
     const plannedGPerKwh = (planned.inputs as { signals: { carbon: number[] }[] }).signals[0].carbon[0];
     expect([100, 300]).toContain(plannedGPerKwh);
-    // the slot it ran in has not ended, so no measured value yet: accounted on the plan's forecast
+    // accounted after the run, in the background: the slot it ran in has not ended, so no measured value
+    // yet, and it is accounted on the plan's forecast
+    const accounted = await waitFor(
+      async () => (await scheduler.get(load.id))?.accounting ?? undefined,
+      'accounting',
+    );
+    done.accounting = accounted;
     expect(done.accounting).toMatchObject({ basis: 'forecast', cost: null });
     const kwh = (2 * (ran.endMs - ran.startMs)) / HOUR_MS;
     expect(done.accounting?.energyKwh).toBeCloseTo(kwh, 12);
@@ -182,7 +188,11 @@ describeEachBackend('scheduler', (make) => {
     expect(failures.map((e) => e.attempt)).toEqual([1, 2, 3]);
     for (const f of failures)
       expect(f.detail).toMatchObject({ exitCode: 3, outputTail: 'broken\n', ok: false });
-    expect((await scheduler.decisions({ loadId: load.id })).map((d) => d.kind)).toContain('dead');
+    // the decision is logged just after the move
+    await waitFor(
+      async () => (await scheduler.decisions({ loadId: load.id })).some((d) => d.kind === 'dead'),
+      'the dead decision',
+    );
 
     await expect(scheduler.retry(randomUUID())).rejects.toThrow(NotFoundError);
     writeFileSync(flag, '');
