@@ -13,6 +13,7 @@ import { transform, transformObject } from './openapi.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
+import { requestInputPlugin } from './plugins/request-input.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { type CarbonAwareOptions, carbonAwareRoutes } from './routes/carbon-aware.ts';
 import { decideRoutes } from './routes/decide.ts';
@@ -86,6 +87,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorsPlugin);
+  await app.register(requestInputPlugin);
   await app.register(authPlugin, {
     store: deps.store,
     openRead: deps.auth?.openRead ?? false,
