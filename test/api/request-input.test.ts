@@ -103,6 +103,13 @@ describe('text the store cannot hold', () => {
     }
     const cancel = await postRaw('/v1/loads/a%00b/cancel', '{"reason":"x"}');
     expect(cancel.json().errors).toEqual([{ path: 'params.id', message: expect.stringMatching(/NUL/) }]);
+    // the fuzz suite's first finding: a lone surrogate in the reason of an existing load's cancel
+    const { id } = (await postRaw('/v1/loads', JSON.stringify(load))).json().load;
+    const reason = await postRaw(`/v1/loads/${id}/cancel`, '{"reason":",\\"&&%\\udbff"}');
+    expect(reason.json().errors).toEqual([
+      { path: 'body.reason', message: expect.stringMatching(/lone surrogate/) },
+    ]);
+    expect((await scheduler.get(id))?.load.state).toBe('waiting');
     const token = await postRaw('/v1/tokens', JSON.stringify({ name: 'ci\u0000', scopes: ['read'] }));
     expect(token.json().errors).toEqual([{ path: 'body.name', message: expect.stringMatching(/NUL/) }]);
   });
