@@ -164,6 +164,15 @@ describe('bodies', () => {
     }
   });
 
+  it('are optional in /openapi.json exactly where every body field is', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json();
+    const required = (path: string) => doc.paths[path].post.requestBody.required;
+    for (const path of ['/v1/loads/{id}/cancel', '/v1/scheduler/pause', '/v1/recurring/{id}/cancel'])
+      expect(required(path), path).toBe(false);
+    for (const path of ['/v1/loads', '/v1/loads/preview', '/v1/tokens', '/v1/decide/now'])
+      expect(required(path), path).toBe(true);
+  });
+
   it('name the required fields when a body that needs them is missing', async () => {
     const r = await bare('/v1/loads');
     expect(r.statusCode).toBe(400);
