@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, revokeToken } from '../../src/store/tokens.ts';
 import { skipPostgres } from '../store/backends.ts';
-import { type FuzzTarget, fuzz, type StoreKind, startFuzzTarget } from './fuzz-harness.ts';
+import { type FuzzTarget, fuzz, type StoreKind, startFuzzTarget, storedSnapshot } from './fuzz-harness.ts';
 
 /**
  * Random and hostile requests at every route of /openapi.json on a live server, on each store: wrong types,
@@ -22,6 +23,16 @@ describe.each([
   }, 120_000);
   afterAll(async () => {
     await target?.close();
+  });
+
+  it.skipIf(skip)('sees any change to what is stored, and none when nothing was stored', async () => {
+    const before = await storedSnapshot(target.store);
+    expect(await storedSnapshot(target.store)).toEqual(before);
+    const { token } = await createToken(target.store, { name: 'probe', scopes: ['read'] });
+    const added = await storedSnapshot(target.store);
+    expect(added).not.toEqual(before);
+    await revokeToken(target.store, token.id);
+    expect(await storedSnapshot(target.store)).not.toEqual(added);
   });
 
   it.skipIf(skip)(
