@@ -36,8 +36,32 @@ export function pruneSchemas<T extends Doc>(doc: T): T {
   return { ...doc, components: { ...doc.components, schemas: kept } };
 }
 
+type Operation = { requestBody?: { required?: boolean; content?: Record<string, { schema?: unknown }> } };
+
+/**
+ * Marks a request body optional where every field of it is: the server reads no body as `{}`
+ * (src/api/plugins/request-input.ts), while @fastify/swagger marks every declared body required.
+ */
+export function optionalBodies<T extends Doc>(doc: T): T {
+  const schemas = doc.components?.schemas ?? {};
+  const resolve = (s: unknown): { required?: unknown[] } | undefined => {
+    const ref = (s as { $ref?: string } | undefined)?.$ref;
+    return (ref ? schemas[ref.slice('#/components/schemas/'.length)] : s) as { required?: unknown[] };
+  };
+  for (const ops of Object.values((doc.paths ?? {}) as Record<string, Record<string, Operation>>)) {
+    for (const op of Object.values(ops)) {
+      const body = op.requestBody;
+      const schema = resolve(body?.content?.['application/json']?.schema);
+      if (body && schema && !schema.required?.length) body.required = false;
+    }
+  }
+  return doc;
+}
+
 export const transformObject: typeof jsonSchemaTransformObject = (input) =>
-  pruneSchemas(jsonSchemaTransformObject(input) as Doc) as ReturnType<typeof jsonSchemaTransformObject>;
+  optionalBodies(pruneSchemas(jsonSchemaTransformObject(input) as Doc)) as ReturnType<
+    typeof jsonSchemaTransformObject
+  >;
 
 const baseTransform: ReturnType<typeof createJsonSchemaTransform> = createJsonSchemaTransform({
   skipList: ['/openapi.json'],

@@ -8,6 +8,9 @@ import { TOKEN_SCOPES } from '../store/tokens.ts';
  * no data) are null.
  */
 
+/** The body of an operator action that may say why (cancel, pause); every field optional, so no body will do. */
+export const reasonBody = z.object({ reason: z.string().max(500).optional() }).strict();
+
 /** An ISO-8601 instant in a response. */
 export const isoTime = z.string().meta({ format: 'date-time', examples: ['2025-01-15T02:00:00Z'] });
 

@@ -11,6 +11,7 @@ import { type LoggerSettings, loggerOptions } from './logger.ts';
 import { documentOfTag, transform, transformObject } from './openapi.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { requestInputPlugin } from './plugins/request-input.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { type CarbonAwareOptions, carbonAwareRoutes } from './routes/carbon-aware.ts';
 import { decideRoutes } from './routes/decide.ts';
@@ -95,6 +96,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorsPlugin);
+  await app.register(requestInputPlugin);
   await app.register(authPlugin, {
     store: deps.store,
     openRead: deps.auth?.openRead ?? false,

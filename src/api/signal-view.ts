@@ -115,7 +115,10 @@ export interface ZoneGrids {
   price?: { grid: Grid; answer: SignalAnswer; current: number; currency: string | null };
 }
 
-/** Carbon and/or price of a zone on a grid of `stepMin` from the slot holding now, `hours` long. */
+/**
+ * Carbon and/or price of a zone on a grid of `stepMin` from the slot holding now, `hours` long and at least
+ * that one slot (a tiny `hours`, 1e-300, would otherwise add nothing to the start and ask for an empty range).
+ */
 export async function zoneGrids(
   ctx: ApiContext,
   zone: Zone,
@@ -125,7 +128,7 @@ export async function zoneGrids(
   const wantCarbon = metric !== 'price';
   const wantPrice = metric !== 'carbon';
   const fromMs = floorToStep(nowMs, stepMin);
-  const toMs = fromMs + hours * 60 * MINUTE_MS;
+  const toMs = fromMs + Math.max(hours * 60, stepMin) * MINUTE_MS;
   const result = await ctx.registry.getZoneSignals(zone, {
     fromMs,
     toMs,

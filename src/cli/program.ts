@@ -3,6 +3,8 @@
  * `runCli(argv, io)` runs it in-process (tests use it); src/cli/main.ts runs it for the real process.
  */
 import { Command, CommanderError } from 'commander';
+import { InputError } from '../core/errors.ts';
+import { unstorableText } from '../core/text.ts';
 import { VERSION } from '../core/version.ts';
 import { AuditBrokenError, auditCommand } from './audit.ts';
 import { type CliIO, createCli } from './context.ts';
@@ -73,7 +75,30 @@ export function buildProgram(io: CliIO): Command {
     }
   };
   inherit(program);
+  program.hook('preAction', (_program, action) => refuseUnstorableText(action));
   return program;
+}
+
+/**
+ * Every flag and argument of the command about to run (and of its parents) must be text the store can
+ * hold: a NUL character or a lone surrogate is refused naming the flag, as the API refuses it naming the
+ * field, before anything is read or written.
+ */
+function refuseUnstorableText(action: Command): void {
+  for (let cmd: Command | null = action; cmd; cmd = cmd.parent) {
+    for (const option of cmd.options) {
+      const value: unknown = cmd.getOptionValue(option.attributeName());
+      for (const text of [value].flat()) {
+        const problem = typeof text === 'string' ? unstorableText(text) : null;
+        if (problem) throw new InputError(`${option.long ?? option.flags}: ${problem}`);
+      }
+    }
+  }
+  action.args.forEach((text, i) => {
+    const problem = unstorableText(text);
+    const name = action.registeredArguments[i]?.name() ?? `argument ${i + 1}`;
+    if (problem) throw new InputError(`<${name}>: ${problem}`);
+  });
 }
 
 export function processIO(): CliIO {

@@ -34,3 +34,6 @@ export const MAX_STEP_MIN = DAY_MIN;
 
 /** A contiguous run must fit in one queue run: 24 hours less the queue's default 5-minute expiry margin. */
 export const MAX_RUN_MIN = 24 * 60 - 5;
+
+/** Arrays and objects in a request (a body, an MQTT payload) nest at most this deep. */
+export const MAX_JSON_DEPTH = 32;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InputError } from './errors.ts';
 import { MAX_DELAY_MIN, MAX_DURATION_MIN, MAX_PIECES } from './limits.ts';
+import { unstorableText } from './text.ts';
 
 /**
  * What a client sends to submit a load: one zod schema for the API body, the CLI's `plan` and `submit` and
@@ -9,8 +10,15 @@ import { MAX_DELAY_MIN, MAX_DURATION_MIN, MAX_PIECES } from './limits.ts';
  * or the store hold more than these allow. Times are checked against now where the load is prepared.
  */
 
-/** Text that is stored: up to `max` characters. */
-const text = (max: number) => z.string().max(max);
+/** Text that is stored: up to `max` characters, none of them one PostgreSQL refuses (NUL, a lone surrogate). */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .superRefine((s, ctx) => {
+      const problem = unstorableText(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 /** A map of names to values (environment variables, headers), bounded in entries and sizes. */
 const nameValues = (what: string) =>
   z
@@ -56,10 +64,8 @@ export const mqttTarget = z
       .max(4096)
       .optional(),
     /** a topic to publish to: no wildcards (+ #) */
-    topic: z
-      .string()
+    topic: text(1024)
       .min(1)
-      .max(1024)
       .refine((t) => !/[+#]/.test(t), { message: 'a publish topic may not contain + or #' }),
     /** JSON fields added to the dispatch fields (name, zone ...); loadId and attempt are gridshift's */
     payload: z
@@ -109,12 +115,12 @@ const isoTime = z.iso.datetime({ offset: true });
 
 export const loadInput = z
   .object({
-    name: z.string().min(1).max(200),
-    tags: z.array(z.string().min(1).max(64)).max(32).optional(),
+    name: text(200).min(1),
+    tags: z.array(text(64).min(1)).max(32).optional(),
     /** candidate grid zones or cloud regions, home zone first */
-    zones: z.array(z.string().min(1).max(64)).min(1).max(16).optional(),
+    zones: z.array(text(64).min(1)).min(1).max(16).optional(),
     /** a cloud region (`eu-west-1`, `westeurope`) or zone, as an alternative to `zones` */
-    region: z.string().min(1).max(64).optional(),
+    region: text(64).min(1).optional(),
     /** run time; with powerKw and energyKwh: give two of the three, the third follows */
     durationMin: z.number().positive().max(MAX_DURATION_MIN).optional(),
     powerKw: z.number().nonnegative().max(1e6).optional(),
@@ -133,7 +139,7 @@ export const loadInput = z
     carbonCapG: z.number().nonnegative().max(1e12).optional(),
     priority: z.number().int().min(-1000).max(1000).optional(),
     dispatch: dispatchTarget.optional(),
-    idempotencyKey: z.string().min(1).max(200).optional(),
+    idempotencyKey: text(200).min(1).optional(),
     maxRetries: z.number().int().min(0).max(20).optional(),
     recurrence: recurrence.optional(),
   })

@@ -13,3 +13,57 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[b.length];
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why text cannot be stored, or null when it can: PostgreSQL refuses the NUL character in text and JSON, and a
+ * lone UTF-16 surrogate (half of a character, `"\ud800"` in JSON) is no character at all.
+ */
+export function unstorableText(text: string): string | null {
+  if (text.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';
+  if (LONE_SURROGATE.test(text))
+    return 'contains a lone surrogate (half of a UTF-16 pair), which is not text';
+  return null;
+}
+
+/** Where a value holds text that cannot be stored, or is nested too deep: the path and the problem. */
+export interface TextProblem {
+  /** `body.tags[1]`, `query.tag`, `body.dispatch.env` (a field name at fault names its object) */
+  path: string;
+  message: string;
+}
+
+/**
+ * The first string (value or field name) in a parsed JSON value that cannot be stored, or the first place
+ * nested deeper than `maxDepth` arrays and objects; null when there is none. Walks without recursion, so a
+ * hostile value cannot exhaust the stack here.
+ */
+export function findTextProblem(value: unknown, root: string, maxDepth: number): TextProblem | null {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: root, depth: 0 }];
+  while (stack.length > 0) {
+    const item = stack.pop() as { value: unknown; path: string; depth: number };
+    if (typeof item.value === 'string') {
+      const problem = unstorableText(item.value);
+      if (problem) return { path: item.path, message: problem };
+      continue;
+    }
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth >= maxDepth)
+      return { path: item.path, message: `nested more than ${maxDepth} levels deep` };
+    const depth = item.depth + 1;
+    if (Array.isArray(item.value)) {
+      for (let i = item.value.length - 1; i >= 0; i--)
+        stack.push({ value: item.value[i], path: `${item.path}[${i}]`, depth });
+      continue;
+    }
+    const entries = Object.entries(item.value);
+    for (const [key] of entries) {
+      const problem = unstorableText(key);
+      if (problem) return { path: item.path, message: `a field name ${problem}` };
+    }
+    for (let i = entries.length - 1; i >= 0; i--)
+      stack.push({ value: entries[i][1], path: `${item.path}.${entries[i][0]}`, depth });
+  }
+  return null;
+}

@@ -13,6 +13,7 @@ import {
   loadSchema,
   loadStateSchema,
   planSchema,
+  reasonBody,
 } from '../schemas.ts';
 import { accountingView, loadEventView, loadView } from '../views.ts';
 
@@ -90,10 +91,6 @@ const listQuery = z.object({
 });
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
-const reasonBody = z
-  .object({ reason: z.string().max(500).optional() })
-  .strict()
-  .optional();
 const actionResponse = z.object({ load: loadSchema });
 
 const ACTIONS = {

@@ -5,7 +5,7 @@ import type { DispatchTarget } from '../../store/loads.ts';
 import type { RecurringTemplate } from '../../store/recurring.ts';
 import type { ApiContext } from '../context.ts';
 import { problemResponses } from '../problem.ts';
-import { isoTime } from '../schemas.ts';
+import { isoTime, reasonBody } from '../schemas.ts';
 import { safeDispatch } from '../views.ts';
 
 /**
@@ -81,10 +81,7 @@ export const recurringRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async
         summary: 'Stop a recurring load',
         description: 'No more occurrences are made; those not started yet are cancelled.',
         params: z.object({ id: z.string().min(1).max(100) }),
-        body: z
-          .object({ reason: z.string().max(500).optional() })
-          .strict()
-          .optional(),
+        body: reasonBody,
         response: {
           200: z.object({ recurring: recurringSchema }),
           ...problemResponses(400, 401, 403, 404, 409, 503),
@@ -92,7 +89,7 @@ export const recurringRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async
       },
     },
     async (request) => ({
-      recurring: view(await ctx.scheduler().cancelRecurring(request.params.id, request.body?.reason)),
+      recurring: view(await ctx.scheduler().cancelRecurring(request.params.id, request.body.reason)),
     }),
   );
 };

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { ApiContext } from '../context.ts';
 import { problemResponses } from '../problem.ts';
-import { replanSchema, schedulerStatusSchema } from '../schemas.ts';
+import { reasonBody, replanSchema, schedulerStatusSchema } from '../schemas.ts';
 import { replanView, schedulerView } from '../views.ts';
 
 /** The scheduler's status, the pause switch shared by every process, and a planner run on demand. */
@@ -31,14 +30,11 @@ export const schedulerRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async
         tags: ['scheduler'],
         summary: 'Pause the scheduler',
         description: 'Nothing new is dispatched, by any process, until resumed; running loads finish.',
-        body: z
-          .object({ reason: z.string().max(500).optional() })
-          .strict()
-          .optional(),
+        body: reasonBody,
         response: { 200: schedulerStatusSchema, ...problemResponses(400, 401, 403, 503) },
       },
     },
-    async (request) => schedulerView(await ctx.scheduler().pause(request.body?.reason)),
+    async (request) => schedulerView(await ctx.scheduler().pause(request.body.reason)),
   );
 
   app.post(
