@@ -1,16 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { buildServer } from '../../src/api/server.ts';
 import type { Queue } from '../../src/runner/queue.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { createToken } from '../../src/store/tokens.ts';
 import { tableRegistry, tableSource, testQueue, testScheduler } from '../runner/helpers.ts';
+import { scratchDatabase } from '../store/scratch-database.ts';
 
 /**
  * Hostile requests against every route of a live server's /openapi.json, and the checks that hold for each
@@ -40,21 +39,10 @@ async function privateStore(kind: StoreKind): Promise<{ store: Store; drop: () =
     const store = await openStore({ dataDir: dir });
     return { store, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const name = `gridshift_fuzz_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: FUZZ_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(FUZZ_DATABASE_URL);
-  url.pathname = `/${name}`;
-  const store = await openStore({ databaseUrl: url.toString(), maxConnections: 5 });
-  return { store, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  const database = scratchDatabase('gridshift_fuzz', FUZZ_DATABASE_URL);
+  await database.create();
+  const store = await openStore({ databaseUrl: database.url, maxConnections: 5 });
+  return { store, drop: database.drop };
 }
 
 export async function startFuzzTarget(kind: StoreKind): Promise<FuzzTarget> {

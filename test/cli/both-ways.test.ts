@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
 import { openQueue, type Queue } from '../../src/runner/queue.ts';
@@ -11,6 +9,7 @@ import { createRegistry } from '../../src/signals/registry.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { tokensFor } from '../api/helpers.ts';
 import { skipPostgres, TEST_DATABASE_URL } from '../store/backends.ts';
+import { scratchDatabase } from '../store/scratch-database.ts';
 import { CLI_FIXTURES, type Ran, runIn } from './service-helpers.ts';
 
 /**
@@ -21,11 +20,8 @@ import { CLI_FIXTURES, type Ran, runIn } from './service-helpers.ts';
  */
 
 const NOW = Date.parse('2024-03-27T06:00:00Z');
-const database = `gridshift_ways_${randomBytes(4).toString('hex')}`;
-const admin = new URL(TEST_DATABASE_URL);
-const url = new URL(TEST_DATABASE_URL);
-url.pathname = `/${database}`;
-const DATABASE_URL = url.toString();
+const database = scratchDatabase('gridshift_ways', TEST_DATABASE_URL);
+const DATABASE_URL = database.url;
 
 let store: Store;
 let queue: Queue;
@@ -33,19 +29,9 @@ let scheduler: Scheduler;
 let app: FastifyInstance;
 let serverEnv: Record<string, string>;
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
   if (skipPostgres) return;
-  await adminQuery(`CREATE DATABASE ${database}`);
+  await database.create();
   store = await openStore({ databaseUrl: DATABASE_URL });
   const config = loadConfig({ cwd: CLI_FIXTURES, env: {} });
   const registry = createRegistry({ config });
@@ -73,7 +59,7 @@ afterAll(async () => {
   await scheduler?.close();
   await queue?.stop({ graceful: false });
   await store?.close();
-  await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await database.drop();
 });
 
 const direct = (args: string[]) => runIn(args, { env: { DATABASE_URL, TZ: 'UTC' }, nowMs: NOW });

@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipPostgres, TEST_DATABASE_URL } from '../store/backends.ts';
+import { scratchDatabase } from '../store/scratch-database.ts';
 import { childEnv, okJson as json, MAIN, NODE, type Ran, runChild, runIn } from './service-helpers.ts';
 
 /**
@@ -14,24 +13,12 @@ import { childEnv, okJson as json, MAIN, NODE, type Ran, runChild, runIn } from 
  * GRIDSHIFT_TOKEN) and directly on the database (DATABASE_URL). Each run gets a database of its own.
  */
 
-const database = `gridshift_cli_${randomBytes(4).toString('hex')}`;
-const admin = new URL(TEST_DATABASE_URL);
-const url = new URL(TEST_DATABASE_URL);
-url.pathname = `/${database}`;
-const DATABASE_URL = url.toString();
+const scratch = scratchDatabase('gridshift_cli', TEST_DATABASE_URL);
+const database = scratch.name;
+const DATABASE_URL = scratch.url;
 const cwd = mkdtempSync(join(tmpdir(), 'gridshift-pg-cli-'));
 const env = childEnv({ DATABASE_URL, TZ: 'UTC' });
 const children: ChildProcess[] = [];
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Starts a long-running `gridshift` and resolves once its output matches `ready`. */
 function start(
@@ -63,12 +50,12 @@ function start(
 const gs = (args: string[], extra: Record<string, string> = {}): Promise<Ran> =>
   runChild(args, { ...env, ...extra }, cwd);
 beforeAll(async () => {
-  if (!skipPostgres) await adminQuery(`CREATE DATABASE ${database}`);
+  if (!skipPostgres) await scratch.create();
 }, 30_000);
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  if (!skipPostgres) await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  if (!skipPostgres) await scratch.drop();
   rmSync(cwd, { recursive: true, force: true });
 }, 30_000);
 
