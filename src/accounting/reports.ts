@@ -4,7 +4,7 @@ import type { Store } from '../store/db.ts';
 
 /** A load's accounting as the scheduler shows it, and the report: sums of what ran, grouped. */
 
-export function toLoadAccounting(a: AccountingRecord): LoadAccounting {
+function toLoadAccounting(a: AccountingRecord): LoadAccounting {
   return {
     energyKwh: a.energyKwh,
     emissionsG: a.emissionsG ?? Number.NaN,
