@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { createAccounting } from '../src/accounting/ledger.ts';
 import { type RunningService, startService } from '../src/runner/process.ts';
 import type { StoreOptions } from '../src/store/db.ts';
 import { countLoadsByState, type Load, listLoads } from '../src/store/loads.ts';
@@ -492,6 +493,7 @@ async function wave(
 async function latenessBench(backend: Backend, submitLoadsPerS: number): Promise<LatenessResult> {
   // a worker process as `gridshift worker` starts it: default concurrency and polling
   const service = await startService({
+    accounting: createAccounting,
     store: backend.fresh('lateness'),
     roles: ['worker'],
     handleSignals: false,

@@ -13,6 +13,7 @@ export {
   savings,
   trainingEnergy,
 } from './accounting/index.ts';
+export { createAccounting } from './accounting/ledger.ts';
 export { buildServer } from './api/index.ts';
 export { ConfigError, type GridshiftConfig } from './core/config.ts';
 export { InputError, ProviderError, type ProviderFailure } from './core/errors.ts';
@@ -32,6 +33,7 @@ export {
 export * from './planner/index.ts';
 export { signPayload, verifySignature } from './runner/dispatch/webhook.ts';
 export {
+  type Accounting,
   ConflictError,
   createScheduler,
   NotFoundError,

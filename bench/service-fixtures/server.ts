@@ -15,6 +15,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createAccounting } from '../../src/accounting/ledger.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { startService } from '../../src/runner/process.ts';
 import { DISPATCH_QUEUE } from '../../src/runner/queue.ts';
@@ -69,6 +70,7 @@ async function bare(): Promise<void> {
 async function api(storeOptions: StoreOptions): Promise<void> {
   const apps: Record<string, FastifyInstance> = {};
   const service = await startService({
+    accounting: createAccounting,
     store: storeOptions,
     roles: ['api'],
     handleSignals: false,

@@ -82,13 +82,15 @@ async function openScheduler(
   const quiet = (err: Error) => {
     if (globals.verbose) cli.io.stderr.write(`gridshift queue: ${err.message}\n`);
   };
-  const [{ openQueue }, { createScheduler }] = await Promise.all([
+  const [{ openQueue }, { createScheduler }, { createAccounting }] = await Promise.all([
     import('../runner/queue.ts'),
     import('../runner/scheduler.ts'),
+    import('../accounting/ledger.ts'),
   ]);
   const queue = await openQueue(store, { onError: quiet });
   try {
     const scheduler = createScheduler({
+      accounting: createAccounting,
       store,
       queue,
       config,

@@ -116,9 +116,10 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
   const roles: Role[] = ['api', ...(opts.worker ? (['worker'] as const) : []), 'planner'];
   const log = logTo(cli, globals);
   // loaded here, not at start-up: other commands do not need the server
-  const [{ buildServer }, { startService }, { redactUrl }] = await Promise.all([
+  const [{ buildServer }, { startService }, { createAccounting }, { redactUrl }] = await Promise.all([
     import('../api/server.ts'),
     import('../runner/process.ts'),
+    import('../accounting/ledger.ts'),
     import('../store/db.ts'),
   ]);
   let draining = false;
@@ -126,6 +127,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
   let local: { secret: string; id: string; othersLive: number } | undefined;
 
   const service = await startService({
+    accounting: createAccounting,
     store: databaseUrl ? { databaseUrl } : { dataDir },
     config,
     registry,

@@ -34,11 +34,13 @@ async function worker(cli: Cli, opts: WorkerOptions, globals: GlobalOptions): Pr
   const plannerIntervalMs = durationMs(opts.plannerInterval, '--planner-interval');
   const graceMs = durationMs(opts.grace, '--grace', 0);
   const roles: Role[] = ['worker', ...(opts.planner ? (['planner'] as const) : [])];
-  const [{ startService }, { redactUrl }] = await Promise.all([
+  const [{ startService }, { createAccounting }, { redactUrl }] = await Promise.all([
     import('../runner/process.ts'),
+    import('../accounting/ledger.ts'),
     import('../store/db.ts'),
   ]);
   const service = await startService({
+    accounting: createAccounting,
     store: { databaseUrl },
     config: cli.config(globals),
     registry: registryFor(cli, globals),

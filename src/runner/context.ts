@@ -8,6 +8,7 @@ import type { Store } from '../store/db.ts';
 import type { Load, LoadState } from '../store/loads.ts';
 import type { EventBus } from './events.ts';
 import type { Queue } from './queue.ts';
+import type { LoadAccounting, Report, ReportQuery } from './service.ts';
 
 /**
  * What the parts of the scheduler share: the store, the queue, the signals, the event bus, the clock and
@@ -74,7 +75,25 @@ export interface SchedulerContext {
   now: () => number;
   settings: SchedulerSettings;
   log: Log;
+  accounting: Accounting;
 }
+
+/**
+ * After-the-fact accounting of what ran, as the scheduler uses it: src/accounting implements it
+ * (`createAccounting`), and whoever builds a scheduler passes that in (SchedulerOptions.accounting).
+ */
+export interface Accounting {
+  /** accounts a load that ran, on measured values where they exist, else on the forecast it was planned on */
+  account(load: Load): Promise<void>;
+  /** re-accounts recent forecast-based records whose measured values may be out; how many were upgraded */
+  reaccountForecasts(nowMs: number): Promise<number>;
+  /** a load's accounting, null when it has none (it did not run, or not yet) */
+  ofLoad(loadId: string): Promise<LoadAccounting | null>;
+  report(query: ReportQuery): Promise<Report>;
+}
+
+/** What accounting works with: the scheduler's store, signals, settings, clock and log. */
+export type AccountingDeps = Pick<SchedulerContext, 'store' | 'registry' | 'config' | 'now' | 'log'>;
 
 export const DEFAULT_SETTINGS: SchedulerSettings = {
   stepMin: 30,
@@ -89,7 +108,7 @@ export const DEFAULT_SETTINGS: SchedulerSettings = {
 };
 
 /** The carbon metric a zone plans on. */
-export function carbonMetric(ctx: SchedulerContext, zone: string): Metric {
+export function carbonMetric(ctx: Pick<SchedulerContext, 'config'>, zone: string): Metric {
   return zoneConfig(ctx.config, zone).metric;
 }
 

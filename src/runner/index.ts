@@ -2,8 +2,16 @@
  * The scheduler service: submit, plan, queue, run, replan and account loads. `createScheduler` gives the
  * SchedulerService every client uses; `startService` runs a whole process (api, worker, planner roles).
  */
-export { buildReport, loadAccounting, reaccountForecasts, toLoadAccounting } from './accounting.ts';
-export type { Log, LogLevel, ReplanThresholds, RetrySettings, Role, SchedulerSettings } from './context.ts';
+export type {
+  Accounting,
+  AccountingDeps,
+  Log,
+  LogLevel,
+  ReplanThresholds,
+  RetrySettings,
+  Role,
+  SchedulerSettings,
+} from './context.ts';
 export { DEFAULT_SETTINGS, retryDelayMs } from './context.ts';
 export { ConflictError, NotFoundError } from './errors.ts';
 export { type ControlMessage, createEventBus, type EventBus, eventChannel } from './events.ts';

@@ -21,7 +21,6 @@ import {
   withPlannerLock,
   zoneSignalState,
 } from '../store/scheduler.ts';
-import { reaccountForecasts } from './accounting.ts';
 import { repairLoad } from './attempts.ts';
 import {
   carbonMetric,
@@ -69,9 +68,9 @@ export async function runPlanner(
     await repairStale(ctx, startedMs);
     await materialiseRecurring(ctx, startedMs);
     const counts = await replanWaiting(ctx, startedMs);
-    await reaccountForecasts(ctx, startedMs).catch((err) =>
-      ctx.log('warn', 're-accounting failed', { error: errorMessage(err) }),
-    );
+    await ctx.accounting
+      .reaccountForecasts(startedMs)
+      .catch((err) => ctx.log('warn', 're-accounting failed', { error: errorMessage(err) }));
     const finishedMs = options.nowMs ?? ctx.now();
     await recordPlannerRun(ctx.store, startedMs, startedMs + ctx.settings.plannerIntervalMs, {
       nowMs: finishedMs,

@@ -6,9 +6,10 @@ import type { Store } from '../store/db.ts';
 import { getLoad, listLoads, loadEvents } from '../store/loads.ts';
 import { getTemplate, listTemplates, type RecurringTemplate, templateLoads } from '../store/recurring.ts';
 import { schedulerStatus } from '../store/scheduler.ts';
-import { buildReport, loadAccounting } from './accounting.ts';
 import { cancelLoad, pause, purgeOld, resume, retryLoad, runLoadNow } from './actions.ts';
 import {
+  type Accounting,
+  type AccountingDeps,
   DEFAULT_SETTINGS,
   type Log,
   type ReplanThresholds,
@@ -58,6 +59,8 @@ export interface SchedulerOptions {
   bus?: EventBus;
   /** where warnings go (default stderr for warnings and errors) */
   log?: Log;
+  /** makes the accounting of what ran over the scheduler's store and signals: `createAccounting` (src/accounting) */
+  accounting: (deps: AccountingDeps) => Accounting;
 }
 
 export interface Scheduler extends SchedulerService {
@@ -93,8 +96,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   if (!(Number.isInteger(settings.stepMin) && settings.stepMin >= 1 && settings.stepMin <= 1440)) {
     throw new InputError(`stepMin: ${settings.stepMin} is not a whole number of minutes from 1 to 1440`);
   }
+  if (typeof options.accounting !== 'function') {
+    throw new InputError(
+      'accounting: a scheduler needs its accounting (createAccounting from src/accounting)',
+    );
+  }
   const ownsBus = !options.bus;
-  const ctx: SchedulerContext = {
+  const deps: Omit<SchedulerContext, 'accounting'> = {
     store: options.store,
     queue: options.queue,
     registry: options.registry ?? createRegistry({ config }),
@@ -107,6 +115,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     settings,
     log,
   };
+  const ctx: SchedulerContext = { ...deps, accounting: options.accounting(deps) };
   const workers: Worker[] = [];
 
   const view = async (): Promise<SchedulerView> => ({
@@ -122,7 +131,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async get(id) {
       const load = await getLoad(ctx.store, id);
       if (!load) return null;
-      const [events, accounting] = await Promise.all([loadEvents(ctx.store, id), loadAccounting(ctx, id)]);
+      const [events, accounting] = await Promise.all([loadEvents(ctx.store, id), ctx.accounting.ofLoad(id)]);
       return { load, events, accounting };
     },
     list: (filter) => listLoads(ctx.store, filter),
@@ -149,7 +158,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
     status: view,
     replan: (opts) => runPlanner(ctx, opts),
-    report: (query) => buildReport(ctx, query),
+    report: (query) => ctx.accounting.report(query),
     async decisions(opts = {}) {
       const limit = opts.limit ?? 100;
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {

@@ -12,7 +12,6 @@ import {
   recordRunningAttempt,
   removeWorker,
 } from '../store/workers.ts';
-import { accountLoad } from './accounting.ts';
 import { failAttempt, lostRun } from './attempts.ts';
 import {
   currentRun,
@@ -345,9 +344,11 @@ export function createWorker(ctx: SchedulerContext, options: WorkerOptions = {})
       publishState(ctx, done.load, 'running', endedMs);
       // accounting asks providers for measured values: not part of the attempt's time in the queue
       void track(
-        accountLoad(ctx, done.load).catch((err) =>
-          ctx.log('warn', 'could not account a load', { loadId: load.id, error: errorMessage(err) }),
-        ),
+        ctx.accounting
+          .account(done.load)
+          .catch((err) =>
+            ctx.log('warn', 'could not account a load', { loadId: load.id, error: errorMessage(err) }),
+          ),
       );
       return;
     }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccounting } from '../../src/accounting/ledger.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { openQueue, type Queue } from '../../src/runner/queue.ts';
 import { createScheduler, type Scheduler } from '../../src/runner/scheduler.ts';
@@ -37,6 +38,7 @@ beforeAll(async () => {
   const registry = createRegistry({ config });
   queue = await openQueue(store, { onError: () => {} });
   scheduler = createScheduler({
+    accounting: createAccounting,
     store,
     queue,
     registry,

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccounting } from '../../src/accounting/ledger.ts';
 import { HOUR_MS } from '../../src/core/time.ts';
 import { type RunningService, startService } from '../../src/runner/process.ts';
 import {
@@ -38,6 +39,7 @@ afterAll(async () => {
 describe.skipIf(skip)('a worker cut off from PostgreSQL', () => {
   it('stops its running command while the database is away, and records why once it is back', async () => {
     service = await startService({
+      accounting: createAccounting,
       store: { databaseUrl: db.url, maxConnections: 4 },
       roles: ['api', 'worker'],
       registry: tableRegistry(tableSource((_z, t) => (t <= Date.now() ? 100 : 300))),

@@ -1,3 +1,4 @@
+import { createAccounting } from '../../src/accounting/ledger.ts';
 import { ProviderError } from '../../src/core/errors.ts';
 import type { Metric, Point, Series } from '../../src/core/series.ts';
 import { floorToStep, MINUTE_MS } from '../../src/core/time.ts';
@@ -108,6 +109,7 @@ export function testScheduler(
     registry,
     retry: { delaySeconds: 0, backoff: false },
     log: () => {},
+    accounting: createAccounting,
     ...options,
   });
 }

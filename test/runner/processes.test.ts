@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAccounting } from '../../src/accounting/ledger.ts';
 import type { LoadInput } from '../../src/core/load-input.ts';
 import { HOUR_MS } from '../../src/core/time.ts';
 import { type RunningService, startService } from '../../src/runner/process.ts';
@@ -251,6 +252,7 @@ describe.skipIf(skipPostgres)('the scheduler across processes on PostgreSQL', ()
 
   it('stops a load still running when the grace period ends, and queues it again at once, not counted as a failure', async () => {
     const own = await startService({
+      accounting: createAccounting,
       store,
       roles: ['worker'],
       queue: { schema: queue.schema, pollingIntervalSeconds: 0.5, onError: () => {} },
@@ -275,6 +277,7 @@ describe.skipIf(skipPostgres)('the scheduler across processes on PostgreSQL', ()
   it('survives the server ending every connection of a process: worker, planner and events carry on', async () => {
     const tag = `gs-drop-${randomUUID().slice(0, 8)}`;
     const own = await startService({
+      accounting: createAccounting,
       store: {
         databaseUrl: TEST_DATABASE_URL,
         schema: store.schema,

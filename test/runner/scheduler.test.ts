@@ -108,8 +108,12 @@ describeEachBackend('scheduler', (make) => {
     ]);
     expect(plan.load.id).toBe(load.id);
 
-    const done = await settled(load.id, ['succeeded', 'dead']);
-    expect(done.load.state).toBe('succeeded');
+    expect((await settled(load.id, ['succeeded', 'dead'])).load.state).toBe('succeeded');
+    // the worker accounts a load after recording its success
+    const done = await waitFor(async () => {
+      const d = await scheduler.get(load.id);
+      return d?.accounting ? d : undefined;
+    }, `load ${load.id} to be accounted`);
     expect(readFileSync(out, 'utf8')).toBe(`${load.id}\n`);
     expect(done.events.map((e) => [e.from, e.to, e.attempt])).toEqual([
       [null, 'planned', 0],
@@ -247,6 +251,13 @@ describeEachBackend('scheduler', (make) => {
       'dispatch',
     ]);
     await expect(scheduler.runNow(load.id)).rejects.toThrow(ConflictError);
+  });
+
+  it('refuses to build a scheduler without its accounting', () => {
+    const noAccounting = { accounting: undefined } as unknown as Parameters<typeof testScheduler>[3];
+    expect(() => testScheduler(store, queue, tableRegistry(source), noAccounting)).toThrow(
+      /^accounting: a scheduler needs its accounting/,
+    );
   });
 
   it('holds loads while paused (an attempt taken anyway is deferred) and releases them on resume', async () => {

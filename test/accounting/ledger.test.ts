@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { accountLoad, reaccountForecasts } from '../../src/accounting/ledger.ts';
 import { HOUR_MS, MINUTE_MS, toIso } from '../../src/core/time.ts';
-import { accountLoad, reaccountForecasts } from '../../src/runner/accounting.ts';
 import { failAttempt } from '../../src/runner/attempts.ts';
 import type { Queue } from '../../src/runner/queue.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
 import type { Store } from '../../src/store/db.ts';
 import { getLoad, type Load, moveLoad } from '../../src/store/loads.ts';
-import { describeEachBackend, type TestBackend } from '../store/backends.ts';
 import {
   dropQueueSchemas,
   type TableSource,
@@ -14,7 +13,8 @@ import {
   tableSource,
   testQueue,
   testScheduler,
-} from './helpers.ts';
+} from '../runner/helpers.ts';
+import { describeEachBackend, type TestBackend } from '../store/backends.ts';
 
 /**
  * Accounting by hand: a 2 kW load submitted at T0 - 1 h (earliest start then) that ran T0 .. T0 + 1 h.
