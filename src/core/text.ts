@@ -40,30 +40,44 @@ export interface TextProblem {
  * hostile value cannot exhaust the stack here.
  */
 export function findTextProblem(value: unknown, root: string, maxDepth: number): TextProblem | null {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: root, depth: 0 }];
+  // paths are built only for the place at fault: each item knows its parent and its key
+  interface Item {
+    value: unknown;
+    parent: Item | null;
+    key: string | number;
+    depth: number;
+  }
+  const pathOf = (item: Item): string => {
+    const keys: (string | number)[] = [];
+    for (let at: Item | null = item; at?.parent; at = at.parent) keys.push(at.key);
+    return keys
+      .reverse()
+      .reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : `${p}.${k}`), root);
+  };
+  const stack: Item[] = [{ value, parent: null, key: root, depth: 0 }];
   while (stack.length > 0) {
-    const item = stack.pop() as { value: unknown; path: string; depth: number };
-    if (typeof item.value === 'string') {
-      const problem = unstorableText(item.value);
-      if (problem) return { path: item.path, message: problem };
+    const item = stack.pop() as Item;
+    const v = item.value;
+    if (typeof v === 'string') {
+      const problem = unstorableText(v);
+      if (problem) return { path: pathOf(item), message: problem };
       continue;
     }
-    if (item.value === null || typeof item.value !== 'object') continue;
+    if (v === null || typeof v !== 'object') continue;
     if (item.depth >= maxDepth)
-      return { path: item.path, message: `nested more than ${maxDepth} levels deep` };
+      return { path: pathOf(item), message: `nested more than ${maxDepth} levels deep` };
     const depth = item.depth + 1;
-    if (Array.isArray(item.value)) {
-      for (let i = item.value.length - 1; i >= 0; i--)
-        stack.push({ value: item.value[i], path: `${item.path}[${i}]`, depth });
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], parent: item, key: i, depth });
       continue;
     }
-    const entries = Object.entries(item.value);
-    for (const [key] of entries) {
+    const keys = Object.keys(v);
+    for (const key of keys) {
       const problem = unstorableText(key);
-      if (problem) return { path: item.path, message: `a field name ${problem}` };
+      if (problem) return { path: pathOf(item), message: `a field name ${problem}` };
     }
-    for (let i = entries.length - 1; i >= 0; i--)
-      stack.push({ value: entries[i][1], path: `${item.path}.${entries[i][0]}`, depth });
+    for (let i = keys.length - 1; i >= 0; i--)
+      stack.push({ value: (v as Record<string, unknown>)[keys[i]], parent: item, key: keys[i], depth });
   }
   return null;
 }

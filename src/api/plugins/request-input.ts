@@ -24,11 +24,12 @@ export const requestInputPlugin = unencapsulated(async (app: FastifyInstance) =>
     return parseJson(request, body as string, done);
   });
 
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     if (request.body == null && request.routeOptions.schema?.body !== undefined) request.body = {};
     for (const part of PARTS) {
       const problem = findTextProblem(request[part], part, MAX_JSON_DEPTH);
-      if (problem) throw badRequest(problem.path, problem.message);
+      if (problem) return done(badRequest(problem.path, problem.message));
     }
+    done();
   });
 });
