@@ -2,6 +2,8 @@
  * The scheduler service: submit, plan, queue, run, replan and account loads. `createScheduler` gives the
  * SchedulerService every client uses; `startService` runs a whole process (api, worker, planner roles).
  */
+
+export type { DispatchFn } from './attempt-run.ts';
 export type {
   Accounting,
   AccountingDeps,
@@ -32,4 +34,4 @@ export { refreshSignals, runPlanner } from './replanner.ts';
 export { createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.ts';
 export type * from './service.ts';
 export { makePlan, prepareLoad } from './submit.ts';
-export { createWorker, type DispatchFn, type Worker, type WorkerOptions } from './worker.ts';
+export { createWorker, type Worker, type WorkerOptions } from './worker.ts';
