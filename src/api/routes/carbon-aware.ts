@@ -330,6 +330,8 @@ function batchTimes<F extends string>(
   return times;
 }
 
+type SdkApp = Parameters<FastifyPluginAsyncZod>[0];
+
 export const carbonAwareRoutes: FastifyPluginAsyncZod<{
   ctx: ApiContext;
   options: CarbonAwareOptions;
@@ -339,15 +341,21 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
     maxRangeMs: (options.maxRangeDays ?? 366) * 24 * HOUR_MS,
   };
   app.setErrorHandler(sdkErrorHandler);
+  emissionsRoutes(app, ctx, limits);
+  forecastRoutes(app, ctx, limits);
+  averageRoutes(app, ctx, limits);
+  locationAndHealthRoutes(app);
+};
 
-  const emissionsView = (p: EmissionsPoint) => ({
-    location: p.location,
-    time: dotnetTime(p.startMs),
-    rating: p.rating,
-    duration: timeSpan(p.durationMs),
-  });
+const emissionsView = (p: EmissionsPoint) => ({
+  location: p.location,
+  time: dotnetTime(p.startMs),
+  rating: p.rating,
+  duration: timeSpan(p.durationMs),
+});
 
-  /** The emissions routes share their query and answer; they differ in the locations read and the points kept. */
+/** /emissions/bylocation(s)(/best): one query and answer; they differ in the locations read and the points kept. */
+function emissionsRoutes(app: SdkApp, ctx: ApiContext, limits: Limits): void {
   function emissionsRoute(
     path: string,
     doc: { summary: string; description?: string },
@@ -391,7 +399,10 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
     },
     async (query, locations) => optimalPoints(await emissionsData(ctx, limits, query, locations)),
   );
+}
 
+/** The current forecast and forecasts as known at given times. */
+function forecastRoutes(app: SdkApp, ctx: ApiContext, limits: Limits): void {
   const forecastResponses = {
     200: z.array(emissionsForecastSchema),
     400: validationProblemSchema,
@@ -467,7 +478,10 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
       return forecasts;
     },
   );
+}
 
+/** Time-weighted average carbon intensity, one period or a batch. */
+function averageRoutes(app: SdkApp, ctx: ApiContext, limits: Limits): void {
   const averageResponses = { 400: validationProblemSchema };
 
   app.get(
@@ -525,7 +539,10 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
       return out;
     },
   );
+}
 
+/** The locations served, and the health check. */
+function locationAndHealthRoutes(app: SdkApp): void {
   app.get(
     '/locations',
     {
@@ -565,4 +582,4 @@ export const carbonAwareRoutes: FastifyPluginAsyncZod<{
     },
     async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Healthy'),
   );
-};
+}
