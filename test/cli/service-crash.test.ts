@@ -61,7 +61,14 @@ describe('gridshift serve killed mid-run on the embedded store', () => {
     );
     const headers = { authorization: `Bearer ${token.secret}`, 'content-type': 'application/json' };
     const first = await serve(env);
+    // no room to move, so it runs at once: the deadline leaves no room for a start at the next 30-minute
+    // boundary (a start there would end after it); too close to a boundary, wait until it has passed
+    const SLOT_MS = 30 * 60_000;
+    const boundaryMs = () => Math.ceil(Date.now() / SLOT_MS) * SLOT_MS;
+    if (boundaryMs() - Date.now() < 10_000)
+      await new Promise((r) => setTimeout(r, boundaryMs() - Date.now() + 1000));
     const nowMs = Date.now();
+    const deadlineMs = boundaryMs() + 240 * 60_000 - 1000;
     const res = await fetch(`${first.base}/v1/loads`, {
       method: 'POST',
       headers,
@@ -71,8 +78,7 @@ describe('gridshift serve killed mid-run on the embedded store', () => {
         durationMin: 240,
         powerKw: 1,
         earliest: new Date(nowMs).toISOString(),
-        // no room to move: it runs at once
-        deadline: new Date(nowMs + 245 * 60_000).toISOString(),
+        deadline: new Date(deadlineMs).toISOString(),
         dispatch: {
           kind: 'shell',
           command: `if [ "$GRIDSHIFT_ATTEMPT" = 1 ]; then echo $$ > ${marker}; exec sleep 600; else echo "$GRIDSHIFT_ATTEMPT" >> ${out}; fi`,
