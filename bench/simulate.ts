@@ -47,7 +47,7 @@ import {
   type WorkloadRecord,
 } from './workloads.ts';
 
-const DATA = fileURLToPath(new URL('../../shared/data/', import.meta.url));
+export const DATA = fileURLToPath(new URL('../../shared/data/', import.meta.url));
 const OUT = fileURLToPath(new URL('./out/', import.meta.url));
 
 /** The policies compared; run-now is the baseline every saving is measured against. */
@@ -103,13 +103,15 @@ interface Timing {
   loadsPerSec: number;
 }
 
-function readCarbon(file: string, zone: string): SeriesInput {
+/** A carbon series of the shared data (`carbon/<file>`) as the simulator takes it. */
+export function readCarbon(file: string, zone: string): SeriesInput {
   const path = `${DATA}carbon/${file}`;
   const s = readCsvSeries(readFileSync(path, 'utf8'), { zone, source: `csv:${path}`, file: path });
   return { points: s.points, resolutionMin: s.resolutionMin, source: path };
 }
 
-function asLoads(records: WorkloadRecord[], name: string): WorkloadLoad[] {
+/** Workload records read back through the simulator's own JSON Lines parser. */
+export function asLoads(records: WorkloadRecord[], name: string): WorkloadLoad[] {
   // through the JSON Lines parser, so the loads are exactly what `gridshift simulate` would read
   return parseWorkload(toJsonLines(records), `${name}.jsonl`);
 }
