@@ -3,6 +3,8 @@
  * replanning, a step through time slot by slot that re-decides every pending load whenever the forecast it
  * depends on changed. Per-step work is proportional to the pending loads and to the span of their windows.
  */
+
+import { hash32 } from '../core/random.ts';
 import {
   choiceSlots,
   type Decision,
@@ -10,6 +12,7 @@ import {
   type PolicyName,
   type ThresholdOptions,
 } from '../planner/policies.ts';
+import { startOrWait } from '../planner/stopping.ts';
 import { type SimGrid, slotMs } from './grid.ts';
 import type { Prepared } from './placement.ts';
 import type { ForecastView } from './views.ts';
@@ -21,6 +24,15 @@ export interface DecisionContext {
   threshold: ThresholdOptions;
   /** re-decide every pending load at every step (replanning; slower, same result) */
   redecideEveryStep?: boolean;
+  /**
+   * replanning `optimal`: before a one-piece load starts, weigh starting now against waiting on this many
+   * sampled paths of the estimated part of its window (planner/stopping.ts); 0 or absent: start when planned
+   */
+  waitPaths?: number;
+  /** how many slots of waiting a later start may learn from (planner/stopping.ts) */
+  waitLookSlots?: number;
+  /** seed of the sampled paths */
+  seed?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -113,6 +125,10 @@ export function decideWithReplanning(ctx: DecisionContext, loads: Prepared[]): v
     let finished = 0;
     for (const a of active) {
       redecideIfChanged(ctx, a, j, { needTo, fresh, changedLo, changedHi });
+      if (a.planStart === j && waitsForBetter(ctx, a, j)) {
+        a.planStart = -1;
+        a.dirty = true;
+      }
       if (commitSlot(a, j)) finished++;
     }
     if (finished > 0) active = active.filter((a) => a.need > 0);
@@ -155,6 +171,25 @@ function redecideIfChanged(ctx: DecisionContext, a: Pending, j: number, step: St
   a.planZone = cands[choice.zone];
   a.planStart = choice.start;
   a.dirty = false;
+}
+
+/** Whether a one-piece load planned to start at `j` should wait instead (see planner/stopping.ts). */
+function waitsForBetter(ctx: DecisionContext, a: Pending, j: number): boolean {
+  const p = a.p;
+  const count = ctx.waitPaths ?? 0;
+  if (count <= 0 || p.load.interruptible || p.to - j <= a.need) return false;
+  const seed = hash32(`${ctx.seed ?? 1}:${p.load.id}:${j}`);
+  const errors = ctx.view.errorPaths(a.planZone, p.to, count, seed);
+  if (!errors) return false;
+  return startOrWait({
+    expected: ctx.grid.zones[a.planZone].scores,
+    from: j,
+    to: p.to,
+    k: a.need,
+    uncertainFrom: errors.from,
+    paths: errors.paths,
+    lookSlots: ctx.waitLookSlots ?? 0,
+  }).wait;
 }
 
 /**

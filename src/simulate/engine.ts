@@ -52,6 +52,13 @@ export interface SimulationInput {
    * result is the same (tests check the incremental replanning against it)
    */
   redecideEveryStep?: boolean;
+  /**
+   * replanning `optimal` past a forecast's end: the sampled paths weighed before a one-piece load starts
+   * (planner/stopping.ts; default 32; 0 starts it when planned, as before this rule)
+   */
+  waitPaths?: number;
+  /** ... and how many hours of waiting a later start may learn from (default 6) */
+  waitLookHours?: number;
   /** called now and then with the work done so far and the total (loads, or slots when replanning) */
   onProgress?: (done: number, total: number) => void;
 }
@@ -69,6 +76,9 @@ export interface SimulationResult {
 
 export const DEFAULT_STEP_MIN = 30;
 export const DEFAULT_HORIZON_H = 4;
+/** the stopping rule's defaults, chosen on the ML jobs of DE-2020 submitted January-June */
+export const DEFAULT_WAIT_PATHS = 32;
+export const DEFAULT_WAIT_LOOK_HOURS = 6;
 
 /** Runs a simulation on series and loads already in memory. */
 export function runSimulation(input: SimulationInput): SimulationResult {
@@ -98,6 +108,8 @@ export function runSimulation(input: SimulationInput): SimulationResult {
       horizonSlots: Math.floor(((input.horizonH ?? DEFAULT_HORIZON_H) * 60) / stepMin + 1e-9),
     },
     redecideEveryStep: input.redecideEveryStep,
+    waitPaths: input.waitPaths ?? DEFAULT_WAIT_PATHS,
+    waitLookSlots: Math.round(((input.waitLookHours ?? DEFAULT_WAIT_LOOK_HOURS) * 60) / stepMin),
     onProgress: input.onProgress,
   };
   const decidable = prepared.filter((p) => !p.noRoom && policy !== 'run-now');

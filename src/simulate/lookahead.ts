@@ -1,5 +1,6 @@
 import { MINUTE_MS } from '../core/time.ts';
-import { createForecaster, FORECAST_DEFAULTS, type Forecaster } from '../signals/forecast.ts';
+import { FORECAST_DEFAULTS } from '../signals/forecast.ts';
+import { createProbabilisticForecaster, type ProbabilisticForecaster } from '../signals/forecast-errors.ts';
 import type { ZoneActuals } from './forecast-modes.ts';
 
 /**
@@ -15,7 +16,21 @@ export interface LookAhead {
   advanceTo(tMs: number): void;
   /** fills the unknown (NaN) slots of `out` within [from, to) that start at or after the decision time */
   fillUnknown(z: number, from: number, to: number, out: Float64Array): void;
+  /**
+   * The first slot of zone `z` that the last `fillUnknown` since the decision time moved to estimated
+   * (-1 when none): where the forecast's uncertainty begins.
+   */
+  unknownFrom(z: number): number;
+  /**
+   * `count` sampled errors of the estimate over [from, to) (`from` = unknownFrom), index s - from: past
+   * errors of the forecaster at the same lead times and time of day, each anchored like the estimate at the
+   * known values before `from` (see forecast-errors.ts). Empty before enough past errors are known.
+   */
+  errorPaths(z: number, from: number, to: number, count: number, seed: number): Float64Array[];
 }
+
+/** How far ahead the forecaster's errors are learned: a week covers every window the benchmarks plan. */
+const ERROR_LEAD_HOURS = 168;
 
 export function lookAhead(startMs: number, stepMin: number, zones: readonly ZoneActuals[]): LookAhead {
   const stepMs = stepMin * MINUTE_MS;
@@ -26,13 +41,14 @@ export function lookAhead(startMs: number, stepMin: number, zones: readonly Zone
   const backSlots = 24 * slotsPerHour;
   const n = zones[0]?.carbon.length ?? 0;
   // created on first use: a zone no decision looks past the forecast in costs nothing
-  const models: (Forecaster | undefined)[] = zones.map(() => undefined);
+  const models: (ProbabilisticForecaster | undefined)[] = zones.map(() => undefined);
+  const gapFrom = zones.map(() => -1);
   let observed = 0;
   let model = new Float64Array(0);
-  const forecaster = (z: number): Forecaster => {
+  const forecaster = (z: number): ProbabilisticForecaster => {
     let m = models[z];
     if (!m) {
-      m = createForecaster({ stepMin, startMs });
+      m = createProbabilisticForecaster({ stepMin, startMs, leadSlots: ERROR_LEAD_HOURS * slotsPerHour });
       for (let s = 0; s < observed; s++) m.observe(zones[z].carbon[s]);
       models[z] = m;
     }
@@ -45,6 +61,7 @@ export function lookAhead(startMs: number, stepMin: number, zones: readonly Zone
         const m = models[z];
         if (m) for (let s = m.observed; s < target; s++) m.observe(zones[z].carbon[s]);
       }
+      if (target !== observed) gapFrom.fill(-1);
       observed = target;
     },
     fillUnknown(z, from, to, out) {
@@ -55,6 +72,7 @@ export function lookAhead(startMs: number, stepMin: number, zones: readonly Zone
         // the known forecast values just before the gap (none when the gap starts at the decision time)
         let known = a;
         while (known > observed && known > a - backSlots && Number.isFinite(out[known - 1])) known--;
+        if (gapFrom[z] < 0 || a < gapFrom[z]) gapFrom[z] = a;
         if (model.length < b - known) model = new Float64Array(2 * (b - known));
         forecaster(z).predictInto(model, known, b, 0);
         let deviation = 0;
@@ -68,6 +86,27 @@ export function lookAhead(startMs: number, stepMin: number, zones: readonly Zone
         }
         a = b;
       }
+    },
+    unknownFrom: (z) => gapFrom[z],
+    errorPaths(z, from, to, count, seed) {
+      const m = forecaster(z);
+      const lead = (s: number) => s - observed + 1; // lead 1 = the slot in progress
+      const maxLead = Math.min(m.errors.leadSlots, lead(to - 1));
+      const raw = m.errors.samplePaths(observed, maxLead, count, seed);
+      const firstLead = lead(from);
+      return raw.map((r) => {
+        // the known values before `from` tell how far off the forecaster was there: take that part out
+        let deviation = 0;
+        for (let l = Math.max(1, firstLead - backSlots); l < firstLead && l <= r.length; l++)
+          deviation += smoothing * (r[l - 1] - deviation);
+        const out = new Float64Array(to - from);
+        for (let s = from; s < to; s++) {
+          deviation *= fade;
+          const l = lead(s);
+          out[s - from] = l <= r.length ? r[l - 1] - deviation : 0;
+        }
+        return out;
+      });
     },
   };
 }

@@ -32,6 +32,17 @@ export interface ForecastView {
   refresh(zi: number, lo: number, hi: number): void;
   /** the slots of a zone whose view changed since the last step, at slot `j`, as [lo, hi) (none: hi <= lo) */
   changed(zi: number, j: number): { lo: number; hi: number };
+  /**
+   * Sampled errors of a zone's view where it is estimated past the known forecast, up to slot `to`, as
+   * refreshed at the decision time: null when the view has no estimated part there (or the objective is not
+   * carbon, whose scores they are errors of).
+   */
+  errorPaths(
+    zi: number,
+    to: number,
+    count: number,
+    seed: number,
+  ): { from: number; paths: Float64Array[] } | null;
 }
 
 export interface ViewOptions {
@@ -119,6 +130,11 @@ export function forecastView(g: SimGrid, options: ViewOptions): ForecastView {
       ahead?.advanceTo(ms);
     },
     refresh,
+    errorPaths(zi, to, count, seed) {
+      const from = ahead && objective.kind === 'carbon' ? ahead.unknownFrom(zi) : -1;
+      if (!ahead || from < 0 || from >= to) return null;
+      return { from, paths: ahead.errorPaths(zi, from, to, count, seed) };
+    },
     changed(zi, j) {
       const c = knowledge.changed(zi);
       let lo = c.lo;
