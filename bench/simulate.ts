@@ -69,7 +69,7 @@ export const DEFAULT_FORECASTS: readonly ForecastCase[] = [
 let FORECASTS: readonly ForecastCase[] = DEFAULT_FORECASTS;
 
 /** One workload on one set of zones. */
-interface Scenario {
+export interface Scenario {
   name: string;
   workload: 'nightly' | 'ml' | 'ml-next-workday' | 'adhoc';
   data: string;
@@ -143,7 +143,7 @@ function mlSubsets(records: WorkloadRecord[]): Scenario['subsets'] {
   ];
 }
 
-function scenarios(only: Set<string>, step2023: number): Scenario[] {
+export function scenarios(only: Set<string>, step2023: number): Scenario[] {
   const out: Scenario[] = [];
   for (const zone of ['DE', 'GB']) {
     const carbon = { [zone]: readCarbon(`${zone}-2020.csv`, zone) };
