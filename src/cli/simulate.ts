@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { POLICY_NAMES } from '../planner/policies.ts';
-import { runSimulation, type SimulationResult } from '../simulate/engine.ts';
+import { DEFAULT_WAIT_PATHS, runSimulation, type SimulationResult } from '../simulate/engine.ts';
 import { formatReport } from '../simulate/report.ts';
 import { readInputs } from '../simulate/simulate.ts';
 import { type Cli, createCli } from './context.ts';
@@ -23,6 +23,7 @@ export interface SimulateCliOptions {
   threshold: string;
   horizonH: string;
   forecastError: string[];
+  waitPaths: string;
   json?: boolean;
   out?: string;
 }
@@ -56,6 +57,13 @@ function positiveNumber(text: string, flag: string, integer = false): number {
     throw new InputError(
       `${flag} must be ${integer ? 'a whole number > 0' : 'a number >= 0'}, got "${text}"`,
     );
+  return v;
+}
+
+function wholeNumber(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(v) || v < 0)
+    throw new InputError(`${flag} must be a whole number >= 0, got "${text}"`);
   return v;
 }
 
@@ -129,6 +137,7 @@ export async function runSimulateCommand(
     thresholdGPerKwh: positiveNumber(opts.threshold, '--threshold'),
     horizonH: positiveNumber(opts.horizonH, '--horizon-h'),
     ...(Object.keys(forecastErrorSd).length ? { forecastErrorSd } : {}),
+    waitPaths: wholeNumber(opts.waitPaths, '--wait-paths'),
     onProgress: progress?.onProgress,
   });
   let result: SimulationResult;
@@ -185,6 +194,11 @@ export function simulateCommand(cli: Cli = defaultCli()): Command {
       "optimal: the known standard deviation of a zone's forecast error, g/kWh (repeatable)",
       collect,
       [],
+    )
+    .option(
+      '--wait-paths <n>',
+      'optimal with --replan: sampled futures weighed before a one-piece load starts (0: start when planned)',
+      String(DEFAULT_WAIT_PATHS),
     )
     .option('--json', 'write the result JSON to stdout')
     .option('--out <path>', 'write the result JSON to a file')

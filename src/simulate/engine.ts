@@ -79,6 +79,7 @@ export const DEFAULT_HORIZON_H = 4;
 /** the stopping rule's defaults, chosen on the ML jobs of DE-2020 submitted January-June */
 export const DEFAULT_WAIT_PATHS = 32;
 export const DEFAULT_WAIT_LOOK_HOURS = 6;
+export const MAX_WAIT_PATHS = 1000;
 
 /** Runs a simulation on series and loads already in memory. */
 export function runSimulation(input: SimulationInput): SimulationResult {
@@ -86,6 +87,12 @@ export function runSimulation(input: SimulationInput): SimulationResult {
   const stepMin = input.stepMin ?? DEFAULT_STEP_MIN;
   if (!(Number.isInteger(stepMin) && stepMin > 0))
     throw new InputError(`--step must be a whole number of minutes > 0, got ${stepMin}`);
+  const waitPaths = input.waitPaths ?? DEFAULT_WAIT_PATHS;
+  if (!(Number.isInteger(waitPaths) && waitPaths >= 0 && waitPaths <= MAX_WAIT_PATHS))
+    throw new InputError(`--wait-paths must be a whole number from 0 to ${MAX_WAIT_PATHS}, got ${waitPaths}`);
+  const waitLookHours = input.waitLookHours ?? DEFAULT_WAIT_LOOK_HOURS;
+  if (!(Number.isFinite(waitLookHours) && waitLookHours >= 0 && waitLookHours <= 168))
+    throw new InputError(`waitLookHours must be a number of hours from 0 to 168, got ${waitLookHours}`);
   const objective = input.objective ?? { kind: 'carbon' };
   const mode = input.forecast ?? { kind: 'perfect' };
   const { policy } = input;
@@ -108,8 +115,8 @@ export function runSimulation(input: SimulationInput): SimulationResult {
       horizonSlots: Math.floor(((input.horizonH ?? DEFAULT_HORIZON_H) * 60) / stepMin + 1e-9),
     },
     redecideEveryStep: input.redecideEveryStep,
-    waitPaths: input.waitPaths ?? DEFAULT_WAIT_PATHS,
-    waitLookSlots: Math.round(((input.waitLookHours ?? DEFAULT_WAIT_LOOK_HOURS) * 60) / stepMin),
+    waitPaths,
+    waitLookSlots: Math.round((waitLookHours * 60) / stepMin),
     onProgress: input.onProgress,
   };
   const decidable = prepared.filter((p) => !p.noRoom && policy !== 'run-now');

@@ -32,6 +32,8 @@ export interface SimulateOptions {
   horizonH?: number;
   /** optimal policy: the known standard deviation of a zone's forecast error, g/kWh (see SimulationInput) */
   forecastErrorSd?: Record<string, number>;
+  /** optimal policy with replanning: sampled paths weighed before a one-piece load starts (see SimulationInput) */
+  waitPaths?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -124,6 +126,7 @@ export async function readInputs(options: SimulateOptions): Promise<SimulationIn
     thresholdGPerKwh: options.thresholdGPerKwh,
     horizonH: options.horizonH,
     forecastErrorSd: options.forecastErrorSd,
+    waitPaths: options.waitPaths,
     onProgress: options.onProgress,
   };
 }

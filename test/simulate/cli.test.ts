@@ -294,6 +294,12 @@ describe('gridshift simulate: bad input exits 2 naming the file and line, and wr
     expect((await run([...optimal, '--forecast-error', 'DE=-5'])).stderr).toMatch(
       /--forecast-error DE must be a number >= 0, got "-5"/,
     );
+    expect((await run([...optimal, '--wait-paths', '1.5'])).stderr).toMatch(
+      /--wait-paths must be a whole number >= 0, got "1\.5"/,
+    );
+    const many = await run([...optimal, '--wait-paths', '5000']);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toMatch(/--wait-paths must be a whole number from 0 to 1000, got 5000/);
     // reaches the engine, which knows the zones of the run
     const other = await run([...optimal, '--forecast-error', 'FR=10']);
     expect(other.code).toBe(2);
