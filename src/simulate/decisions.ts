@@ -31,8 +31,6 @@ export interface DecisionContext {
   waitPaths?: number;
   /** how many slots of waiting a later start may learn from (planner/stopping.ts) */
   waitLookSlots?: number;
-  /** seed of the sampled paths */
-  seed?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -178,7 +176,8 @@ function waitsForBetter(ctx: DecisionContext, a: Pending, j: number): boolean {
   const p = a.p;
   const count = ctx.waitPaths ?? 0;
   if (count <= 0 || p.load.interruptible || p.to - j <= a.need) return false;
-  const seed = hash32(`${ctx.seed ?? 1}:${p.load.id}:${j}`);
+  // seeded by load and slot: a run repeats exactly, and loads do not share their draws
+  const seed = hash32(`${p.load.id}:${j}`);
   const errors = ctx.view.errorPaths(a.planZone, p.to, count, seed);
   if (!errors) return false;
   return startOrWait({

@@ -10,6 +10,9 @@ import type { ZoneActuals } from './forecast-modes.ts';
  * from the forecaster just before the gap (smoothed and fading as the forecaster smooths and fades its own
  * deviation) carries on into the gap: a windy spell at the end of a 24-hour forecast is likely to last a while
  * longer. Only what the forecast mode makes known at the decision time is used.
+ *
+ * It also samples how wrong that estimate may be (errorPaths): the forecaster's own past errors at the same
+ * lead times, for the stopping rule of planner/stopping.ts.
  */
 export interface LookAhead {
   /** moves the decision time to `tMs` (never back): the forecasters learn the slots that ended by then */
