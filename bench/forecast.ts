@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { type Grid, resample } from '../src/core/series.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, toIso } from '../src/core/time.ts';
 import { createForecaster, type ForecastOptions } from '../src/signals/forecast.ts';
+import { createForecastErrors, createProbabilisticForecaster } from '../src/signals/forecast-errors.ts';
 
 const DATA = new URL('../../shared/data/', import.meta.url);
 const OUT = new URL('./out/', import.meta.url);
@@ -38,6 +39,18 @@ export interface BandScore {
   n: number;
 }
 
+/** The probabilistic methods: gridshift's forecaster and weekly seasonal-naive, each with its own past errors. */
+export const PROBABILISTIC = ['gridshift', 'naive-weekly'] as const;
+type Probabilistic = (typeof PROBABILISTIC)[number];
+
+export interface CalibrationScore {
+  /** share of actuals inside the 10-90 % band, % (80 is calibrated) */
+  coverage80: number;
+  /** continuous ranked probability score from 19 quantiles, gCO2eq/kWh (lower is better) */
+  crps: number;
+  n: number;
+}
+
 export interface ZoneResult {
   dataset: string;
   stepMin: number;
@@ -45,6 +58,17 @@ export interface ZoneResult {
   meanActual: number;
   /** band label -> method -> score */
   bands: Record<string, Record<Method, BandScore>>;
+  /** band label -> method -> calibration of its band (its own past errors per lead and time of day) */
+  calibration: Record<string, Record<Probabilistic, CalibrationScore>>;
+}
+
+/** Quantile levels 0.05, 0.10, ..., 0.95: CRPS ~= 2/19 x the sum of their pinball losses. */
+const LEVELS = Array.from({ length: 19 }, (_, i) => (i + 1) / 20);
+const Q10 = LEVELS.indexOf(0.1);
+const Q90 = LEVELS.indexOf(0.9);
+
+function pinball(level: number, q: number, actual: number): number {
+  return (actual < q ? level - 1 : level) * (actual - q);
 }
 
 export interface EvalOptions {
@@ -104,8 +128,19 @@ export function evaluateGrid(dataset: string, grid: Grid, options: EvalOptions):
   const originHours = options.originHours ?? [0, 12];
   const warmupMs = (options.warmupDays ?? 28) * DAY_MS;
   const y = grid.values;
-  const f = createForecaster({ ...options.forecast, stepMin, startMs: grid.startMs });
+  const f = createProbabilisticForecaster({
+    ...options.forecast,
+    stepMin,
+    startMs: grid.startMs,
+    leadSlots: horizon,
+  });
+  // weekly seasonal-naive with its own past errors, learned the same way
+  const naiveErrors = createForecastErrors({ slotsPerDay: spd, leadSlots: horizon });
+  const naive = new Float64Array(horizon);
   const fc = new Float64Array(horizon);
+  const cal = bands.map(() =>
+    Object.fromEntries(PROBABILISTIC.map((m) => [m, { inside: 0, crps: 0, n: 0 }])),
+  ) as Record<Probabilistic, { inside: number; crps: number; n: number }>[];
 
   const sums = bands.map(() =>
     Object.fromEntries(METHODS.map((m) => [m, { abs: 0, pct: 0, n: 0, npct: 0 }])),
@@ -123,9 +158,17 @@ export function evaluateGrid(dataset: string, grid: Grid, options: EvalOptions):
       (options.fromMs === undefined || ms >= options.fromMs) &&
       (options.toMs === undefined || ms < options.toMs) &&
       t + horizon <= y.length;
+    if (naiveErrors.wants(t) && t >= spw) {
+      for (let j = 0; j < horizon; j++) naive[j] = y[t + j - spw];
+      naiveErrors.record(t, naive);
+    }
     if (isOrigin && Number.isFinite(lastFinite)) {
       origins++;
       f.predictInto(fc, t, t + horizon, 0);
+      const residuals = {
+        gridshift: f.errors.quantiles(t, LEVELS, horizon),
+        'naive-weekly': naiveErrors.quantiles(t, LEVELS, horizon),
+      };
       for (let j = 0; j < horizon; j++) {
         const actual = y[t + j];
         const preds: Record<Method, number> = {
@@ -147,8 +190,22 @@ export function evaluateGrid(dataset: string, grid: Grid, options: EvalOptions):
             s.npct++;
           }
         }
+        const rows = PROBABILISTIC.map((m) => residuals[m]?.[j]);
+        if (rows.some((r) => !r || r.some((v) => !Number.isFinite(v)))) continue;
+        PROBABILISTIC.forEach((m, i) => {
+          const q = (level: number) => preds[m] + rows[i]![level];
+          const c = cal[b][m];
+          if (actual >= q(Q10) && actual <= q(Q90)) c.inside++;
+          let loss = 0;
+          LEVELS.forEach((level, l) => {
+            loss += pinball(level, q(l), actual);
+          });
+          c.crps += (2 / LEVELS.length) * loss;
+          c.n++;
+        });
       }
     }
+    naiveErrors.observe(y[t]);
     f.observe(y[t]);
     if (Number.isFinite(y[t])) {
       lastFinite = y[t];
@@ -156,7 +213,14 @@ export function evaluateGrid(dataset: string, grid: Grid, options: EvalOptions):
       actualN++;
     }
   }
-  const result: ZoneResult = { dataset, stepMin, origins, meanActual: actualSum / actualN, bands: {} };
+  const result: ZoneResult = {
+    dataset,
+    stepMin,
+    origins,
+    meanActual: actualSum / actualN,
+    bands: {},
+    calibration: {},
+  };
   bands.forEach((band, b) => {
     result.bands[bandLabel(band)] = Object.fromEntries(
       METHODS.map((m) => {
@@ -164,8 +228,43 @@ export function evaluateGrid(dataset: string, grid: Grid, options: EvalOptions):
         return [m, { mae: s.abs / s.n, mape: (100 * s.pct) / s.npct, n: s.n }];
       }),
     ) as Record<Method, BandScore>;
+    result.calibration[bandLabel(band)] = Object.fromEntries(
+      PROBABILISTIC.map((m) => {
+        const c = cal[b][m];
+        return [m, { coverage80: (100 * c.inside) / c.n, crps: c.crps / c.n, n: c.n }];
+      }),
+    ) as Record<Probabilistic, CalibrationScore>;
   });
   return result;
+}
+
+/** Coverage of the 10-90 % band and CRPS per data set and band, beside weekly seasonal-naive. */
+export function calibrationTable(results: ZoneResult[]): string {
+  const lines = [
+    '| data | lead | gridshift 10-90 % coverage | naive-weekly coverage | gridshift CRPS | naive-weekly CRPS | naive-weekly MAE (its CRPS as a point forecast) |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results)
+    for (const [band, c] of Object.entries(r.calibration))
+      lines.push(
+        `| ${r.dataset} | ${band} | ${c.gridshift.coverage80.toFixed(1)} % | ${c['naive-weekly'].coverage80.toFixed(1)} % | **${c.gridshift.crps.toFixed(1)}** | ${c['naive-weekly'].crps.toFixed(1)} | ${r.bands[band]['naive-weekly'].mae.toFixed(1)} |`,
+      );
+  return lines.join('\n');
+}
+
+/** Mean over data sets of coverage, and of CRPS relative to weekly seasonal-naive's, per band. */
+export function calibrationSummary(results: ZoneResult[]): string {
+  const bands = Object.keys(results[0]?.calibration ?? {});
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const lines = [
+    `| measure | ${bands.join(' | ')} |`,
+    `|---|${bands.map(() => '---:').join('|')}|`,
+    `| gridshift 10-90 % coverage | ${bands.map((b) => `${mean(results.map((r) => r.calibration[b].gridshift.coverage80)).toFixed(1)} %`).join(' | ')} |`,
+    `| naive-weekly 10-90 % coverage | ${bands.map((b) => `${mean(results.map((r) => r.calibration[b]['naive-weekly'].coverage80)).toFixed(1)} %`).join(' | ')} |`,
+    `| gridshift CRPS / naive-weekly CRPS | ${bands.map((b) => mean(results.map((r) => r.calibration[b].gridshift.crps / r.calibration[b]['naive-weekly'].crps)).toFixed(2)).join(' | ')} |`,
+    `| gridshift CRPS / naive-weekly MAE | ${bands.map((b) => mean(results.map((r) => r.calibration[b].gridshift.crps / r.bands[b]['naive-weekly'].mae)).toFixed(2)).join(' | ')} |`,
+  ];
+  return lines.join('\n');
 }
 
 export interface IssuedResult {
@@ -344,6 +443,10 @@ function main(): void {
   console.log(accuracyTable(results));
   console.log('\n### MAE relative to weekly seasonal-naive (mean over the data sets; < 1 is better)\n');
   console.log(skillTable(results));
+  console.log('\n### Calibration: 10-90 % band coverage and CRPS by lead time (gCO2eq/kWh)\n');
+  console.log(calibrationTable(results));
+  console.log('\n### Calibration, mean over the data sets\n');
+  console.log(calibrationSummary(results));
   console.log(
     `\n### CAISO_NORTH MOER, 5-minute step: WattTime's issued forecasts vs gridshift (${issued.origins} issue times from ${issued.fromIso})\n`,
   );
