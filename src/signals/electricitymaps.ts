@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProviderError } from '../core/errors.ts';
 import type { Metric, Point, Series } from '../core/series.ts';
-import { DAY_MS, MINUTE_MS, toIso } from '../core/time.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS, toIso } from '../core/time.ts';
 import { CARBON_UNIT } from '../core/units.ts';
 import type { Zone } from '../core/zones.ts';
 import { expectShape, getJson } from './http.ts';
@@ -32,7 +32,10 @@ export interface ElectricityMapsOptions {
   emissionFactorType?: EmissionFactorType;
   /** data resolution to ask for; the API default is hourly (finer resolutions depend on the plan) */
   temporalGranularity?: TemporalGranularity;
-  /** forecast horizon to ask for (the API offers 6, 24, 48 or 72 h); unset = the API default */
+  /**
+   * forecast horizon to ask for (the API offers 6, 24, 48 or 72 h); unset = the shortest that reaches the
+   * requested range's end, at most 72 h
+   */
   forecastHorizonHours?: number;
   /** how long an answer stays fresh in the cache; default 15 min */
   ttlMs?: number;
@@ -58,6 +61,19 @@ const forecastShape = z.object({
   forecast: z.array(pointShape),
   updatedAt: isoTime.nullish(),
 });
+
+/** The forecast lengths the API offers, in hours. */
+const FORECAST_HORIZONS_H = [6, 24, 48, 72] as const;
+
+/**
+ * The shortest forecast the API offers that reaches `hoursAhead`, or its longest (72 h): a range past that is
+ * filled by the built-in forecaster.
+ */
+export function forecastHorizonFor(hoursAhead: number): number {
+  return (
+    FORECAST_HORIZONS_H.find((h) => h >= hoursAhead) ?? FORECAST_HORIZONS_H[FORECAST_HORIZONS_H.length - 1]
+  );
+}
 
 const NO_FORECAST =
   'no forecast for this API key (free tier): only measured values are available; ' +
@@ -114,10 +130,9 @@ export function electricityMaps(options: ElectricityMapsOptions = {}): SignalPro
     return out;
   }
 
-  async function forecast(zone: string) {
-    const extra: Record<string, string> = {};
-    if (options.forecastHorizonHours) extra.horizonHours = String(options.forecastHorizonHours);
-    return get(forecastShape, url('forecast', zone, extra), zone);
+  async function forecast(zone: string, hoursAhead: number) {
+    const horizon = options.forecastHorizonHours ?? forecastHorizonFor(hoursAhead);
+    return get(forecastShape, url('forecast', zone, { horizonHours: String(horizon) }), zone);
   }
 
   async function latest(zone: string): Promise<EmPoint[]> {
@@ -165,7 +180,7 @@ export function electricityMaps(options: ElectricityMapsOptions = {}): SignalPro
 
       let forecastSeries: Series | undefined;
       if (req.toMs > req.nowMs) {
-        const f = await optional(() => forecast(zone));
+        const f = await optional(() => forecast(zone, (req.toMs - req.nowMs) / HOUR_MS));
         if (f) {
           answered = true;
           const issued = f.updatedAt ?? latestUpdate(f.forecast);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/core/errors.ts';
 import type { Zone } from '../../src/core/zones.ts';
-import { electricityMaps } from '../../src/signals/electricitymaps.ts';
+import { electricityMaps, forecastHorizonFor } from '../../src/signals/electricitymaps.ts';
 import type { SignalRequest } from '../../src/signals/provider.ts';
 import { parseUrl, sendJson, sendText, startServer, type TestServer } from '../helpers/http-server.ts';
 
@@ -122,6 +122,23 @@ describe('electricityMaps', () => {
     expect(history.get('temporalGranularity')).toBe('15_minutes');
     expect(history.get('horizonHours')).toBeNull();
     expect(forecast.get('horizonHours')).toBe('48');
+  });
+
+  it('asks for the shortest forecast that reaches the end of the range, at most 72 h', async () => {
+    server = await startServer((req, res) => {
+      if (parseUrl(req).pathname.endsWith('/history')) return sendJson(res, 200, { zone: 'DE', history: [] });
+      sendJson(res, 200, FORECAST);
+    });
+    const em = electricityMaps({ apiKey: 'k', baseUrl: server.url });
+    const hour = 3_600_000;
+    for (const hours of [10, 30, 100]) await em.fetch(request(NOW - hour, NOW + hours * hour));
+    const asked = server.requests
+      .map((r) => parseUrl(r))
+      .filter((u) => u.pathname.endsWith('/forecast'))
+      .map((u) => u.searchParams.get('horizonHours'));
+    expect(asked).toEqual(['24', '48', '72']);
+    expect(forecastHorizonFor(6)).toBe(6);
+    expect(forecastHorizonFor(6.5)).toBe(24);
   });
 
   it('reads older history from past-range in pieces of at most 10 days, without gaps or duplicates', async () => {
