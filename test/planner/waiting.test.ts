@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadSpec, ZoneSignals } from '../../src/core/load.ts';
+import { explainPlan, planToJson } from '../../src/planner/explain.ts';
 import { planLoad } from '../../src/planner/plan.ts';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
@@ -56,5 +57,20 @@ describe('plan.waiting', () => {
       currency: 'EUR',
     };
     expect(planLoad({ ...load, objective: { kind: 'cost' } }, [priced]).waiting).toBeUndefined();
+  });
+
+  it('is explained in one line and carried in the JSON', () => {
+    const plan = planLoad(load, [signals([400, 400, 200, 400], PATHS)]);
+    const lines = explainPlan(plan);
+    expect(lines.filter((l) => l.startsWith('Why wait:'))).toEqual([
+      'Why wait: expected 53% lower than starting now over the next 4 h; 67% chance that waiting finds a cleaner window',
+    ]);
+    expect(lines.indexOf(lines.find((l) => l.startsWith('Why wait:'))!)).toBe(
+      lines.findIndex((l) => l.startsWith('Why:')) + 1,
+    );
+    expect(planToJson(plan).waiting).toEqual(plan.waiting);
+    expect(
+      explainPlan(planLoad(load, [signals([400, 400, 200, 400])])).some((l) => l.startsWith('Why wait:')),
+    ).toBe(false);
   });
 });
