@@ -48,8 +48,9 @@ export function explainPlan(plan: Plan, options: ExplainOptions = {}): string[] 
 
 /** What waiting is expected to gain, and how likely it is to find a cleaner window (plan.waiting). */
 function waitingLine(w: NonNullable<Plan['waiting']>): string {
+  const lower = Math.round(w.expectedLowerPct);
   return (
-    `Why wait: expected ${Math.round(w.expectedLowerPct)}% lower than starting now over the next ` +
+    `Why wait: expected ${Math.abs(lower)}% ${lower < 0 ? 'higher' : 'lower'} than starting now over the next ` +
     `${formatNumber(w.windowH, 1)} h; ${Math.round(w.cleanerSharePct)}% chance that waiting finds a cleaner window`
   );
 }

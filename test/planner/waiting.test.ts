@@ -73,4 +73,15 @@ describe('plan.waiting', () => {
       explainPlan(planLoad(load, [signals([400, 400, 200, 400])])).some((l) => l.startsWith('Why wait:')),
     ).toBe(false);
   });
+
+  it('says higher when waiting is expected to emit more than starting now', () => {
+    const plan = planLoad(load, [signals([400, 400, 200, 400], PATHS)]);
+    const lines = explainPlan({
+      ...plan,
+      waiting: { expectedLowerPct: -4.6, cleanerSharePct: 25, windowH: 60 },
+    });
+    expect(lines).toContain(
+      'Why wait: expected 5% higher than starting now over the next 60 h; 25% chance that waiting finds a cleaner window',
+    );
+  });
 });
