@@ -149,6 +149,19 @@ export const planSchema = z
     carbonCapG: z.number().optional(),
     sources: z.object({ carbon: z.string(), price: z.string().optional() }),
     degraded: z.array(z.string()).optional(),
+    waiting: z
+      .object({
+        expectedLowerPct: z.number(),
+        cleanerSharePct: z.number(),
+        windowH: z.number(),
+      })
+      .optional()
+      .meta({
+        description:
+          'set when the plan starts later than it could: by how much waiting is expected to lower emissions ' +
+          'against starting now (% of starting now), the % of sampled carbon-forecast error paths on which ' +
+          'waiting finds a cleaner window, and the hours from the first allowed start to the deadline',
+      }),
   })
   .meta({ id: 'Plan', description: 'when (and where) a load would run, against running it at once' });
 

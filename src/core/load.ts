@@ -140,4 +140,9 @@ export interface ZoneSignals {
   priceSource?: string;
   /** reasons the signals are degraded (fallback source, no forecast ...), empty when not */
   degraded?: string[];
+  /**
+   * sampled errors (actual - forecast, g/kWh) of `carbon` from `fromMs` (the first forecast slot) on: one
+   * array per path, indexed by slot of `carbon` from fromMs. Absent when too little history to sample them
+   */
+  carbonErrors?: { fromMs: number; paths: Float64Array[] };
 }

@@ -1,4 +1,4 @@
-import { formatCurrency, formatEnergy, formatMass, formatPct } from '../core/format.ts';
+import { formatCurrency, formatEnergy, formatMass, formatNumber, formatPct } from '../core/format.ts';
 import { toIso } from '../core/time.ts';
 import type { Plan, PlanAlternative, Run } from './plan.ts';
 
@@ -32,6 +32,7 @@ export function explainPlan(plan: Plan, options: ExplainOptions = {}): string[] 
   );
   lines.push(savingsLine(plan));
   lines.push(`Why: ${whyText(plan)}`);
+  if (plan.waiting) lines.push(waitingLine(plan.waiting));
   if (plan.alternatives.length > 0) {
     lines.push('Alternatives:');
     plan.alternatives.forEach((a, i) => {
@@ -43,6 +44,15 @@ export function explainPlan(plan: Plan, options: ExplainOptions = {}): string[] 
   );
   for (const d of plan.degraded ?? []) lines.push(`Degraded: ${d}`);
   return lines;
+}
+
+/** What waiting is expected to gain, and how likely it is to find a cleaner window (plan.waiting). */
+function waitingLine(w: NonNullable<Plan['waiting']>): string {
+  const lower = Math.round(w.expectedLowerPct);
+  return (
+    `Why wait: expected ${Math.abs(lower)}% ${lower < 0 ? 'higher' : 'lower'} than starting now over the next ` +
+    `${formatNumber(w.windowH, 1)} h; ${Math.round(w.cleanerSharePct)}% chance that waiting finds a cleaner window`
+  );
 }
 
 function savingsLine(plan: Plan): string {
@@ -167,6 +177,7 @@ export interface PlanJson {
   carbonCapG?: number;
   sources: { carbon: string; price?: string };
   degraded?: string[];
+  waiting?: { expectedLowerPct: number; cleanerSharePct: number; windowH: number };
 }
 
 export function planToJson(plan: Plan): PlanJson {
@@ -208,6 +219,7 @@ export function planToJson(plan: Plan): PlanJson {
   if (plan.load.carbonCapG !== undefined) out.carbonCapG = plan.load.carbonCapG;
   if (plan.capExceeded) out.capExceeded = true;
   if (plan.degraded) out.degraded = [...plan.degraded];
+  if (plan.waiting) out.waiting = { ...plan.waiting };
   return out;
 }
 

@@ -4,6 +4,7 @@ import { needsPrice, type Objective, objectiveName } from '../core/objective.ts'
 import { DAY_MS, MINUTE_MS } from '../core/time.ts';
 import { slotScores } from './objectives.ts';
 import { searchZones as searchAcrossZones, tolerance, type ZoneChoice } from './search.ts';
+import { type PlanWaiting, waitingSummary } from './waiting.ts';
 import { type Prefix, prefixSums, rangeSum, sumAt, windowSum } from './windows.ts';
 
 export type { Run } from '../core/load.ts';
@@ -66,6 +67,11 @@ export interface Plan {
   sources: { carbon: string; price?: string };
   /** why the plan may be less good than it looks (fallback sources, missing prices ...) */
   degraded?: string[];
+  /**
+   * set when the plan starts later than it could and the home zone's carbon forecast has sampled error
+   * paths: what waiting is expected to gain, by the stopping rule of `startOrWait`
+   */
+  waiting?: PlanWaiting;
 }
 
 export interface PlanOptions {
@@ -410,7 +416,27 @@ function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number,
           pieces: ctx.pieces,
         })
       : [];
-  return result(best, runNow.reason, capExceeded, alts);
+  const plan = result(best, runNow.reason, capExceeded, alts);
+  const waiting = objective.kind === 'carbon' ? waitingFor(ctx, best, home0) : undefined;
+  if (waiting) plan.waiting = waiting;
+  return plan;
+}
+
+/** The waiting summary of a carbon plan that starts later than it could in the home zone, if it has paths. */
+function waitingFor(ctx: LoadContext, best: Candidate, allowed: { from: number; to: number }) {
+  const { home, k, stepMs, stepMin } = ctx;
+  const errors = home.sig.carbonErrors;
+  const first = best.slots ? best.slots[0] : best.start;
+  if (!errors || errors.paths.length === 0 || best.zone !== home || first <= allowed.from) return undefined;
+  return waitingSummary({
+    expected: home.carbon,
+    from: allowed.from,
+    to: allowed.to,
+    k,
+    stepMin,
+    uncertainFrom: Math.round((errors.fromMs - home.startMs) / stepMs),
+    paths: errors.paths,
+  });
 }
 
 function loadContext(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number): LoadContext {

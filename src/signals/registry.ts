@@ -12,6 +12,7 @@ import { assertSeries, type Grid, type Metric, resample, type Series } from '../
 import { ceilToStep, floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import { resolveZone, type Zone } from '../core/zones.ts';
 import { createSignalCache, type SignalCache } from './cache.ts';
+import { type CarbonErrors, sampleCarbonErrors } from './carbon-errors.ts';
 import {
   byPreference,
   extendPastHorizon,
@@ -19,6 +20,7 @@ import {
   HORIZON_DEFAULTS,
   type HorizonOptions,
 } from './extend.ts';
+import type { ForecastOptions } from './forecast.ts';
 import type { ProviderDescriptor, ProviderFactory, SignalProvider, SignalRequest } from './provider.ts';
 import { PROVIDERS, type ProviderName, providerDescriptor } from './providers.ts';
 import { type Span, type Stitched, stitch } from './stitch.ts';
@@ -65,6 +67,11 @@ export interface SignalAnswer {
   reasons: string[];
   /** where forecast values begin (epoch ms); absent when the series has no forecast part */
   forecastFromMs?: number;
+  /**
+   * the measured values (then the answer's values) the built-in forecaster was fitted on, when it extended a
+   * source past its horizon; absent otherwise (only then is the history at hand without another request)
+   */
+  history?: Grid;
   /**
    * Set only when no source answered: `open` = run loads at their baseline, `closed` = hold loads
    * (never past their deadline).
@@ -164,6 +171,8 @@ interface Collected {
   failedAt: number[];
   /** why a source's forecast could not be extended past its horizon, for the answer's reasons */
   notExtended: string[];
+  /** the values the built-in forecaster was fitted on when it extended a source past its horizon */
+  history?: Grid;
   unit?: string;
 }
 
@@ -315,7 +324,8 @@ async function extendSource(
     c.notExtended.push(`${s.name} not extended past its forecast: ${fill}`);
     return;
   }
-  c.layers.push(fill);
+  c.layers.push(fill.series);
+  c.history ??= fill.history;
   // between the source it extends and the next one in the chain
   c.layerSource.push(index + 0.5);
 }
@@ -387,6 +397,7 @@ function assembleAnswer(chain: Source[], c: Collected, zone: Zone, query: Signal
     degraded: reasons.length > 0,
     reasons,
     ...(forecastFromMs === undefined ? {} : { forecastFromMs }),
+    ...(c.history ? { history: c.history } : {}),
   };
 }
 
@@ -463,7 +474,7 @@ async function forecastPast(
   query: SignalQuery,
   zone: Zone,
   horizon: HorizonOptions,
-): Promise<Series | string> {
+): Promise<{ series: Series; history: Grid } | string> {
   const { metric, toMs, nowMs } = query;
   const lookbackMs = horizon.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
   // whole hours up to the last one begun: the same request all hour long, so the cache answers it, and it
@@ -478,7 +489,7 @@ async function forecastPast(
     { provider: s.name, answer, past: past.series, fillFromMs, toMs, nowMs },
     horizon,
   );
-  return extension.ok ? extension.series : extension.why;
+  return extension.ok ? { series: extension.series, history: extension.history } : extension.why;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -520,9 +531,33 @@ async function getZoneSignals(r: Registry, zone: Zone, query: ZoneSignalsQuery):
     result.priceSource = price.source;
     result.currency = price.series.unit.split('/')[0];
   }
+  const errors = carbonErrorsOf(zone, carbon, result.carbon, r.horizon?.forecast);
+  if (errors) result.carbonErrors = errors;
   const policy = carbon.policy ?? price?.policy;
   if (policy) result.policy = policy;
   return result;
+}
+
+/** Sampled error paths of the carbon forecast, from the history the answer was extended with. */
+function carbonErrorsOf(
+  zone: Zone,
+  answer: SignalAnswer,
+  grid: Grid,
+  forecast: ForecastOptions | undefined,
+): CarbonErrors | undefined {
+  const fromMs = answer.forecastFromMs;
+  if (!answer.history || fromMs === undefined) return undefined;
+  const stepMs = grid.stepMin * MINUTE_MS;
+  const from = Math.ceil(fromMs / stepMs) * stepMs;
+  const forecastSlots = Math.floor((grid.startMs + grid.values.length * stepMs - from) / stepMs);
+  return sampleCarbonErrors({
+    zone: zone.code,
+    measured: answer.history,
+    fromMs: from,
+    stepMin: grid.stepMin,
+    forecastSlots,
+    ...(forecast ? { forecast } : {}),
+  });
 }
 
 /** Whether a series has a valued point whose interval overlaps [fromMs, toMs). */

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { Point } from '../../src/core/series.ts';
+import { HOUR_MS } from '../../src/core/time.ts';
+import { parseConfig } from '../../src/signals/config.ts';
+import { createRegistry } from '../../src/signals/registry.ts';
+import { carbonSeries, t, testProvider } from './test-provider.ts';
+
+const now = t('2026-03-10T12:00:00Z');
+const query = {
+  fromMs: now,
+  toMs: now + 48 * HOUR_MS,
+  nowMs: now,
+  stepMin: 60,
+  metrics: ['carbon_average' as const],
+};
+
+// a daily shape with a little irregular noise, so the built-in forecaster has errors to learn
+const value = (ms: number) => {
+  const h = Math.round(ms / HOUR_MS);
+  return 300 + 100 * Math.sin((2 * Math.PI * h) / 24) + ((h * 7919) % 13) * 5;
+};
+const points = (fromMs: number, toMs: number): Point[] => {
+  const out: Point[] = [];
+  for (let ms = fromMs; ms < toMs; ms += HOUR_MS) out.push({ start: ms, value: value(ms) });
+  return out;
+};
+
+/** Measured values back to `historyFromMs`, and a 24-hour forecast from now (extended past it built-in). */
+function registry(historyFromMs: number) {
+  const em = testProvider('electricitymaps', (req) =>
+    req.toMs <= now
+      ? [carbonSeries('electricitymaps', points(Math.max(req.fromMs, historyFromMs), req.toMs))]
+      : [carbonSeries('electricitymaps', points(now, now + 24 * HOUR_MS), { kind: 'forecast' })],
+  );
+  const config = parseConfig(
+    { zones: { DE: { carbon: ['electricitymaps'] } } },
+    { source: 'test', baseDir: '/tmp', env: {} },
+  );
+  return { em, reg: createRegistry({ config, factories: { electricitymaps: () => em } }) };
+}
+
+describe('ZoneSignals.carbonErrors', () => {
+  it('holds 32 sampled error paths over the forecast part when the history is long enough', async () => {
+    const { em, reg } = registry(now - 14 * 24 * HOUR_MS);
+    const z = await reg.getZoneSignals('DE', query);
+    expect(z.carbonErrors?.fromMs).toBe(now);
+    expect(z.carbonErrors?.paths).toHaveLength(32);
+    for (const p of z.carbonErrors!.paths) expect(p).toHaveLength(48);
+    expect(z.carbonErrors!.paths.some((p) => p.some((e) => e !== 0))).toBe(true);
+    // no request beyond the forecast and the history the extension already asks for
+    expect(em.calls).toHaveLength(2);
+    // the same question gets the same paths
+    const again = await reg.getZoneSignals('DE', query);
+    expect(again.carbonErrors!.paths).toEqual(z.carbonErrors!.paths);
+  });
+
+  it('is absent when the history holds no past forecast whose errors are known', async () => {
+    const { reg } = registry(now - 30 * HOUR_MS);
+    const z = await reg.getZoneSignals('DE', query);
+    expect(z.carbon.values.length).toBe(48);
+    expect(z.carbonErrors).toBeUndefined();
+  });
+});
