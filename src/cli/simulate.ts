@@ -6,7 +6,8 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { POLICY_NAMES } from '../planner/policies.ts';
-import { DEFAULT_WAIT_PATHS, runSimulation, type SimulationResult } from '../simulate/engine.ts';
+import { SAMPLED_PATHS } from '../signals/forecast-errors.ts';
+import { runSimulation, type SimulationResult } from '../simulate/engine.ts';
 import { formatReport } from '../simulate/report.ts';
 import { readInputs } from '../simulate/simulate.ts';
 import { type Cli, createCli } from './context.ts';
@@ -198,7 +199,7 @@ export function simulateCommand(cli: Cli = defaultCli()): Command {
     .option(
       '--wait-paths <n>',
       'optimal with --replan: sampled futures weighed before a one-piece load starts (0: start when planned)',
-      String(DEFAULT_WAIT_PATHS),
+      String(SAMPLED_PATHS),
     )
     .option('--json', 'write the result JSON to stdout')
     .option('--out <path>', 'write the result JSON to a file')

@@ -15,6 +15,17 @@
  * without uncertainty) it never waits, so the plan on the expected values stands unchanged.
  */
 
+/**
+ * How many hours of waiting a later start may learn from, by default: chosen on the ML jobs of DE-2020
+ * submitted January-June (docs/benchmarks.md, deciding under uncertainty).
+ */
+export const LOOK_HOURS = 6;
+
+/** `LOOK_HOURS` in slots of `stepMin` minutes. */
+export function lookSlotsFor(stepMin: number, hours = LOOK_HOURS): number {
+  return Math.round((hours * 60) / stepMin);
+}
+
 export interface StartOrWaitInput {
   /** expected score of each slot (grid-indexed, at least over [from, to)); NaN = unusable */
   expected: ArrayLike<number>;

@@ -1,4 +1,4 @@
-import { startOrWait } from './stopping.ts';
+import { lookSlotsFor, startOrWait } from './stopping.ts';
 
 /**
  * Why a plan waits, with the uncertainty: the stopping rule (`startOrWait`, the one the simulator's
@@ -27,9 +27,6 @@ export interface WaitingInput {
   paths: readonly Float64Array[];
 }
 
-/** Hours of forecast a later decision may learn from: the look-ahead of the stopping rule. */
-export const WAIT_LOOK_H = 6;
-
 /** The waiting summary, or undefined when the rule has nothing to compare (no paths, no room, no data). */
 export function waitingSummary(input: WaitingInput): PlanWaiting | undefined {
   const { from, to, stepMin } = input;
@@ -40,7 +37,7 @@ export function waitingSummary(input: WaitingInput): PlanWaiting | undefined {
     k: input.k,
     uncertainFrom: input.uncertainFrom,
     paths: input.paths,
-    lookSlots: Math.round((WAIT_LOOK_H * 60) / stepMin),
+    lookSlots: lookSlotsFor(stepMin),
   });
   const { nowCost, waitCost } = decision;
   if (!Number.isFinite(nowCost) || !Number.isFinite(waitCost) || nowCost <= 0) return undefined;

@@ -2,7 +2,7 @@ import { hash32 } from '../core/random.ts';
 import { type Grid, resample } from '../core/series.ts';
 import { DAY_MS, MINUTE_MS } from '../core/time.ts';
 import type { ForecastOptions } from './forecast.ts';
-import { createProbabilisticForecaster } from './forecast-errors.ts';
+import { createProbabilisticForecaster, SAMPLED_PATHS } from './forecast-errors.ts';
 
 /**
  * Sampled error paths of a zone's carbon forecast: the built-in forecaster is fitted on the measured values
@@ -21,7 +21,7 @@ export interface CarbonErrorsInput {
   stepMin: number;
   /** slots of forecast the paths should cover (capped at 7 days) */
   forecastSlots: number;
-  /** paths to draw (default 32) */
+  /** paths to draw (default SAMPLED_PATHS) */
   count?: number;
   forecast?: ForecastOptions;
 }
@@ -47,7 +47,7 @@ export function sampleCarbonErrors(input: CarbonErrorsInput): CarbonErrors | und
   for (const v of grid.values) forecaster.observe(v);
   const origin = forecaster.observed;
   const seed = hash32(`${input.zone}:${Math.round(fromMs / stepMs)}`);
-  const paths = forecaster.errors.samplePaths(origin, leadSlots, input.count ?? 32, seed);
+  const paths = forecaster.errors.samplePaths(origin, leadSlots, input.count ?? SAMPLED_PATHS, seed);
   return paths.length > 0 ? { fromMs: startMs + slots * stepMs, paths } : undefined;
 }
 

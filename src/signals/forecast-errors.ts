@@ -17,6 +17,9 @@
 import { mulberry32 } from '../core/random.ts';
 import { createForecaster, type Forecaster, type ForecasterConfig } from './forecast.ts';
 
+/** How many futures are drawn by default where a decision weighs them (the stopping rule, explanations). */
+export const SAMPLED_PATHS = 32;
+
 export interface ForecastErrorsConfig {
   /** slots in a day (48 for 30-minute slots) */
   slotsPerDay: number;

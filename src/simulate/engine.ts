@@ -7,6 +7,8 @@
 import { InputError } from '../core/errors.ts';
 import { type Objective, objectiveName } from '../core/objective.ts';
 import { DEFAULT_THRESHOLD, type PolicyName } from '../planner/policies.ts';
+import { lookSlotsFor } from '../planner/stopping.ts';
+import { SAMPLED_PATHS } from '../signals/forecast-errors.ts';
 import { decideAtSubmit, decideWithReplanning } from './decisions.ts';
 import { type ForecastMode, forecastModeName, type IssuedForecast } from './forecast-modes.ts';
 import { buildGrid, type SeriesInput } from './grid.ts';
@@ -57,8 +59,6 @@ export interface SimulationInput {
    * (planner/stopping.ts; default 32; 0 starts it when planned, as before this rule)
    */
   waitPaths?: number;
-  /** ... and how many hours of waiting a later start may learn from (default 6) */
-  waitLookHours?: number;
   /** called now and then with the work done so far and the total (loads, or slots when replanning) */
   onProgress?: (done: number, total: number) => void;
 }
@@ -76,9 +76,7 @@ export interface SimulationResult {
 
 export const DEFAULT_STEP_MIN = 30;
 export const DEFAULT_HORIZON_H = 4;
-/** the stopping rule's defaults, chosen on the ML jobs of DE-2020 submitted January-June */
-export const DEFAULT_WAIT_PATHS = 32;
-export const DEFAULT_WAIT_LOOK_HOURS = 6;
+/** the most sampled futures the stopping rule may weigh per decision */
 export const MAX_WAIT_PATHS = 1000;
 
 /** Runs a simulation on series and loads already in memory. */
@@ -87,12 +85,9 @@ export function runSimulation(input: SimulationInput): SimulationResult {
   const stepMin = input.stepMin ?? DEFAULT_STEP_MIN;
   if (!(Number.isInteger(stepMin) && stepMin > 0))
     throw new InputError(`--step must be a whole number of minutes > 0, got ${stepMin}`);
-  const waitPaths = input.waitPaths ?? DEFAULT_WAIT_PATHS;
+  const waitPaths = input.waitPaths ?? SAMPLED_PATHS;
   if (!(Number.isInteger(waitPaths) && waitPaths >= 0 && waitPaths <= MAX_WAIT_PATHS))
     throw new InputError(`--wait-paths must be a whole number from 0 to ${MAX_WAIT_PATHS}, got ${waitPaths}`);
-  const waitLookHours = input.waitLookHours ?? DEFAULT_WAIT_LOOK_HOURS;
-  if (!(Number.isFinite(waitLookHours) && waitLookHours >= 0 && waitLookHours <= 168))
-    throw new InputError(`waitLookHours must be a number of hours from 0 to 168, got ${waitLookHours}`);
   const objective = input.objective ?? { kind: 'carbon' };
   const mode = input.forecast ?? { kind: 'perfect' };
   const { policy } = input;
@@ -116,7 +111,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     },
     redecideEveryStep: input.redecideEveryStep,
     waitPaths,
-    waitLookSlots: Math.round((waitLookHours * 60) / stepMin),
+    waitLookSlots: lookSlotsFor(stepMin),
     onProgress: input.onProgress,
   };
   const decidable = prepared.filter((p) => !p.noRoom && policy !== 'run-now');
