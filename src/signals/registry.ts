@@ -8,7 +8,7 @@ import {
 } from '../core/config.ts';
 import { ProviderError, type ProviderFailure } from '../core/errors.ts';
 import type { ZoneSignals } from '../core/load.ts';
-import { assertSeries, type Grid, type Metric, resample, type Series } from '../core/series.ts';
+import { assertSeries, type Grid, type Metric, resample, type Series, slotStart } from '../core/series.ts';
 import { ceilToStep, floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import { resolveZone, type Zone } from '../core/zones.ts';
 import { createSignalCache, type SignalCache } from './cache.ts';
@@ -20,7 +20,6 @@ import {
   HORIZON_DEFAULTS,
   type HorizonOptions,
 } from './extend.ts';
-import type { ForecastOptions } from './forecast.ts';
 import type { ProviderDescriptor, ProviderFactory, SignalProvider, SignalRequest } from './provider.ts';
 import { PROVIDERS, type ProviderName, providerDescriptor } from './providers.ts';
 import { type Span, type Stitched, stitch } from './stitch.ts';
@@ -159,7 +158,12 @@ interface Registry {
   instances: Map<string, SignalProvider>;
   /** until when each provider rests after a rate limit */
   resting: Map<string, number>;
+  /** sampled carbon error paths by zone, history and forecast range: the same all hour long */
+  carbonErrors: Map<string, CarbonErrors | undefined>;
 }
+
+/** how many sampled error-path sets the registry keeps (one per zone and question shape) */
+const CARBON_ERRORS_KEPT = 64;
 
 /** The sources asked so far for one answer: their layers (best first) and why the others did not count. */
 interface Collected {
@@ -195,6 +199,7 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
     horizon: options.forecastPastHorizon === false ? undefined : (options.forecastPastHorizon ?? {}),
     instances: new Map(),
     resting: new Map(),
+    carbonErrors: new Map(),
   };
   return {
     config,
@@ -531,33 +536,50 @@ async function getZoneSignals(r: Registry, zone: Zone, query: ZoneSignalsQuery):
     result.priceSource = price.source;
     result.currency = price.series.unit.split('/')[0];
   }
-  const errors = carbonErrorsOf(zone, carbon, result.carbon, r.horizon?.forecast);
+  const errors = carbonErrorsOf(r, zone, carbon, result.carbon);
   if (errors) result.carbonErrors = errors;
   const policy = carbon.policy ?? price?.policy;
   if (policy) result.policy = policy;
   return result;
 }
 
-/** Sampled error paths of the carbon forecast, from the history the answer was extended with. */
-function carbonErrorsOf(
-  zone: Zone,
-  answer: SignalAnswer,
-  grid: Grid,
-  forecast: ForecastOptions | undefined,
-): CarbonErrors | undefined {
+/**
+ * Sampled error paths of the carbon forecast, from the history the answer was extended with. Fitting them
+ * costs tens of milliseconds, and the history is the same all hour long (whole hours, answered by the cache),
+ * so they are kept per zone, history and forecast range.
+ */
+function carbonErrorsOf(r: Registry, zone: Zone, answer: SignalAnswer, grid: Grid): CarbonErrors | undefined {
   const fromMs = answer.forecastFromMs;
-  if (!answer.history || fromMs === undefined) return undefined;
+  const history = answer.history;
+  if (!history || fromMs === undefined) return undefined;
   const stepMs = grid.stepMin * MINUTE_MS;
   const from = Math.ceil(fromMs / stepMs) * stepMs;
   const forecastSlots = Math.floor((grid.startMs + grid.values.length * stepMs - from) / stepMs);
-  return sampleCarbonErrors({
+  let measuredSum = 0;
+  for (let i = 0; i < history.values.length && slotStart(history, i) < from; i++)
+    if (Number.isFinite(history.values[i])) measuredSum += history.values[i];
+  const key = [
+    zone.code,
+    history.startMs,
+    history.stepMin,
+    measuredSum,
+    from,
+    grid.stepMin,
+    forecastSlots,
+  ].join('|');
+  if (r.carbonErrors.has(key)) return r.carbonErrors.get(key);
+  const forecast = r.horizon?.forecast;
+  const errors = sampleCarbonErrors({
     zone: zone.code,
-    measured: answer.history,
+    measured: history,
     fromMs: from,
     stepMin: grid.stepMin,
     forecastSlots,
     ...(forecast ? { forecast } : {}),
   });
+  if (r.carbonErrors.size >= CARBON_ERRORS_KEPT) r.carbonErrors.delete(r.carbonErrors.keys().next().value!);
+  r.carbonErrors.set(key, errors);
+  return errors;
 }
 
 /** Whether a series has a valued point whose interval overlaps [fromMs, toMs). */

@@ -49,9 +49,13 @@ describe('ZoneSignals.carbonErrors', () => {
     expect(z.carbonErrors!.paths.some((p) => p.some((e) => e !== 0))).toBe(true);
     // no request beyond the forecast and the history the extension already asks for
     expect(em.calls).toHaveLength(2);
-    // the same question gets the same paths
+    // the same question gets the same paths: kept, not fitted again, within the registry
     const again = await reg.getZoneSignals('DE', query);
-    expect(again.carbonErrors!.paths).toEqual(z.carbonErrors!.paths);
+    expect(again.carbonErrors).toBe(z.carbonErrors);
+    // ... and drawn again the same in another (seeded by zone and slot)
+    const other = await registry(now - 14 * 24 * HOUR_MS).reg.getZoneSignals('DE', query);
+    expect(other.carbonErrors).not.toBe(z.carbonErrors);
+    expect(other.carbonErrors).toEqual(z.carbonErrors);
   });
 
   it('is absent when the history holds no past forecast whose errors are known', async () => {
