@@ -23,6 +23,7 @@ import { type Grid, resample } from '../src/core/series.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, toIso } from '../src/core/time.ts';
 import { createForecaster, type ForecastOptions } from '../src/signals/forecast.ts';
 import { createForecastErrors, createProbabilisticForecaster } from '../src/signals/forecast-errors.ts';
+import { CAISO_ACTUALS_FILE, readCaisoIssued } from './caiso-data.ts';
 
 const DATA = new URL('../../shared/data/', import.meta.url);
 const OUT = new URL('./out/', import.meta.url);
@@ -283,22 +284,16 @@ export interface IssuedResult {
 export function evaluateIssued(warmupDays = 7, forecast: ForecastOptions = {}): IssuedResult {
   const stepMin = 5;
   const step = stepMin * MINUTE_MS;
-  const grid = resample(readCarbonCsv(new URL('carbon/CAISO_NORTH-moer-2023-06.csv', DATA)), stepMin);
-  const lines = readFileSync(new URL('forecasts/CAISO_NORTH-moer-2023-06-forecasts.csv', DATA), 'utf8').split(
-    '\n',
-  );
+  const grid = resample(readCarbonCsv(new URL(`carbon/${CAISO_ACTUALS_FILE}`, DATA)), stepMin);
   // issue time -> [(target slot, value)]
   const issued = new Map<number, [number, number][]>();
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    const [a, b, v] = line.split(',');
-    const at = Date.parse(a);
-    const target = (Date.parse(b) - grid.startMs) / step;
-    if (!Number.isInteger(target) || v === '') continue;
-    const list = issued.get(at) ?? [];
-    if (list.length === 0) issued.set(at, list);
-    list.push([target, Number(v)]);
+  for (const f of readCaisoIssued()) {
+    const list: [number, number][] = [];
+    for (const p of f.points) {
+      const target = (p.start - grid.startMs) / step;
+      if (Number.isInteger(target) && Number.isFinite(p.value)) list.push([target, p.value]);
+    }
+    issued.set(f.issuedAtMs, list);
   }
   const fromMs = grid.startMs + warmupDays * DAY_MS;
   const y = grid.values;
