@@ -17,6 +17,7 @@ import {
   byPreference,
   extendPastHorizon,
   FORECAST_SOURCE,
+  fittedHistory,
   HORIZON_DEFAULTS,
   type HorizonOptions,
 } from './extend.ts';
@@ -160,10 +161,14 @@ interface Registry {
   resting: Map<string, number>;
   /** sampled carbon error paths by zone, history and forecast range: the same all hour long */
   carbonErrors: Map<string, CarbonErrors | undefined>;
+  /** look-back requests a source could not answer this hour, by source, zone, metric and hour */
+  pastMisses: Map<string, Asked>;
 }
 
 /** how many sampled error-path sets the registry keeps (one per zone and question shape) */
 const CARBON_ERRORS_KEPT = 64;
+/** how many failed look-back requests the registry remembers */
+const PAST_MISSES_KEPT = 256;
 
 /** The sources asked so far for one answer: their layers (best first) and why the others did not count. */
 interface Collected {
@@ -200,6 +205,7 @@ export function createRegistry(options: RegistryOptions = {}): SignalRegistry {
     instances: new Map(),
     resting: new Map(),
     carbonErrors: new Map(),
+    pastMisses: new Map(),
   };
   return {
     config,
@@ -309,7 +315,11 @@ async function collectLayers(
   return c;
 }
 
-/** Where a live source's answer ends before a range reaching past now does, the built-in forecast fills on. */
+/**
+ * Where a live source's answer ends before a range reaching past now does, the built-in forecast fills on.
+ * Where it reaches the end with a carbon forecast, the source's history is still kept (asked through the
+ * cache, the same request all hour long): the forecast's sampled error paths are learnt from it.
+ */
 async function extendSource(
   r: Registry,
   s: Source,
@@ -323,7 +333,11 @@ async function extendSource(
   if (!r.horizon || s.descriptor?.anyRange || !(toMs > nowMs)) return;
   const gaps = stitch(c.layers, fromMs, toMs).gaps;
   const tail = gaps[gaps.length - 1];
-  if (tail?.endMs !== toMs) return;
+  if (tail?.endMs !== toMs) {
+    if (kindOf(query.metric) === 'carbon' && !c.history && c.layers.some((x) => x.kind === 'forecast'))
+      await keepHistory(r, s, provider, c, query, zone, r.horizon);
+    return;
+  }
   const fill = await forecastPast(r, s, provider, c.layers, tail.startMs, query, zone, r.horizon);
   if (typeof fill === 'string') {
     c.notExtended.push(`${s.name} not extended past its forecast: ${fill}`);
@@ -333,6 +347,25 @@ async function extendSource(
   c.history ??= fill.history;
   // between the source it extends and the next one in the chain
   c.layerSource.push(index + 0.5);
+}
+
+/** The history a forecast fill would be fitted on, for an answer that needs no fill; none when it is short. */
+async function keepHistory(
+  r: Registry,
+  s: Source,
+  provider: SignalProvider,
+  c: Collected,
+  query: SignalQuery,
+  zone: Zone,
+  horizon: HorizonOptions,
+): Promise<void> {
+  const past = await askPast(r, s, provider, query, zone, horizon);
+  if (!('series' in past)) return;
+  const fitted = fittedHistory(
+    { answer: c.layers, past: past.series, fillFromMs: query.toMs, toMs: query.toMs, nowMs: query.nowMs },
+    horizon,
+  );
+  if (fitted.ok) c.history = fitted.history;
 }
 
 /** No source had anything: the failure policy decides what the caller does. */
@@ -480,14 +513,8 @@ async function forecastPast(
   zone: Zone,
   horizon: HorizonOptions,
 ): Promise<{ series: Series; history: Grid } | string> {
-  const { metric, toMs, nowMs } = query;
-  const lookbackMs = horizon.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
-  // whole hours up to the last one begun: the same request all hour long, so the cache answers it, and it
-  // never reaches past now (a source asked past now would also fetch its forecast); the answer itself
-  // holds the values since the hour began when the range starts there
-  const endMs = floorToStep(nowMs, 60);
-  const request = { zone, metric, fromMs: floorToStep(endMs - lookbackMs, 60), toMs: endMs, nowMs };
-  const past = await ask(r, s, provider, request);
+  const { toMs, nowMs } = query;
+  const past = await askPast(r, s, provider, query, zone, horizon);
   // a source that cannot give its history is not a failure of the answer: the next source fills
   if (!('series' in past)) return `its history could not be fetched (${past.kind})`;
   const extension = extendPastHorizon(
@@ -495,6 +522,40 @@ async function forecastPast(
     horizon,
   );
   return extension.ok ? { series: extension.series, history: extension.history } : extension.why;
+}
+
+/**
+ * The source's values of the look-back window: whole hours up to the last one begun, so the same request all
+ * hour long (the cache answers it), never reaching past now (a source asked past now would also fetch its
+ * forecast); the answer itself holds the values since the hour began when the range starts there. A source
+ * that could not give it is not asked again before the next hour.
+ */
+async function askPast(
+  r: Registry,
+  s: Source,
+  provider: SignalProvider,
+  query: SignalQuery,
+  zone: Zone,
+  horizon: HorizonOptions,
+): Promise<Asked> {
+  const lookbackMs = horizon.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
+  const endMs = floorToStep(query.nowMs, 60);
+  const fromMs = floorToStep(endMs - lookbackMs, 60);
+  const key = `${s.id}|${zone.code}|${query.metric}|${endMs}`;
+  const missed = r.pastMisses.get(key);
+  if (missed) return missed;
+  const asked = await ask(r, s, provider, {
+    zone,
+    metric: query.metric,
+    fromMs,
+    toMs: endMs,
+    nowMs: query.nowMs,
+  });
+  if (!('series' in asked)) {
+    if (r.pastMisses.size >= PAST_MISSES_KEPT) r.pastMisses.delete(r.pastMisses.keys().next().value!);
+    r.pastMisses.set(key, asked);
+  }
+  return asked;
 }
 
 // ---------------------------------------------------------------------------------------------------

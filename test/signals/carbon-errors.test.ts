@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ProviderError } from '../../src/core/errors.ts';
 import type { Point } from '../../src/core/series.ts';
 import { HOUR_MS } from '../../src/core/time.ts';
 import { parseConfig } from '../../src/signals/config.ts';
@@ -25,13 +26,18 @@ const points = (fromMs: number, toMs: number): Point[] => {
   return out;
 };
 
-/** Measured values back to `historyFromMs`, and a 24-hour forecast from now (extended past it built-in). */
-function registry(historyFromMs: number) {
-  const em = testProvider('electricitymaps', (req) =>
-    req.toMs <= now
+/**
+ * Measured values back to `historyFromMs`, and a forecast from now of `forecastH` hours (24 by default:
+ * extended past it built-in); `historyRefused` makes every request for past values fail.
+ */
+function registry(historyFromMs: number, forecastH = 24, historyRefused = false) {
+  const em = testProvider('electricitymaps', (req) => {
+    if (req.toMs <= req.nowMs && historyRefused)
+      throw new ProviderError('electricitymaps', 'auth', 'past-range not in plan');
+    return req.toMs <= now
       ? [carbonSeries('electricitymaps', points(Math.max(req.fromMs, historyFromMs), req.toMs))]
-      : [carbonSeries('electricitymaps', points(now, now + 24 * HOUR_MS), { kind: 'forecast' })],
-  );
+      : [carbonSeries('electricitymaps', points(now, now + forecastH * HOUR_MS), { kind: 'forecast' })];
+  });
   const config = parseConfig(
     { zones: { DE: { carbon: ['electricitymaps'] } } },
     { source: 'test', baseDir: '/tmp', env: {} },
@@ -56,6 +62,36 @@ describe('ZoneSignals.carbonErrors', () => {
     const other = await registry(now - 14 * 24 * HOUR_MS).reg.getZoneSignals('DE', query);
     expect(other.carbonErrors).not.toBe(z.carbonErrors);
     expect(other.carbonErrors).toEqual(z.carbonErrors);
+  });
+
+  it('is there too when the forecast covers the whole range: the history is asked once an hour', async () => {
+    const { em, reg } = registry(now - 14 * 24 * HOUR_MS, 72);
+    const z = await reg.getZoneSignals('DE', query);
+    expect(z.carbonSource).toBe('electricitymaps');
+    expect(z.degraded).toEqual([]);
+    expect(z.carbonErrors?.fromMs).toBe(now);
+    expect(z.carbonErrors?.paths).toHaveLength(32);
+    expect(em.calls.map((c) => c.toMs <= now)).toEqual([false, true]);
+    // the same paths as when the forecast is extended: they come from the same history
+    const extended = await registry(now - 14 * 24 * HOUR_MS).reg.getZoneSignals('DE', query);
+    expect(z.carbonErrors).toEqual(extended.carbonErrors);
+    // within the cache's time to live (15 minutes) it answers both requests
+    await reg.getZoneSignals('DE', { ...query, nowMs: now + 10 * 60_000 });
+    expect(em.calls).toHaveLength(2);
+  });
+
+  it('is absent, and the history not asked again within the hour, when the source refuses it', async () => {
+    const { em, reg } = registry(now - 14 * 24 * HOUR_MS, 72, true);
+    const z = await reg.getZoneSignals('DE', query);
+    expect(z.carbonSource).toBe('electricitymaps');
+    expect(z.carbonErrors).toBeUndefined();
+    expect(z.degraded).toEqual([]);
+    const pastCalls = () => em.calls.filter((c) => c.toMs <= c.nowMs).length;
+    expect(pastCalls()).toBe(1);
+    await reg.getZoneSignals('DE', { ...query, nowMs: now + 50 * 60_000 });
+    expect(pastCalls()).toBe(1);
+    await reg.getZoneSignals('DE', { ...query, nowMs: now + 61 * 60_000 });
+    expect(pastCalls()).toBe(2);
   });
 
   it('is absent when the history holds no past forecast whose errors are known', async () => {
