@@ -117,7 +117,7 @@ export const planSchema = z
     zone: z.string(),
     objective: z.string(),
     stepMin: z.number(),
-    reason: z.enum(['best-window', 'already-best', 'no-room', 'no-data']),
+    reason: z.enum(['best-window', 'already-best', 'waits-for-better', 'no-room', 'no-data']),
     runs: z.array(runSchema),
     slots: z.array(isoTime).optional(),
     energyKwh: z.number(),
@@ -154,13 +154,15 @@ export const planSchema = z
         expectedLowerPct: z.number(),
         cleanerSharePct: z.number(),
         windowH: z.number(),
+        deferred: z.literal(true).optional(),
       })
       .optional()
       .meta({
         description:
           'set when the plan starts later than it could: by how much waiting is expected to lower emissions ' +
           'against starting now (% of starting now), the % of sampled carbon-forecast error paths on which ' +
-          'waiting finds a cleaner window, and the hours from the first allowed start to the deadline',
+          'waiting finds a cleaner window, and the hours from the first allowed start to the deadline; ' +
+          'deferred when the plan would start at once on the forecast and waits by the stopping rule',
       }),
   })
   .meta({ id: 'Plan', description: 'when (and where) a load would run, against running it at once' });

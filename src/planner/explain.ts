@@ -85,6 +85,9 @@ export function whyText(plan: Plan): string {
     case 'already-best':
       why = `running at once is already the ${objectiveText(plan.objective)} choice`;
       break;
+    case 'waits-for-better':
+      why = `starting at once is the ${objectiveText(plan.objective)} window of the forecast, but waiting is expected to find a cleaner one, so it starts at the best later window`;
+      break;
     case 'no-room':
       why =
         plan.load.deadlineMs - plan.load.earliestMs < plan.load.durationMin * 60_000
@@ -177,7 +180,7 @@ export interface PlanJson {
   carbonCapG?: number;
   sources: { carbon: string; price?: string };
   degraded?: string[];
-  waiting?: { expectedLowerPct: number; cleanerSharePct: number; windowH: number };
+  waiting?: { expectedLowerPct: number; cleanerSharePct: number; windowH: number; deferred?: true };
 }
 
 export function planToJson(plan: Plan): PlanJson {

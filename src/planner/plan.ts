@@ -15,6 +15,11 @@ export type PlanReason =
   | 'best-window'
   /** running at once is already (one of) the best choices */
   | 'already-best'
+  /**
+   * starting at once is the best on the expected values, but waiting is expected to be better by the
+   * stopping rule (`decidesAtMs`): the best later start
+   */
+  | 'waits-for-better'
   /** the allowed time holds fewer slots than the load needs: it runs at once */
   | 'no-room'
   /** no complete window has signal values in any candidate zone: it runs at once */
@@ -79,6 +84,14 @@ export interface PlanOptions {
   stepMin?: number;
   /** how many runner-ups to list (default 3) */
   alternatives?: number;
+  /**
+   * When the plan is a decision to start (taken now, where the allowed time begins): when it is next taken
+   * again (the next replanning). A one-piece carbon plan that would start in the home zone before then is
+   * put to the stopping rule (`startOrWait`) when the home zone's forecast has sampled error paths: when
+   * waiting is expected to be cleaner, the plan takes the best later start instead (reason
+   * `waits-for-better`). Without it no plan is deferred.
+   */
+  nextDecisionMs?: number;
 }
 
 /** Plans one load: the best window (and zone) by its objective, against the run-now baseline. */
@@ -156,7 +169,7 @@ export function preparePlanner(signals: ZoneSignals[], options: PlanOptions = {}
   const alternatives = options.alternatives ?? 3;
   if (!Number.isInteger(alternatives) || alternatives < 0)
     throw new InputError(`alternatives must be a whole number >= 0, got ${options.alternatives}`);
-  return (load) => planOne(load, zones, step, alternatives);
+  return (load) => planOne(load, zones, step, alternatives, options.nextDecisionMs);
 }
 
 function alignPrice(sig: ZoneSignals, stepMin: number): Float64Array {
@@ -344,7 +357,13 @@ interface LoadContext {
   degraded: string[];
 }
 
-function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number, nAlt: number): Plan {
+function planOne(
+  load: LoadSpec,
+  zones: Map<string, ZoneState>,
+  stepMin: number,
+  nAlt: number,
+  nextDecisionMs: number | undefined,
+): Plan {
   validateLoad(load, zones);
   const ctx = loadContext(load, zones, stepMin);
   const { home, k, stepMs, slotKwh, degraded } = ctx;
@@ -407,6 +426,13 @@ function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number,
 
   const runNow = runNowIfAsGood(ctx, best, baseStart, home0, scoresUsed.get(home), capExceeded);
   best = runNow.best;
+  let reason = runNow.reason;
+  const carbon = objective.kind === 'carbon';
+  const deferral = carbon ? deferredStart(ctx, best, home0.to, nextDecisionMs, scoresUsed) : null;
+  if (deferral) {
+    best = deferral.later;
+    reason = 'waits-for-better';
+  }
   if (cap !== undefined && !capExceeded && emissionsOf(best, k, slotKwh) > cap + tolerance(cap))
     capExceeded = true; // a carbon objective is not constrained by the cap, only checked against it
   const alts =
@@ -416,27 +442,52 @@ function planOne(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number,
           pieces: ctx.pieces,
         })
       : [];
-  const plan = result(best, runNow.reason, capExceeded, alts);
-  const waiting = objective.kind === 'carbon' ? waitingFor(ctx, best, home0) : undefined;
-  if (waiting) plan.waiting = waiting;
+  const plan = result(best, reason, capExceeded, alts);
+  // what waiting is expected to gain, for a plan that waits in the home zone
+  const first = best.slots ? best.slots[0] : best.start;
+  if (deferral) plan.waiting = { ...deferral.summary, deferred: true };
+  else if (carbon && best.zone === home && first > home0.from) {
+    const summary = waitingVerdict(ctx, home0.from, home0.to)?.summary;
+    if (summary) plan.waiting = summary;
+  }
   return plan;
 }
 
-/** The waiting summary of a carbon plan that starts later than it could in the home zone, if it has paths. */
-function waitingFor(ctx: LoadContext, best: Candidate, allowed: { from: number; to: number }) {
+/** The stopping rule on the home zone's expected carbon, starting at `from` or later, if it has paths. */
+function waitingVerdict(ctx: LoadContext, from: number, to: number) {
   const { home, k, stepMs, stepMin } = ctx;
   const errors = home.sig.carbonErrors;
-  const first = best.slots ? best.slots[0] : best.start;
-  if (!errors || errors.paths.length === 0 || best.zone !== home || first <= allowed.from) return undefined;
+  if (!errors || errors.paths.length === 0) return undefined;
   return waitingSummary({
     expected: home.carbon,
-    from: allowed.from,
-    to: allowed.to,
+    from,
+    to,
     k,
     stepMin,
     uncertainFrom: Math.round((errors.fromMs - home.startMs) / stepMs),
     paths: errors.paths,
   });
+}
+
+/**
+ * The best later start in the home zone, when the plan would start a one-piece load there before the next
+ * decision and the stopping rule waits; null otherwise.
+ */
+function deferredStart(
+  ctx: LoadContext,
+  best: Candidate,
+  to: number,
+  nextDecisionMs: number | undefined,
+  scores: Map<ZoneState, ScoreSet>,
+): { later: Candidate; summary: PlanWaiting } | null {
+  const { home, stepMs } = ctx;
+  if (nextDecisionMs === undefined || ctx.pieces || best.slots || best.zone !== home) return null;
+  if (home.startMs + best.start * stepMs >= nextDecisionMs) return null;
+  const verdict = waitingVerdict(ctx, best.start, to);
+  if (!verdict?.wait || !verdict.summary) return null;
+  const after = (z: ZoneState) => ({ ...ctx.range(z), from: best.start + 1 });
+  const later = searchZones({ ...ctx, range: after }, [home], scores).best;
+  return later ? { later, summary: verdict.summary } : null;
 }
 
 function loadContext(load: LoadSpec, zones: Map<string, ZoneState>, stepMin: number): LoadContext {

@@ -203,6 +203,11 @@ export interface RequestPlanOptions {
   stepMin: number;
   /** runner-ups to list (default 3) */
   alternatives?: number;
+  /**
+   * When the load's start is next decided again (the next replanning): a start before it is decided now,
+   * by the stopping rule (see PlanOptions.nextDecisionMs). Without it the plan is not a decision to start.
+   */
+  nextDecisionMs?: number;
 }
 
 /** The allowed times of a request as the planner sees them now, on the planning grid. */
@@ -277,6 +282,7 @@ export function planRequest(
   };
   const planOptions = {
     stepMin,
+    ...(options.nextDecisionMs !== undefined ? { nextDecisionMs: options.nextDecisionMs } : {}),
     ...(options.alternatives !== undefined ? { alternatives: options.alternatives } : {}),
   };
   let plan = planLoad(spec, signals as ZoneSignals[], planOptions);

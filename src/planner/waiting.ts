@@ -11,6 +11,8 @@ export interface PlanWaiting {
   cleanerSharePct: number;
   /** hours from the first allowed start to the deadline */
   windowH: number;
+  /** set when the plan would start at once on the expected values and waits because of this */
+  deferred?: true;
 }
 
 export interface WaitingInput {
@@ -27,8 +29,11 @@ export interface WaitingInput {
   paths: readonly Float64Array[];
 }
 
-/** The waiting summary, or undefined when the rule has nothing to compare (no paths, no room, no data). */
-export function waitingSummary(input: WaitingInput): PlanWaiting | undefined {
+/**
+ * The stopping rule's verdict on starting at `from`: whether to wait, and the summary of what waiting is
+ * expected to gain (undefined when the rule has nothing to compare: no paths, no room, no data).
+ */
+export function waitingSummary(input: WaitingInput): { wait: boolean; summary?: PlanWaiting } {
   const { from, to, stepMin } = input;
   const decision = startOrWait({
     expected: input.expected,
@@ -40,10 +45,13 @@ export function waitingSummary(input: WaitingInput): PlanWaiting | undefined {
     lookSlots: lookSlotsFor(stepMin),
   });
   const { nowCost, waitCost } = decision;
-  if (!Number.isFinite(nowCost) || !Number.isFinite(waitCost) || nowCost <= 0) return undefined;
+  if (!Number.isFinite(nowCost) || !Number.isFinite(waitCost) || nowCost <= 0) return { wait: false };
   return {
-    expectedLowerPct: (100 * (nowCost - waitCost)) / nowCost,
-    cleanerSharePct: 100 * decision.cleanerShare,
-    windowH: ((to - from) * stepMin) / 60,
+    wait: decision.wait,
+    summary: {
+      expectedLowerPct: (100 * (nowCost - waitCost)) / nowCost,
+      cleanerSharePct: 100 * decision.cleanerShare,
+      windowH: ((to - from) * stepMin) / 60,
+    },
   };
 }

@@ -136,7 +136,9 @@ export async function replanOne(ctx: SchedulerContext, load: Load, nowMs: number
   const oldRuns = plannedRuns(load).slice(piece);
   if (sameRuns(newRuns, oldRuns) && load.plan?.zone === outcome.loadPlan.zone && !load.held) return 'kept';
   const gain = load.held ? null : improvement(ctx, load, outcome, oldRuns);
-  if (gain && !gain.enough) return 'kept';
+  // the stopping rule waiting is a reason on its own: on the expected values waiting looks no better
+  const waits = outcome.plan.reason === 'waits-for-better';
+  if (gain && !gain.enough && !waits) return 'kept';
   const plan = piece > 0 && gain ? continuedPlan(load, outcome, gain) : outcome.loadPlan;
 
   const newStart = Math.min(...newRuns.map((r) => r.startMs));
@@ -153,7 +155,9 @@ export async function replanOne(ctx: SchedulerContext, load: Load, nowMs: number
   if (!updated) return 'kept';
   const reason = load.held
     ? `signals are back: ${outcome.reason}`
-    : `the forecast changed: ${gain?.text ?? 'a better plan'}; ${outcome.reason}`;
+    : waits
+      ? `waits for a cleaner window: ${outcome.reason}`
+      : `the forecast changed: ${gain?.text ?? 'a better plan'}; ${outcome.reason}`;
   await appendDecision(ctx.store, {
     loadId: load.id,
     kind: 'replan',

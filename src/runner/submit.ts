@@ -169,7 +169,9 @@ export async function makePlan(
   const plannerSignals = results.map((r) =>
     r.policy ? { ...r, carbon: emptyGrid(r.carbon), price: undefined } : r,
   );
-  let plan = planRequest(req, plannerSignals, { nowMs, stepMin: step });
+  // the start is decided again at the next planner run, unless it is due by then
+  const nextDecisionMs = nowMs + ctx.settings.plannerIntervalMs + ctx.settings.replan.minLeadMs;
+  let plan = planRequest(req, plannerSignals, { nowMs, stepMin: step, nextDecisionMs });
 
   const degraded = [...(plan.degraded ?? [])];
   for (const r of results) {

@@ -2,7 +2,7 @@ import { hash32 } from '../core/random.ts';
 import { type Grid, resample } from '../core/series.ts';
 import { DAY_MS, MINUTE_MS } from '../core/time.ts';
 import type { ForecastOptions } from './forecast.ts';
-import { createProbabilisticForecaster, SAMPLED_PATHS } from './forecast-errors.ts';
+import { anchoredPaths, createProbabilisticForecaster, SAMPLED_PATHS } from './forecast-errors.ts';
 
 /**
  * Sampled error paths of a zone's carbon forecast: the built-in forecaster is fitted on the measured values
@@ -15,11 +15,17 @@ export interface CarbonErrorsInput {
   zone: string;
   /** measured values (any step dividing a day); only those before `fromMs` are used */
   measured: Grid;
-  /** first forecast slot of the planning grid */
+  /** first forecast slot of the planning grid: the forecaster learns on the measured values before it */
   fromMs: number;
+  /**
+   * first slot the paths apply to (default `fromMs`): where an estimate anchored at the known values before
+   * it begins, as the built-in forecast past a source's horizon is; the errors there are those of the
+   * forecaster at the same lead, less what the known values before it reveal (see anchoredPaths)
+   */
+  anchorMs?: number;
   /** planning grid step (minutes) */
   stepMin: number;
-  /** slots of forecast the paths should cover (capped at 7 days) */
+  /** slots the paths should cover from `anchorMs` (with the slots before it, capped at 7 days) */
   forecastSlots: number;
   /** paths to draw (default SAMPLED_PATHS) */
   count?: number;
@@ -38,17 +44,22 @@ export function sampleCarbonErrors(input: CarbonErrorsInput): CarbonErrors | und
   const { measured, fromMs, stepMin } = input;
   const stepMs = stepMin * MINUTE_MS;
   if (!(stepMin > 0) || DAY_MS % stepMs !== 0 || measured.values.length === 0) return undefined;
-  const leadSlots = Math.min(input.forecastSlots, Math.floor(MAX_ERROR_LEAD_MS / stepMs));
   const startMs = Math.ceil(measured.startMs / stepMs) * stepMs;
   const slots = Math.floor((fromMs - startMs) / stepMs);
-  if (leadSlots < 1 || slots <= leadSlots) return undefined;
-  const grid = onStep(measured, stepMin, startMs, startMs + slots * stepMs);
+  const originMs = startMs + slots * stepMs;
+  // lead 1 is the first forecast slot; the paths begin at the anchor's lead
+  const firstLead = Math.max(1, Math.round(((input.anchorMs ?? originMs) - originMs) / stepMs) + 1);
+  const leadSlots = Math.min(firstLead - 1 + input.forecastSlots, Math.floor(MAX_ERROR_LEAD_MS / stepMs));
+  if (leadSlots < firstLead || slots <= leadSlots) return undefined;
+  const grid = onStep(measured, stepMin, startMs, originMs);
   const forecaster = createProbabilisticForecaster({ ...input.forecast, stepMin, startMs, leadSlots });
   for (const v of grid.values) forecaster.observe(v);
   const origin = forecaster.observed;
   const seed = hash32(`${input.zone}:${Math.round(fromMs / stepMs)}`);
-  const paths = forecaster.errors.samplePaths(origin, leadSlots, input.count ?? SAMPLED_PATHS, seed);
-  return paths.length > 0 ? { fromMs: startMs + slots * stepMs, paths } : undefined;
+  const raw = forecaster.errors.samplePaths(origin, leadSlots, input.count ?? SAMPLED_PATHS, seed);
+  if (raw.length === 0) return undefined;
+  const paths = anchoredPaths(raw, firstLead, leadSlots - firstLead + 1, stepMin, input.forecast);
+  return { fromMs: originMs + (firstLead - 1) * stepMs, paths };
 }
 
 function onStep(g: Grid, stepMin: number, startMs: number, endMs: number): Grid {

@@ -56,52 +56,20 @@ export type HorizonExtension =
   | { ok: false; why: string };
 
 /**
- * Forecasts [fillFromMs, toMs) with the built-in forecaster, fitted on `fittedHistory` of the request.
- * Refuses (ok false, with why) when the measured values before now cover less than `minHistoryMs`.
+ * Forecasts [fillFromMs, toMs) with the built-in forecaster. The fit runs on a grid of the finest resolution
+ * among the series (one that divides a day; else hourly), from the first value in the look-back window to
+ * the slot holding `fillFromMs`. Where two series hold a value for the same time, the source's measured
+ * values win before now and the answer fills the rest. Refuses (ok false, with why) when the measured values
+ * before now cover less than `minHistoryMs`.
  */
 export function extendPastHorizon(request: HorizonRequest, options: HorizonOptions = {}): HorizonExtension {
-  const { answer, past, fillFromMs, toMs } = request;
+  const { answer, past, fillFromMs, toMs, nowMs } = request;
+  const lookbackMs = options.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
+  const minHistoryMs = options.minHistoryMs ?? HORIZON_DEFAULTS.minHistoryMs;
   const template = answer[0] ?? past[0];
   if (!template) return { ok: false, why: 'no values to fit on' };
   if (!(toMs > fillFromMs)) return { ok: false, why: 'nothing to fill' };
-  const fitted = fittedHistory(request, options);
-  if (!fitted.ok) return fitted;
-  const { history } = fitted;
-  const stepMin = history.stepMin;
-  const stepMs = stepMin * MINUTE_MS;
-  const fitEndMs = history.startMs + history.values.length * stepMs;
-  const horizon = (ceilToStep(toMs, stepMin) - fitEndMs) / stepMs;
-  const values = forecastSeries(history, horizon, options.forecast);
-  const points: Point[] = Array.from(values, (value, k) => ({ start: fitEndMs + k * stepMs, value }));
-  return {
-    ok: true,
-    history,
-    series: {
-      zone: template.zone,
-      metric: template.metric,
-      unit: template.unit,
-      resolutionMin: stepMin,
-      kind: 'forecast',
-      source: FORECAST_SOURCE,
-      degraded: `built-in forecast past the horizon of ${request.provider} (from ${toIso(fillFromMs)})`,
-      points,
-    },
-  };
-}
 
-/**
- * What the built-in forecaster fits on: a grid of the finest resolution among the series (one that divides a
- * day; else hourly), from the first value in the look-back window to the slot holding `fillFromMs`. Where two
- * series hold a value for the same time, the source's measured values win before now and the answer fills the
- * rest. Refuses (ok false, with why) when the measured values before now cover less than `minHistoryMs`.
- */
-export function fittedHistory(
-  request: Omit<HorizonRequest, 'provider'>,
-  options: HorizonOptions = {},
-): { ok: true; history: Grid } | { ok: false; why: string } {
-  const { answer, past, fillFromMs, nowMs } = request;
-  const lookbackMs = options.lookbackMs ?? HORIZON_DEFAULTS.lookbackMs;
-  const minHistoryMs = options.minHistoryMs ?? HORIZON_DEFAULTS.minHistoryMs;
   const stepMin = fitStepMin([...answer, ...past]);
   const stepMs = stepMin * MINUTE_MS;
   const windowStartMs = floorToStep(nowMs - lookbackMs, stepMin);
@@ -131,9 +99,28 @@ export function fittedHistory(
       ok: false,
       why: `${hours(measured * stepMs)} of measured values before ${toIso(nowMs)}, needs ${hours(minHistoryMs)}`,
     };
+
+  const history: Grid = {
+    startMs: windowStartMs + first * stepMs,
+    stepMin,
+    values: grid.values.slice(first),
+  };
+  const horizon = (ceilToStep(toMs, stepMin) - fitEndMs) / stepMs;
+  const values = forecastSeries(history, horizon, options.forecast);
+  const points: Point[] = Array.from(values, (value, k) => ({ start: fitEndMs + k * stepMs, value }));
   return {
     ok: true,
-    history: { startMs: windowStartMs + first * stepMs, stepMin, values: grid.values.slice(first) },
+    history,
+    series: {
+      zone: template.zone,
+      metric: template.metric,
+      unit: template.unit,
+      resolutionMin: stepMin,
+      kind: 'forecast',
+      source: FORECAST_SOURCE,
+      degraded: `built-in forecast past the horizon of ${request.provider} (from ${toIso(fillFromMs)})`,
+      points,
+    },
   };
 }
 

@@ -15,7 +15,13 @@
  * nothing after its own time.
  */
 import { mulberry32 } from '../core/random.ts';
-import { createForecaster, type Forecaster, type ForecasterConfig } from './forecast.ts';
+import {
+  createForecaster,
+  FORECAST_DEFAULTS,
+  type ForecastOptions,
+  type Forecaster,
+  type ForecasterConfig,
+} from './forecast.ts';
 
 /** How many futures are drawn by default where a decision weighs them (the stopping rule, explanations). */
 export const SAMPLED_PATHS = 32;
@@ -208,4 +214,41 @@ export function createProbabilisticForecaster(
     predict: (lead) => point.predict(lead),
     predictInto: (out, from, to, outIndex) => point.predictInto(out, from, to, outIndex),
   };
+}
+
+/** How far back known values count for an anchored estimate: older ones have faded out of its deviation. */
+export const ANCHOR_BACK_HOURS = 24;
+
+/**
+ * Sampled residual paths (lead l at index l - 1) made the errors of an estimate anchored at known values,
+ * as the estimates past a forecast's end are: from lead `firstLead` on the estimate is continued from the
+ * values known before it, carrying their deviation from the forecaster (smoothed and fading as the
+ * forecaster smooths and fades its own deviation). The part of each path's error that those known values
+ * reveal is taken out the same way. Returns `length` values from lead `firstLead` (index lead - firstLead);
+ * 0 past a path's end.
+ */
+export function anchoredPaths(
+  raw: readonly Float64Array[],
+  firstLead: number,
+  length: number,
+  stepMin: number,
+  forecast: ForecastOptions = {},
+): Float64Array[] {
+  const slotsPerHour = 60 / stepMin;
+  const o = { ...FORECAST_DEFAULTS, ...forecast };
+  const smoothing = 1 - 2 ** (-1 / (o.deviationSmoothingHours * slotsPerHour));
+  const fade = 2 ** (-1 / (o.deviationHalfLifeHours * slotsPerHour));
+  const backSlots = ANCHOR_BACK_HOURS * slotsPerHour;
+  return raw.map((r) => {
+    let deviation = 0;
+    for (let l = Math.max(1, firstLead - backSlots); l < firstLead && l <= r.length; l++)
+      deviation += smoothing * (r[l - 1] - deviation);
+    const out = new Float64Array(length);
+    for (let i = 0; i < length; i++) {
+      deviation *= fade;
+      const l = firstLead + i;
+      out[i] = l <= r.length ? r[l - 1] - deviation : 0;
+    }
+    return out;
+  });
 }

@@ -17,7 +17,6 @@ import {
   byPreference,
   extendPastHorizon,
   FORECAST_SOURCE,
-  fittedHistory,
   HORIZON_DEFAULTS,
   type HorizonOptions,
 } from './extend.ts';
@@ -68,10 +67,10 @@ export interface SignalAnswer {
   /** where forecast values begin (epoch ms); absent when the series has no forecast part */
   forecastFromMs?: number;
   /**
-   * the measured values (then the answer's values) the built-in forecaster was fitted on, when it extended a
-   * source past its horizon; absent otherwise (only then is the history at hand without another request)
+   * When the built-in forecaster extended a source past its horizon: the measured values (then the answer's
+   * values) it was fitted on, and the first slot it fills (where the source's own forecast ends).
    */
-  history?: Grid;
+  extension?: { history: Grid; fromMs: number };
   /**
    * Set only when no source answered: `open` = run loads at their baseline, `closed` = hold loads
    * (never past their deadline).
@@ -180,8 +179,11 @@ interface Collected {
   failedAt: number[];
   /** why a source's forecast could not be extended past its horizon, for the answer's reasons */
   notExtended: string[];
-  /** the values the built-in forecaster was fitted on when it extended a source past its horizon */
-  history?: Grid;
+  /**
+   * when the built-in forecast extended a source past its horizon: the values it was fitted on, and the
+   * first slot it fills
+   */
+  extension?: { history: Grid; fromMs: number };
   unit?: string;
 }
 
@@ -315,11 +317,7 @@ async function collectLayers(
   return c;
 }
 
-/**
- * Where a live source's answer ends before a range reaching past now does, the built-in forecast fills on.
- * Where it reaches the end with a carbon forecast, the source's history is still kept (asked through the
- * cache, the same request all hour long): the forecast's sampled error paths are learnt from it.
- */
+/** Where a live source's answer ends before a range reaching past now does, the built-in forecast fills on. */
 async function extendSource(
   r: Registry,
   s: Source,
@@ -333,39 +331,16 @@ async function extendSource(
   if (!r.horizon || s.descriptor?.anyRange || !(toMs > nowMs)) return;
   const gaps = stitch(c.layers, fromMs, toMs).gaps;
   const tail = gaps[gaps.length - 1];
-  if (tail?.endMs !== toMs) {
-    if (kindOf(query.metric) === 'carbon' && !c.history && c.layers.some((x) => x.kind === 'forecast'))
-      await keepHistory(r, s, provider, c, query, zone, r.horizon);
-    return;
-  }
+  if (tail?.endMs !== toMs) return;
   const fill = await forecastPast(r, s, provider, c.layers, tail.startMs, query, zone, r.horizon);
   if (typeof fill === 'string') {
     c.notExtended.push(`${s.name} not extended past its forecast: ${fill}`);
     return;
   }
   c.layers.push(fill.series);
-  c.history ??= fill.history;
+  c.extension ??= { history: fill.history, fromMs: fill.series.points[0]?.start ?? tail.startMs };
   // between the source it extends and the next one in the chain
   c.layerSource.push(index + 0.5);
-}
-
-/** The history a forecast fill would be fitted on, for an answer that needs no fill; none when it is short. */
-async function keepHistory(
-  r: Registry,
-  s: Source,
-  provider: SignalProvider,
-  c: Collected,
-  query: SignalQuery,
-  zone: Zone,
-  horizon: HorizonOptions,
-): Promise<void> {
-  const past = await askPast(r, s, provider, query, zone, horizon);
-  if (!('series' in past)) return;
-  const fitted = fittedHistory(
-    { answer: c.layers, past: past.series, fillFromMs: query.toMs, toMs: query.toMs, nowMs: query.nowMs },
-    horizon,
-  );
-  if (fitted.ok) c.history = fitted.history;
 }
 
 /** No source had anything: the failure policy decides what the caller does. */
@@ -435,7 +410,7 @@ function assembleAnswer(chain: Source[], c: Collected, zone: Zone, query: Signal
     degraded: reasons.length > 0,
     reasons,
     ...(forecastFromMs === undefined ? {} : { forecastFromMs }),
-    ...(c.history ? { history: c.history } : {}),
+    ...(c.extension ? { extension: c.extension } : {}),
   };
 }
 
@@ -605,17 +580,20 @@ async function getZoneSignals(r: Registry, zone: Zone, query: ZoneSignalsQuery):
 }
 
 /**
- * Sampled error paths of the carbon forecast, from the history the answer was extended with. Fitting them
- * costs tens of milliseconds, and the history is the same all hour long (whole hours, answered by the cache),
- * so they are kept per zone, history and forecast range.
+ * Sampled error paths of the built-in forecast that extended the carbon answer past its source's horizon,
+ * from the history it was fitted on; the source's own forecast before that counts as known, as the simulator
+ * treats a forecast's horizon. Fitting them costs tens of milliseconds, and the history is the same all hour
+ * long (whole hours, answered by the cache), so they are kept per zone, history and forecast range.
  */
 function carbonErrorsOf(r: Registry, zone: Zone, answer: SignalAnswer, grid: Grid): CarbonErrors | undefined {
   const fromMs = answer.forecastFromMs;
-  const history = answer.history;
-  if (!history || fromMs === undefined) return undefined;
+  const { extension } = answer;
+  if (!extension || fromMs === undefined) return undefined;
+  const { history } = extension;
   const stepMs = grid.stepMin * MINUTE_MS;
   const from = Math.ceil(fromMs / stepMs) * stepMs;
-  const forecastSlots = Math.floor((grid.startMs + grid.values.length * stepMs - from) / stepMs);
+  const anchorMs = Math.max(from, Math.ceil(extension.fromMs / stepMs) * stepMs);
+  const forecastSlots = Math.floor((grid.startMs + grid.values.length * stepMs - anchorMs) / stepMs);
   let measuredSum = 0;
   for (let i = 0; i < history.values.length && slotStart(history, i) < from; i++)
     if (Number.isFinite(history.values[i])) measuredSum += history.values[i];
@@ -625,6 +603,7 @@ function carbonErrorsOf(r: Registry, zone: Zone, answer: SignalAnswer, grid: Gri
     history.stepMin,
     measuredSum,
     from,
+    anchorMs,
     grid.stepMin,
     forecastSlots,
   ].join('|');
@@ -634,6 +613,7 @@ function carbonErrorsOf(r: Registry, zone: Zone, answer: SignalAnswer, grid: Gri
     zone: zone.code,
     measured: history,
     fromMs: from,
+    anchorMs,
     stepMin: grid.stepMin,
     forecastSlots,
     ...(forecast ? { forecast } : {}),

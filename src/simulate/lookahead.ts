@@ -1,6 +1,11 @@
 import { MINUTE_MS } from '../core/time.ts';
 import { FORECAST_DEFAULTS } from '../signals/forecast.ts';
-import { createProbabilisticForecaster, type ProbabilisticForecaster } from '../signals/forecast-errors.ts';
+import {
+  ANCHOR_BACK_HOURS,
+  anchoredPaths,
+  createProbabilisticForecaster,
+  type ProbabilisticForecaster,
+} from '../signals/forecast-errors.ts';
 import type { ZoneActuals } from './forecast-modes.ts';
 
 /**
@@ -40,8 +45,7 @@ export function lookAhead(startMs: number, stepMin: number, zones: readonly Zone
   const slotsPerHour = 60 / stepMin;
   const smoothing = 1 - 2 ** (-1 / (FORECAST_DEFAULTS.deviationSmoothingHours * slotsPerHour));
   const fade = 2 ** (-1 / (FORECAST_DEFAULTS.deviationHalfLifeHours * slotsPerHour));
-  // how far back the known values count: older ones have faded out of the smoothed deviation
-  const backSlots = 24 * slotsPerHour;
+  const backSlots = ANCHOR_BACK_HOURS * slotsPerHour;
   const n = zones[0]?.carbon.length ?? 0;
   // created on first use: a zone no decision looks past the forecast in costs nothing
   const models: (ProbabilisticForecaster | undefined)[] = zones.map(() => undefined);
@@ -96,20 +100,8 @@ export function lookAhead(startMs: number, stepMin: number, zones: readonly Zone
       const lead = (s: number) => s - observed + 1; // lead 1 = the slot in progress
       const maxLead = Math.min(m.errors.leadSlots, lead(to - 1));
       const raw = m.errors.samplePaths(observed, maxLead, count, seed);
-      const firstLead = lead(from);
-      return raw.map((r) => {
-        // the known values before `from` tell how far off the forecaster was there: take that part out
-        let deviation = 0;
-        for (let l = Math.max(1, firstLead - backSlots); l < firstLead && l <= r.length; l++)
-          deviation += smoothing * (r[l - 1] - deviation);
-        const out = new Float64Array(to - from);
-        for (let s = from; s < to; s++) {
-          deviation *= fade;
-          const l = lead(s);
-          out[s - from] = l <= r.length ? r[l - 1] - deviation : 0;
-        }
-        return out;
-      });
+      // the known values before `from` tell how far off the forecaster was there: that part is taken out
+      return anchoredPaths(raw, lead(from), to - from, stepMin);
     },
   };
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LoadSpec, ZoneSignals } from '../../src/core/load.ts';
 import { explainPlan, planToJson } from '../../src/planner/explain.ts';
@@ -82,6 +83,102 @@ describe('plan.waiting', () => {
     });
     expect(lines).toContain(
       'Why wait: expected 5% higher than starting now over the next 60 h; 25% chance that waiting finds a cleaner window',
+    );
+  });
+});
+
+// slot 0 is known (300); the forecast from slot 1 expects 320, 330, 400, and the paths put slot 1 at
+// 120, 420, 420 (errors -200, +100, +100: mean 0). Each later start is fully seen when taken, so waiting
+// takes each path's best later slot: 120, 330, 330 -> mean 260 against 300 now: waiting is expected to be
+// 40 / 300 = 13.33 % lower, and cleaner on 1 path of 3. On the expected values slot 0 is the best.
+const DEFER_CARBON = [300, 320, 330, 400];
+const DEFER_PATHS = [
+  [-200, 0, 0],
+  [100, 0, 0],
+  [100, 0, 0],
+];
+
+describe('the stopping rule deciding a start (nextDecisionMs)', () => {
+  const plan = (nextDecisionMs?: number, paths = DEFER_PATHS) =>
+    planLoad(load, [signals(DEFER_CARBON, paths)], nextDecisionMs === undefined ? {} : { nextDecisionMs });
+
+  it('waits for the best later start when waiting is expected to be cleaner', () => {
+    const p = plan(T0 + 30 * 60_000);
+    expect(p.reason).toBe('waits-for-better');
+    expect(p.runs).toEqual([{ startMs: T0 + H, endMs: T0 + 2 * H }]);
+    expect(p.waiting!.deferred).toBe(true);
+    expect(p.waiting!.expectedLowerPct).toBeCloseTo(13.333, 3);
+    expect(p.waiting!.cleanerSharePct).toBeCloseTo(33.333, 3);
+    expect(p.waiting!.windowH).toBe(4);
+    // starting at once is the first runner-up
+    expect(p.alternatives[0].runs).toEqual([{ startMs: T0, endMs: T0 + H }]);
+    expect(explainPlan(p).find((l) => l.startsWith('Why:'))).toBe(
+      'Why: starting at once is the lowest-carbon window of the forecast, but waiting is expected to find a cleaner one, so it starts at the best later window',
+    );
+    expect(planToJson(p).reason).toBe('waits-for-better');
+  });
+
+  it('does not decide a start that comes after the next decision, or without one', () => {
+    expect(plan(T0).reason).toBe('already-best');
+    expect(plan().reason).toBe('already-best');
+    expect(plan().runs[0].startMs).toBe(T0);
+    expect(plan().waiting).toBeUndefined();
+  });
+
+  it('starts at once when waiting is not expected to be cleaner', () => {
+    // errors -140, +70, +70: slot 1 at 180, 390, 390 -> waiting 180, 330, 330 = 280 < 300: waits;
+    // errors -70, +35, +35: slot 1 at 250, 355, 355 -> waiting 250, 330, 330 = 303.3 > 300: starts
+    expect(
+      plan(T0 + 1, [
+        [-140, 0, 0],
+        [70, 0, 0],
+        [70, 0, 0],
+      ]).reason,
+    ).toBe('waits-for-better');
+    const p = plan(T0 + 1, [
+      [-70, 0, 0],
+      [35, 0, 0],
+      [35, 0, 0],
+    ]);
+    expect(p.reason).toBe('already-best');
+    expect(p.runs[0].startMs).toBe(T0);
+  });
+
+  it('only ever delays a one-piece carbon start, never without spread in the paths', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 50, max: 500 }), { minLength: 4, maxLength: 4 }),
+        fc.array(fc.array(fc.integer({ min: -200, max: 200 }), { minLength: 3, maxLength: 3 }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (carbon, paths) => {
+          const base = planLoad(load, [signals(carbon, paths)]);
+          const decided = planLoad(load, [signals(carbon, paths)], { nextDecisionMs: T0 + 1 });
+          if (decided.reason === 'waits-for-better') {
+            expect(base.runs[0].startMs).toBe(T0);
+            expect(decided.runs[0].startMs).toBeGreaterThan(T0);
+            expect(decided.waiting!.expectedLowerPct).toBeGreaterThan(0);
+          } else expect(decided.runs).toEqual(base.runs);
+          // the same path every time: no spread, nothing to learn by waiting
+          const flat = planLoad(
+            load,
+            [
+              signals(
+                carbon,
+                paths.map(() => paths[0]),
+              ),
+            ],
+            { nextDecisionMs: T0 + 1 },
+          );
+          expect(flat.runs).toEqual(base.runs);
+          // interruptible loads are not deferred
+          const pieces = { ...load, interruptible: true };
+          expect(planLoad(pieces, [signals(carbon, paths)], { nextDecisionMs: T0 + 1 }).runs).toEqual(
+            planLoad(pieces, [signals(carbon, paths)]).runs,
+          );
+        },
+      ),
     );
   });
 });

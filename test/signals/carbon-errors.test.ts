@@ -46,12 +46,13 @@ function registry(historyFromMs: number, forecastH = 24, historyRefused = false)
 }
 
 describe('ZoneSignals.carbonErrors', () => {
-  it('holds 32 sampled error paths over the forecast part when the history is long enough', async () => {
+  it('holds 32 sampled error paths over the built-in part when the history is long enough', async () => {
     const { em, reg } = registry(now - 14 * 24 * HOUR_MS);
     const z = await reg.getZoneSignals('DE', query);
-    expect(z.carbonErrors?.fromMs).toBe(now);
+    // the source's own 24-hour forecast counts as known; the paths cover the built-in forecast after it
+    expect(z.carbonErrors?.fromMs).toBe(now + 24 * HOUR_MS);
     expect(z.carbonErrors?.paths).toHaveLength(32);
-    for (const p of z.carbonErrors!.paths) expect(p).toHaveLength(48);
+    for (const p of z.carbonErrors!.paths) expect(p).toHaveLength(24);
     expect(z.carbonErrors!.paths.some((p) => p.some((e) => e !== 0))).toBe(true);
     // no request beyond the forecast and the history the extension already asks for
     expect(em.calls).toHaveLength(2);
@@ -64,28 +65,22 @@ describe('ZoneSignals.carbonErrors', () => {
     expect(other.carbonErrors).toEqual(z.carbonErrors);
   });
 
-  it('is there too when the forecast covers the whole range: the history is asked once an hour', async () => {
+  it('is absent when the forecast covers the whole range: nothing is estimated', async () => {
     const { em, reg } = registry(now - 14 * 24 * HOUR_MS, 72);
     const z = await reg.getZoneSignals('DE', query);
     expect(z.carbonSource).toBe('electricitymaps');
-    expect(z.degraded).toEqual([]);
-    expect(z.carbonErrors?.fromMs).toBe(now);
-    expect(z.carbonErrors?.paths).toHaveLength(32);
-    expect(em.calls.map((c) => c.toMs <= now)).toEqual([false, true]);
-    // the same paths as when the forecast is extended: they come from the same history
-    const extended = await registry(now - 14 * 24 * HOUR_MS).reg.getZoneSignals('DE', query);
-    expect(z.carbonErrors).toEqual(extended.carbonErrors);
-    // within the cache's time to live (15 minutes) it answers both requests
-    await reg.getZoneSignals('DE', { ...query, nowMs: now + 10 * 60_000 });
-    expect(em.calls).toHaveLength(2);
+    expect(z.carbonErrors).toBeUndefined();
+    expect(em.calls).toHaveLength(1);
   });
 
   it('is absent, and the history not asked again within the hour, when the source refuses it', async () => {
-    const { em, reg } = registry(now - 14 * 24 * HOUR_MS, 72, true);
+    const { em, reg } = registry(now - 14 * 24 * HOUR_MS, 24, true);
     const z = await reg.getZoneSignals('DE', query);
     expect(z.carbonSource).toBe('electricitymaps');
     expect(z.carbonErrors).toBeUndefined();
-    expect(z.degraded).toEqual([]);
+    expect(z.degraded).toContain(
+      'carbon: electricitymaps not extended past its forecast: its history could not be fetched (auth)',
+    );
     const pastCalls = () => em.calls.filter((c) => c.toMs <= c.nowMs).length;
     expect(pastCalls()).toBe(1);
     await reg.getZoneSignals('DE', { ...query, nowMs: now + 50 * 60_000 });
