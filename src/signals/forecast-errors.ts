@@ -18,9 +18,9 @@ import { mulberry32 } from '../core/random.ts';
 import {
   createForecaster,
   FORECAST_DEFAULTS,
-  type ForecastOptions,
   type Forecaster,
   type ForecasterConfig,
+  type ForecastOptions,
 } from './forecast.ts';
 
 /** How many futures are drawn by default where a decision weighs them (the stopping rule, explanations). */
