@@ -49,6 +49,8 @@ export interface ZoneConfig {
   /** which carbon signal the zone plans on */
   metric: CarbonMetric;
   failurePolicy: FailurePolicy;
+  /** the retail tariff applied to the zone's prices (see signals/retail.ts); absent = prices as the sources give them */
+  retail?: { factor: number; feePerKwh: number; vatPct: number };
 }
 
 /** A CSV series the user supplies for a zone and metric; it answers first in that zone's chain. */
@@ -123,6 +125,7 @@ export function defaultConfig(): GridshiftConfig {
 function cloneZone(z: ZoneConfig): ZoneConfig {
   return {
     ...z,
+    ...(z.retail ? { retail: { ...z.retail } } : {}),
     carbon: z.carbon.map((s) => ({ ...s, options: { ...s.options } })),
     price: z.price.map((s) => ({ ...s, options: { ...s.options } })),
   };
@@ -159,11 +162,18 @@ const carbonMetric = z.enum(['carbon_average', 'carbon_marginal'], {
   message: 'must be carbon_average or carbon_marginal',
 });
 
+const retail = z.strictObject({
+  factor: z.number().positive('must be a number > 0').optional(),
+  feePerKwh: z.number().optional(),
+  vatPct: z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100').optional(),
+});
+
 const zoneSchema = z.strictObject({
   carbon: chain.optional(),
   price: chain.optional(),
   metric: carbonMetric.optional(),
   failurePolicy: policy.optional(),
+  retail: retail.optional(),
 });
 
 const configSchema = z.strictObject({
@@ -332,9 +342,14 @@ function readDefaults(d: RawZone, r: Reading, shared: GridshiftConfig['providers
     price: readChain(d.price, 'price', 'defaults.price', r, shared) ?? cloneZone(OFFLINE_DEFAULTS).price,
     metric: d.metric ?? OFFLINE_DEFAULTS.metric,
     failurePolicy: d.failurePolicy ?? OFFLINE_DEFAULTS.failurePolicy,
+    ...(d.retail ? { retail: readRetail(d.retail) } : {}),
   };
   applyEnvDefaults(defaults, r, shared);
   return defaults;
+}
+
+function readRetail(raw: NonNullable<RawZone['retail']>): NonNullable<ZoneConfig['retail']> {
+  return { factor: raw.factor ?? 1, feePerKwh: raw.feePerKwh ?? 0, vatPct: raw.vatPct ?? 0 };
 }
 
 /** Zone keys may be codes, aliases, names or cloud regions; they are stored under the zone's code, which is what lookups use. */
@@ -364,6 +379,11 @@ function readZones(
       price: readChain(z.price, 'price', `${keyPath}.price`, r, shared) ?? cloneZone(defaults).price,
       metric: z.metric ?? defaults.metric,
       failurePolicy: z.failurePolicy ?? defaults.failurePolicy,
+      ...(z.retail
+        ? { retail: readRetail(z.retail) }
+        : defaults.retail
+          ? { retail: { ...defaults.retail } }
+          : {}),
     };
   }
   return zones;
