@@ -20,6 +20,7 @@ import { healthRoutes, type ReadinessOptions } from './routes/health.ts';
 import { loadRoutes } from './routes/loads.ts';
 import { recurringRoutes } from './routes/recurring.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { scalingRoutes } from './routes/scaling.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 import { signalRoutes } from './routes/signals.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -121,6 +122,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(zoneRoutes, { ctx });
   await app.register(signalRoutes, { ctx });
   await app.register(decideRoutes, { ctx });
+  await app.register(scalingRoutes, { ctx });
   await app.register(loadRoutes, { ctx });
   await app.register(recurringRoutes, { ctx });
   await app.register(reportRoutes, { ctx });

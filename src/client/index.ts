@@ -36,6 +36,7 @@ import type {
   Readiness,
   RecurringLoad,
   ReplanSummary,
+  ReplicaCap,
   Report,
   ReportQuery,
   SchedulerStatus,
@@ -127,6 +128,12 @@ export interface GridshiftClient {
     now(request: DecideNowRequest, options?: CallOptions): Promise<DecideNow>;
     /** POST /v1/decide/model-tier: large or small model now? */
     modelTier(request: ModelTierRequest, options?: CallOptions): Promise<ModelTier>;
+  };
+  scaling: {
+    /** GET /v1/scaling: the replica cap of every configured scaling target */
+    list(options?: CallOptions): Promise<{ targets: ReplicaCap[] }>;
+    /** GET /v1/scaling/{target}: the replica cap of one target now */
+    get(target: string, options?: CallOptions): Promise<ReplicaCap>;
   };
   reports: {
     get(query?: ReportQuery, options?: CallOptions): Promise<Report>;
@@ -295,6 +302,10 @@ export function createClient(options: ClientOptions): GridshiftClient {
     decide: {
       now: (request, o) => json('decide.now', { ...o, body: request }),
       modelTier: (request, o) => json('decide.modelTier', { ...o, body: request }),
+    },
+    scaling: {
+      list: (o) => json('scaling.list', { ...o }),
+      get: (target, o) => json('scaling.get', { ...o, params: { target } }),
     },
     reports: { get: (query = {}, o) => json('reports.get', { ...o, query: { ...query } }) },
     audit: {

@@ -22,6 +22,8 @@ export const OPERATIONS = {
   'cloudRegions.list': ['GET', '/v1/cloud-regions'],
   'decide.now': ['POST', '/v1/decide/now'],
   'decide.modelTier': ['POST', '/v1/decide/model-tier'],
+  'scaling.list': ['GET', '/v1/scaling'],
+  'scaling.get': ['GET', '/v1/scaling/{target}'],
   'reports.get': ['GET', '/v1/reports'],
   'audit.list': ['GET', '/v1/audit'],
   'audit.export': ['GET', '/v1/audit/export'],

@@ -209,6 +209,23 @@ export interface ModelTierRequest {
   forecastHours?: number;
 }
 
+/** GET /v1/scaling/{target}: how many replicas a workload may run now, by its zone's carbon intensity */
+export interface ReplicaCap {
+  target: string;
+  zone: string;
+  at: string;
+  /** g/kWh now; null when no source answered */
+  carbonIntensity: number | null;
+  maxReplicas: number;
+  /** the band used (`lower < ci <= upper`); null when the fallback cap applies */
+  band: { index: number; lower: number | null; upper: number | null } | null;
+  fallback: boolean;
+  reason: string;
+  source: string | null;
+  degraded: boolean;
+  ref?: { kind: 'ScaledObject' | 'Deployment'; namespace: string; name: string };
+}
+
 export interface ModelTier {
   tier: 'large' | 'small';
   reason: string;

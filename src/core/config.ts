@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
 import { parseDuration } from './human-time.ts';
+import { readScaling, type ScalingTarget, scalingTargetSchema } from './scaling-config.ts';
 import { METRICS, type Metric } from './series.ts';
 import { editDistance } from './text.ts';
 import { MINUTE_MS } from './time.ts';
@@ -80,6 +81,8 @@ export interface GridshiftConfig {
   files: FileSource[];
   /** the providers' secrets that are set, by environment variable name (GRIDSHIFT_ENTSOE_TOKEN ...) */
   secrets: Record<string, string>;
+  /** replica caps by carbon intensity, by target name */
+  scaling: Record<string, ScalingTarget>;
 }
 
 /** A problem in the configuration file or a GRIDSHIFT_* variable; the message names where and what. */
@@ -119,6 +122,7 @@ export function defaultConfig(): GridshiftConfig {
     cache: { ttlMs: {} },
     files: [],
     secrets: {},
+    scaling: {},
   };
 }
 
@@ -192,6 +196,7 @@ const configSchema = z.strictObject({
   files: z
     .array(z.looseObject({ zone: z.string(), metric: z.enum(METRICS).optional(), path: z.string().min(1) }))
     .optional(),
+  scaling: z.record(z.string(), scalingTargetSchema).optional(),
 });
 type ConfigDocument = z.infer<typeof configSchema>;
 type RawChainEntry = z.infer<typeof chainEntry>;
@@ -321,6 +326,7 @@ export function parseConfigWith(
     cache: readCache(file.cache, r),
     files,
     secrets: readSecrets(providers, r.env),
+    scaling: readScaling(file.scaling ?? {}, r.fail),
   };
   applyEnvBaseUrls(config, r);
   return config;
