@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<p>gridshift</p>, document.getElementById('app')!);
