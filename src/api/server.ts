@@ -15,6 +15,7 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { requestInputPlugin } from './plugins/request-input.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { type CarbonAwareOptions, carbonAwareRoutes } from './routes/carbon-aware.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { decideRoutes } from './routes/decide.ts';
 import { type EventsOptions, eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessOptions } from './routes/health.ts';
@@ -129,6 +130,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   }
   await app.register(zoneRoutes, { ctx });
   await app.register(signalRoutes, { ctx });
+  await app.register(dashboardRoutes, { ctx });
   await app.register(decideRoutes, { ctx });
   await app.register(loadRoutes, { ctx });
   await app.register(recurringRoutes, { ctx });
@@ -170,6 +172,7 @@ async function registerDocuments(app: FastifyInstance, version: string | undefin
         { name: 'signals', description: 'grid signals per zone' },
         { name: 'zones', description: 'zones and cloud regions' },
         { name: 'decide', description: 'decisions in the moment' },
+        { name: 'dashboard', description: "the web dashboard's pages, one request each" },
         { name: 'reports', description: 'what ran and what it saved' },
         { name: 'audit', description: 'the hash-chained decision log' },
         { name: 'scheduler', description: 'status, pause and resume' },
