@@ -18,6 +18,35 @@ export const COLORS = {
 
 const stepped = uPlot.paths.stepped?.({ align: 1 });
 
+/** The carbon axis: the values' range with a margin, so that the hours' differences show; never below 0. */
+function paddedRange(min: number, max: number): [number, number] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [0, 100];
+  const margin = Math.max((max - min) * 0.15, max * 0.05, 5);
+  return [Math.max(0, Math.floor((min - margin) / 10) * 10), Math.ceil((max + margin) / 10) * 10];
+}
+
+/** Time ticks as the zone reads them: 24-hour times, with the day under the first tick and under midnight. */
+function timeTicks(timeZone: string) {
+  const hourMinute = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+  const day = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  });
+  return (_u: uPlot, splits: number[]) =>
+    splits.map((s, i) => {
+      const at = new Date(s * 1000);
+      const hm = hourMinute.format(at);
+      return i === 0 || hm === '00:00' ? `${hm}\n${day.format(at)}` : hm;
+    });
+}
+
 function options(data: ChartData, width: number, timeZone: string, priceUnit: string): uPlot.Options {
   const line = (label: string, stroke: string, scale: string, dash?: number[]): uPlot.Series => ({
     label,
@@ -34,9 +63,9 @@ function options(data: ChartData, width: number, timeZone: string, priceUnit: st
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), timeZone),
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, g: { range: (_u, _min, max) => [0, Math.max(50, max * 1.1)] } },
+    scales: { x: { time: true }, g: { range: (_u, min, max) => paddedRange(min, max) } },
     axes: [
-      { stroke: '#333', grid: { stroke: '#e3e3e3' } },
+      { stroke: '#333', grid: { stroke: '#e3e3e3' }, values: timeTicks(timeZone) },
       { scale: 'g', label: 'g/kWh', stroke: COLORS.carbon, grid: { stroke: '#e3e3e3' }, size: 50 },
       ...(data.hasPrice
         ? [
