@@ -52,6 +52,13 @@ describe('the dashboard at /', () => {
     expect(r.body).toBe(INDEX);
   });
 
+  it('answers HEAD as GET, without a body', async () => {
+    const r = await app.inject({ method: 'HEAD', url: '/' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(r.body).toBe('');
+  });
+
   it('serves hashed assets as immutable, gzipped when asked', async () => {
     const plain = await app.inject({ url: '/assets/index-AbC123.js' });
     expect(plain.statusCode).toBe(200);

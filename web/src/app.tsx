@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { SignIn } from './components/sign-in.tsx';
 import { PAGES, pageFor } from './pages.ts';
 import { onLinkClick, useLocation } from './router.ts';
@@ -44,6 +44,13 @@ export function App() {
     document.addEventListener('click', onLinkClick);
     return () => document.removeEventListener('click', onLinkClick);
   }, []);
+
+  // after a move to another page, reading goes on at its top (the first render keeps the browser's focus)
+  const moved = useRef(false);
+  useEffect(() => {
+    if (moved.current) document.getElementById('main')?.focus();
+    moved.current = true;
+  }, [page]);
 
   useEffect(() => {
     document.title = page.path === '/' ? 'gridshift' : `${page.label} · gridshift`;
