@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Dashboard, ServerEvent } from '../../../src/client/index.ts';
 import { chartData } from '../chart-data.ts';
 import { NumbersTable } from '../components/numbers-table.tsx';
@@ -72,7 +72,8 @@ export function NowPage() {
     }
   }, [session, asked]);
 
-  useEffect(() => {
+  // a layout effect: the first request starts right after the first render, not a frame later
+  useLayoutEffect(() => {
     void read();
     const timer = setInterval(read, REFRESH_MS);
     return () => {
