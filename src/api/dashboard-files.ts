@@ -30,6 +30,19 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/**
+ * The page may load and connect to this server only, and nobody may frame it: the API token it holds in
+ * session storage is out of reach of injected scripts and other sites. Styles set by script (the chart's
+ * sizes) are allowed; the page has no inline script.
+ */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 const SHORT = 'public, max-age=3600';
@@ -88,6 +101,7 @@ Build it with <code>npm run build:web</code> (or <code>npm run build</code>) and
 
 function send(request: FastifyRequest, reply: FastifyReply, file: DashboardFile): FastifyReply {
   reply.header('content-type', file.type).header('cache-control', file.cacheControl);
+  if (file.type.startsWith('text/html')) reply.headers(PAGE_HEADERS);
   reply.header('x-content-type-options', 'nosniff');
   if (file.gzip) {
     reply.header('vary', 'accept-encoding');
@@ -117,6 +131,7 @@ export function dashboardFiles(dir: string = DASHBOARD_DIR): DashboardFiles {
       if (index) return send(request, reply, index);
       return reply
         .code(404)
+        .headers(PAGE_HEADERS)
         .header('content-type', 'text/html; charset=utf-8')
         .header('cache-control', REVALIDATE)
         .send(NOT_BUILT);

@@ -50,6 +50,10 @@ describe('the dashboard at /', () => {
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(r.headers['cache-control']).toBe('no-cache');
     expect(r.body).toBe(INDEX);
+    // the page loads from and talks to this server only, and is not framed
+    expect(r.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(r.headers['x-frame-options']).toBe('DENY');
   });
 
   it('answers HEAD as GET, without a body', async () => {
