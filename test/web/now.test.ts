@@ -27,7 +27,9 @@ const SOON = { timeout: 15_000 };
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-const SLOT = floorToStep(Date.now(), 30);
+/** the scheduler's clock stands still, so that no half-hour boundary passes while the tests run */
+const NOW = Date.now();
+const SLOT = floorToStep(NOW, 30);
 const cleanFrom = SLOT + 3 * HOUR_MS;
 const inCleanHours = (t: number) => t >= cleanFrom && t < cleanFrom + 2 * HOUR_MS;
 let deNow = 321;
@@ -60,7 +62,7 @@ beforeAll(async () => {
   );
   const registry = tableRegistry(source);
   queue = await testQueue(store);
-  scheduler = testScheduler(store, queue, registry);
+  scheduler = testScheduler(store, queue, registry, { now: () => NOW });
   await built;
   const deps = { scheduler, registry, store, logger: false as const, dashboard: {} };
   openServer = await buildServer({ ...deps, auth: { openRead: true } });
@@ -157,7 +159,7 @@ describe('the Now page', { timeout: 60_000 }, () => {
     deNow = 277;
     scheduler.context.bus.publish({
       type: 'signal.update',
-      at: toIso(Date.now()),
+      at: toIso(NOW),
       zone: 'DE',
       carbon: 277,
       price: 0.25,
