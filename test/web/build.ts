@@ -27,11 +27,13 @@ export function dashboardIsStale(): boolean {
 export async function ensureDashboardBuilt(): Promise<void> {
   if (!dashboardIsStale()) return;
   const vite = join(ROOT, 'node_modules/vite/bin/vite.js');
+  // the production build, as npm run build makes it (vitest sets NODE_ENV=test, which Vite would follow)
+  const env = { ...process.env, NODE_ENV: 'production' };
   await new Promise<void>((resolve, reject) => {
     execFile(
       process.execPath,
       [vite, 'build', 'web', '--logLevel', 'warn'],
-      { cwd: ROOT, timeout: 120_000 },
+      { cwd: ROOT, env, timeout: 120_000 },
       (err, _out, stderr) =>
         err ? reject(new Error(`the dashboard's build failed: ${stderr || err.message}`)) : resolve(),
     );
