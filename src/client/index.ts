@@ -19,6 +19,8 @@ import type {
   AuditVerdict,
   CloudRegion,
   CreatedToken,
+  Dashboard,
+  DashboardQuery,
   DecideNow,
   DecideNowRequest,
   Decision,
@@ -113,6 +115,10 @@ export interface GridshiftClient {
   signals: {
     /** GET /v1/signals/{zone}: carbon and price now, their quality, the sources and the forecast */
     get(zone: string, query?: SignalsQuery, options?: CallOptions): Promise<ZoneSignals>;
+  };
+  dashboard: {
+    /** GET /v1/dashboard: a zone's recent and coming hours, its figures now, the loads waiting there, the zones */
+    get(query?: DashboardQuery, options?: CallOptions): Promise<Dashboard>;
   };
   zones: {
     list(query?: { search?: string }, options?: CallOptions): Promise<{ zones: Zone[] }>;
@@ -297,6 +303,7 @@ export function createClient(options: ClientOptions): GridshiftClient {
     signals: {
       get: (zone, query = {}, o) => json('signals.get', { ...o, params: { zone }, query: { ...query } }),
     },
+    dashboard: { get: (query = {}, o) => json('dashboard.get', { ...o, query: { ...query } }) },
     zones: { list: (query = {}, o) => json('zones.list', { ...o, query: { ...query } }) },
     cloudRegions: { list: (query = {}, o) => json('cloudRegions.list', { ...o, query: { ...query } }) },
     decide: {

@@ -18,6 +18,7 @@ export const OPERATIONS = {
   'recurring.list': ['GET', '/v1/recurring'],
   'recurring.cancel': ['POST', '/v1/recurring/{id}/cancel'],
   'signals.get': ['GET', '/v1/signals/{zone}'],
+  'dashboard.get': ['GET', '/v1/dashboard'],
   'zones.list': ['GET', '/v1/zones'],
   'cloudRegions.list': ['GET', '/v1/cloud-regions'],
   'decide.now': ['POST', '/v1/decide/now'],

@@ -121,3 +121,32 @@ export function isCleanNow(
     reason: reasons.join(', '),
   };
 }
+
+/**
+ * Whether the slot holding now is the cleanest of the coming hours, and the cheapest too where prices are
+ * known: a "cheapest and cleanest" window. It needs a horizon that varies: on a flat forecast every slot
+ * would be the best, and none is.
+ */
+export function isBestNow(
+  currentG: number,
+  carbonValues: ArrayLike<number>,
+  currentPrice?: number,
+  priceValues?: ArrayLike<number>,
+): boolean {
+  if (!Number.isFinite(currentG)) return false;
+  const { min, max } = rangeOf(carbonValues);
+  const priceKnown = currentPrice !== undefined && Number.isFinite(currentPrice) && priceValues !== undefined;
+  return currentG <= min && currentG < max && (!priceKnown || currentPrice <= rangeOf(priceValues).min);
+}
+
+function rangeOf(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
