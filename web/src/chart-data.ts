@@ -11,8 +11,8 @@ export interface ChartData {
   carbonForecast: (number | null)[];
   priceActual: (number | null)[];
   priceForecast: (number | null)[];
-  /** the waiting loads' runs, clipped to the chart, seconds */
-  windows: { fromS: number; toS: number; name: string }[];
+  /** the waiting loads' runs, clipped to the chart, seconds; `fill` and `edge` draw one differently */
+  windows: { fromS: number; toS: number; name: string; fill?: string; edge?: string }[];
   nowS: number;
   hasPrice: boolean;
 }

@@ -92,11 +92,15 @@ function options(data: ChartData, width: number, timeZone: string, priceUnit: st
         (u) => {
           const { ctx, bbox } = u;
           ctx.save();
-          ctx.fillStyle = COLORS.window;
           for (const w of data.windows) {
             const x0 = u.valToPos(w.fromS, 'x', true);
             const x1 = u.valToPos(w.toS, 'x', true);
+            ctx.fillStyle = w.fill ?? COLORS.window;
             ctx.fillRect(x0, bbox.top, Math.max(1, x1 - x0), bbox.height);
+            if (w.edge) {
+              ctx.strokeStyle = w.edge;
+              ctx.strokeRect(x0, bbox.top, Math.max(1, x1 - x0), bbox.height);
+            }
           }
           ctx.restore();
         },
