@@ -1,4 +1,5 @@
 import type { ComponentType } from 'preact';
+import { lazyPage } from './components/lazy-page.tsx';
 import { notBuilt } from './pages/not-built.tsx';
 import { NowPage } from './pages/now.tsx';
 
@@ -19,7 +20,7 @@ export const PAGES: Page[] = [
   {
     path: '/loads',
     label: 'Loads',
-    component: notBuilt('Loads', 'Meanwhile: `gridshift loads`, or GET /v1/loads (see /docs).'),
+    component: lazyPage('Loads', () => import('./pages/loads.tsx').then((m) => m.LoadsPage)),
   },
   {
     path: '/queue',

@@ -1,0 +1,268 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { ListLoadsQuery, Load, LoadAccounting, LoadState } from '../../../src/client/index.ts';
+import { TroubleNotice } from '../components/trouble-notice.tsx';
+import { timeIn, zoneTimeName } from '../format.ts';
+import { type LiveState, useLiveEvents } from '../live.ts';
+import { navigate, useLocation } from '../router.ts';
+import { type Trouble, troubleOf, useSession } from '../session.ts';
+import { LOCAL_TIME_ZONE, loadZone, mass, savingsText } from './loads-format.ts';
+
+/**
+ * The loads, newest first, a page at a time (GET /v1/loads and its cursor), filtered by state, zone and
+ * tag (kept in the address). What a load emitted is read lazily for the loads that ran (their accounting
+ * is in GET /v1/loads/{id}). The server's load events make the page read again, without a reload.
+ */
+
+const PAGE_SIZE = 25;
+const SETTLE_MS = 250;
+const STATES: LoadState[] = ['planned', 'waiting', 'running', 'succeeded', 'failed', 'dead', 'cancelled'];
+
+interface Filters {
+  state: string;
+  zone: string;
+  tag: string;
+}
+
+function filtersOf(query: URLSearchParams): Filters {
+  return { state: query.get('state') ?? '', zone: query.get('zone') ?? '', tag: query.get('tag') ?? '' };
+}
+
+function listQuery(f: Filters, cursor: string | undefined): ListLoadsQuery {
+  return {
+    limit: PAGE_SIZE,
+    ...(f.state ? { state: f.state as LoadState } : {}),
+    ...(f.zone ? { zone: f.zone } : {}),
+    ...(f.tag ? { tag: f.tag } : {}),
+    ...(cursor ? { cursor } : {}),
+  };
+}
+
+export function LoadList() {
+  const session = useSession();
+  const { query } = useLocation();
+  const filters = filtersOf(query);
+  const key = `${filters.state}|${filters.zone}|${filters.tag}`;
+  /** the cursors of the pages before this one (the first page has none) */
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState<{ loads: Load[]; next: string | null } | null>(null);
+  const [accounting, setAccounting] = useState<Record<string, LoadAccounting | null>>({});
+  const [trouble, setTrouble] = useState<Trouble | null>(null);
+  const reading = useRef<AbortController | null>(null);
+  const cursor = cursors[cursors.length - 1];
+
+  // new filters start again at the first page
+  useEffect(() => setCursors([undefined]), [key]);
+
+  const read = useCallback(async () => {
+    reading.current?.abort();
+    const abort = new AbortController();
+    reading.current = abort;
+    try {
+      const p = await session.client.loads.list(
+        listQuery(filtersOf(new URLSearchParams(location.search)), cursor),
+        {
+          signal: abort.signal,
+        },
+      );
+      if (abort.signal.aborted) return;
+      setPage({ loads: p.loads, next: p.nextCursor });
+      setTrouble(null);
+      // what the loads that ran emitted and saved: in each one's detail
+      const ran = p.loads.filter((l) => l.startedAt !== null);
+      const details = await Promise.all(
+        ran.map((l) => session.client.loads.get(l.id, { signal: abort.signal }).catch(() => null)),
+      );
+      if (abort.signal.aborted) return;
+      setAccounting(Object.fromEntries(details.flatMap((d) => (d ? [[d.load.id, d.accounting]] : []))));
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      const t = troubleOf(err);
+      if (t.kind === 'unauthorized') session.needToken(t.message);
+      else setTrouble(t);
+    }
+  }, [session, cursor, key]);
+
+  useEffect(() => {
+    void read();
+    return () => reading.current?.abort();
+  }, [read]);
+
+  const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const live = useLiveEvents(session.client, (event) => {
+    if (event && event.type !== 'load.state' && event.type !== 'load.planned') return;
+    clearTimeout(settle.current);
+    settle.current = setTimeout(read, SETTLE_MS);
+  });
+  useEffect(() => () => clearTimeout(settle.current), []);
+
+  return (
+    <section aria-labelledby="page-title">
+      <div class="page-head">
+        <h1 id="page-title">Loads</h1>
+        <a class="button-link" href="/loads/new">
+          Submit a load
+        </a>
+      </div>
+      <FilterForm key={key} filters={filters} />
+      {trouble && <TroubleNotice trouble={trouble} onRetry={read} />}
+      {!page && !trouble && <TableSkeleton />}
+      {page && <LoadTable loads={page.loads} accounting={accounting} />}
+      {page && (
+        <nav class="pager" aria-label="Pages of loads">
+          <button
+            type="button"
+            disabled={cursors.length < 2}
+            onClick={() => setCursors(cursors.slice(0, -1))}
+          >
+            Newer
+          </button>
+          <span>Page {cursors.length}</span>
+          <button
+            type="button"
+            disabled={!page.next}
+            onClick={() => page.next && setCursors([...cursors, page.next])}
+          >
+            Older
+          </button>
+        </nav>
+      )}
+      <LiveLine state={live} />
+    </section>
+  );
+}
+
+/** Uncontrolled fields, made anew (by key) when the address's filters change. */
+function FilterForm({ filters }: { filters: Filters }) {
+  const apply = (form: HTMLFormElement) => {
+    const data = new FormData(form);
+    const params = new URLSearchParams();
+    for (const name of ['state', 'zone', 'tag']) {
+      const value = String(data.get(name) ?? '').trim();
+      if (value) params.set(name, value);
+    }
+    const search = params.toString();
+    navigate(`/loads${search ? `?${search}` : ''}`, { replace: true });
+  };
+  return (
+    <form
+      class="load-filters"
+      aria-label="Filter the loads"
+      onSubmit={(event) => {
+        event.preventDefault();
+        apply(event.currentTarget);
+      }}
+    >
+      <div>
+        <label for="filter-state">State</label>
+        <select
+          id="filter-state"
+          name="state"
+          defaultValue={filters.state}
+          onChange={(event) => apply((event.currentTarget as HTMLSelectElement).form!)}
+        >
+          <option value="">any</option>
+          {STATES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="filter-zone">Zone</label>
+        <input
+          id="filter-zone"
+          name="zone"
+          type="text"
+          defaultValue={filters.zone}
+          placeholder="DE, eu-west-1 …"
+        />
+      </div>
+      <div>
+        <label for="filter-tag">Tag</label>
+        <input id="filter-tag" name="tag" type="text" defaultValue={filters.tag} />
+      </div>
+      <button type="submit">Filter</button>
+    </form>
+  );
+}
+
+function TableSkeleton() {
+  return (
+    <div aria-busy="true" data-testid="loads-skeleton">
+      <p class="skeleton">Reading the loads…</p>
+      <div class="skeleton-rows" aria-hidden="true">
+        <span />
+        <span />
+        <span />
+      </div>
+    </div>
+  );
+}
+
+function LoadTable(props: { loads: Load[]; accounting: Record<string, LoadAccounting | null> }) {
+  if (props.loads.length === 0)
+    return (
+      <p data-testid="no-loads">
+        No load matches. <a href="/loads/new">Submit one</a>, or change the filters.
+      </p>
+    );
+  const tz = LOCAL_TIME_ZONE;
+  return (
+    <table class="loads-table" data-testid="loads-table">
+      <caption>Loads, newest first; times in {zoneTimeName(tz)}; emissions in CO2eq</caption>
+      <thead>
+        <tr>
+          <th scope="col">Load</th>
+          <th scope="col">State</th>
+          <th scope="col">Zone</th>
+          <th scope="col">Planned start</th>
+          <th scope="col">Expected</th>
+          <th scope="col">Actual</th>
+          <th scope="col">Savings</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.loads.map((load) => {
+          const ran = load.startedAt !== null;
+          const a = props.accounting[load.id];
+          return (
+            <tr key={load.id} data-load-id={load.id}>
+              <th scope="row" data-label="Load">
+                <a href={`/loads/${encodeURIComponent(load.id)}`}>{load.name}</a>
+                {load.tags.length > 0 && <span class="tags"> {load.tags.join(', ')}</span>}
+              </th>
+              <td data-label="State">
+                <span class={`state state-${load.state}`} data-testid="load-state">
+                  {load.state}
+                </span>
+              </td>
+              <td data-label="Zone">{loadZone(load)}</td>
+              <td data-label="Planned start">
+                {load.plannedStart ? timeIn(load.plannedStart, tz, true) : '–'}
+              </td>
+              <td data-label="Expected">{mass(load.plan?.expectedEmissionsG)}</td>
+              <td data-label="Actual">{!ran ? '–' : a === undefined ? '…' : mass(a?.emissionsG)}</td>
+              <td data-label="Savings">{savingsText(load, a)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+const LIVE_TEXT: Record<LiveState, string> = {
+  connecting: 'Live updates: connecting…',
+  live: 'Live updates: on',
+  reconnecting: 'Live updates: the connection dropped, reconnecting…',
+  off: 'Live updates: off (this server sends no events)',
+};
+
+export function LiveLine(props: { state: LiveState }) {
+  return (
+    <p class="live" aria-live="polite" data-testid="live-state" data-state={props.state}>
+      {LIVE_TEXT[props.state]}
+    </p>
+  );
+}
