@@ -1,0 +1,377 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { GridshiftApiError, type NewLoad, type Plan } from '../../../src/client/index.ts';
+import { PlanChart } from '../components/plan-chart.tsx';
+import { PlanExplanation } from '../components/plan-explanation.tsx';
+import { TroubleNotice } from '../components/trouble-notice.tsx';
+import { ZonePicker } from '../components/zone-picker.tsx';
+import { zoneTimeName } from '../format.ts';
+import { navigate } from '../router.ts';
+import { type Trouble, troubleOf, useSession } from '../session.ts';
+import { mass, percent } from './loads-format.ts';
+import { useZoneSignals } from './loads-signals.ts';
+
+/**
+ * Submit a load. While the fields change, the plan a submit would make is previewed (POST
+ * /v1/loads/preview, debounced, an older preview aborted) and drawn on the zone's chart with its savings
+ * and explanation. Submitting (POST /v1/loads) opens the new load; the API's field errors (problem+json
+ * `errors[].path`) are shown next to their fields.
+ */
+
+const PREVIEW_DELAY_MS = 400;
+const HOUR_MS = 3_600_000;
+
+type Field = 'name' | 'zone' | 'duration' | 'power' | 'deadline' | 'objective' | 'dispatch' | 'form';
+type Errors = Partial<Record<Field, string>>;
+
+interface FormState {
+  name: string;
+  zone: string | undefined;
+  durationMin: string;
+  powerKw: string;
+  deadline: string;
+  objective: string;
+  interruptible: boolean;
+  dispatch: 'none' | 'shell' | 'webhook';
+  command: string;
+  url: string;
+}
+
+/** `2026-12-04T14:00` in the browser's time zone, as a datetime-local field holds it. */
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function initialForm(): FormState {
+  const nextHour = Math.ceil(Date.now() / HOUR_MS) * HOUR_MS;
+  return {
+    name: '',
+    zone: undefined,
+    durationMin: '60',
+    powerKw: '1',
+    deadline: localInput(nextHour + 12 * HOUR_MS),
+    objective: 'carbon',
+    interruptible: false,
+    dispatch: 'none',
+    command: '',
+    url: '',
+  };
+}
+
+const numberOrUndefined = (text: string) => (text.trim() === '' ? undefined : Number(text));
+
+/** The request body of the form; `forPreview` leaves out what does not change the plan. */
+function bodyOf(f: FormState, zone: string, forPreview: boolean): NewLoad {
+  const deadlineMs = Date.parse(f.deadline);
+  const body: NewLoad = {
+    name: f.name.trim() || (forPreview ? 'new load' : ''),
+    zones: [zone],
+    objective: f.objective,
+    interruptible: f.interruptible,
+    ...(Number.isFinite(deadlineMs) ? { deadline: new Date(deadlineMs).toISOString() } : {}),
+  };
+  const durationMin = numberOrUndefined(f.durationMin);
+  const powerKw = numberOrUndefined(f.powerKw);
+  if (durationMin !== undefined) body.durationMin = durationMin;
+  if (powerKw !== undefined) body.powerKw = powerKw;
+  if (!forPreview) {
+    if (f.dispatch === 'shell') body.dispatch = { kind: 'shell', command: f.command };
+    else if (f.dispatch === 'webhook') body.dispatch = { kind: 'webhook', url: f.url };
+    else body.dispatch = { kind: 'none' };
+  }
+  return body;
+}
+
+/** `body.durationMin` -> the duration field; what names no field goes to the form as a whole. */
+function fieldOf(path: string): Field {
+  const key = path.replace(/^body\.?/, '').split(/[.[]/)[0];
+  const fields: Record<string, Field> = {
+    name: 'name',
+    zones: 'zone',
+    region: 'zone',
+    durationMin: 'duration',
+    powerKw: 'power',
+    energyKwh: 'power',
+    deadline: 'deadline',
+    earliest: 'deadline',
+    objective: 'objective',
+    dispatch: 'dispatch',
+  };
+  return fields[key] ?? 'form';
+}
+
+/** The field errors of a 400, or null when the failure is not about the fields. */
+function fieldErrors(err: unknown): Errors | null {
+  if (!(err instanceof GridshiftApiError) || err.status !== 400) return null;
+  const errors: Errors = {};
+  for (const e of err.problem.errors ?? [{ path: 'body', message: err.problem.detail ?? err.message }]) {
+    const field = fieldOf(e.path);
+    errors[field] = errors[field] ? `${errors[field]}; ${e.message}` : e.message;
+  }
+  return errors;
+}
+
+export function NewLoadPage() {
+  const { client } = useSession();
+  const [form, setForm] = useState(initialForm);
+  const [errors, setErrors] = useState<Errors>({});
+  const [plan, setPlan] = useState<Plan | null>(null);
+  const [previewing, setPreviewing] = useState(false);
+  const [trouble, setTrouble] = useState<Trouble | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+  const deadlineMs = Date.parse(form.deadline);
+  const { dashboard, trouble: signalTrouble } = useZoneSignals(
+    form.zone,
+    Date.now(),
+    Number.isFinite(deadlineMs) ? deadlineMs : Date.now() + 24 * HOUR_MS,
+  );
+  const zone = form.zone ?? dashboard?.zone.code;
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
+    setForm((f) => ({ ...f, [key]: value }));
+
+  // the preview follows the fields, a moment after they stop changing; an older one is aborted
+  const previewKey = zone ? JSON.stringify(bodyOf(form, zone, true)) : '';
+  const previewing$ = useRef<AbortController | null>(null);
+  useEffect(() => {
+    if (!zone) return;
+    const body = JSON.parse(previewKey) as NewLoad;
+    const timer = setTimeout(async () => {
+      previewing$.current?.abort();
+      const abort = new AbortController();
+      previewing$.current = abort;
+      setPreviewing(true);
+      try {
+        const { plan: next } = await client.loads.preview(body, { signal: abort.signal });
+        if (abort.signal.aborted) return;
+        setPlan(next);
+        setErrors({});
+        setTrouble(null);
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        const fields = fieldErrors(err);
+        if (fields) setErrors(fields);
+        else setTrouble(troubleOf(err));
+        setPlan(null);
+      } finally {
+        if (!abort.signal.aborted) setPreviewing(false);
+      }
+    }, PREVIEW_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [client, previewKey]);
+  useEffect(() => () => previewing$.current?.abort(), []);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (!zone) return;
+    setSubmitting(true);
+    setTrouble(null);
+    try {
+      const { load } = await client.loads.create(bodyOf(form, zone, false));
+      navigate(`/loads/${encodeURIComponent(load.id)}`);
+    } catch (err) {
+      const fields = fieldErrors(err);
+      if (fields) setErrors(fields);
+      else setTrouble(troubleOf(err));
+      setSubmitting(false);
+    }
+  };
+
+  const tz = dashboard?.zone.timeZone;
+  return (
+    <section aria-labelledby="page-title">
+      <p>
+        <a href="/loads">All loads</a>
+      </p>
+      <h1 id="page-title">Submit a load</h1>
+      <div class="new-load">
+        <form class="load-form" onSubmit={submit} noValidate data-testid="load-form">
+          <TextField id="load-name" label="Name" error={errors.name} required>
+            <input
+              id="load-name"
+              type="text"
+              value={form.name}
+              autocomplete="off"
+              onInput={(e) => set('name', e.currentTarget.value)}
+              {...invalid('load-name', errors.name)}
+            />
+          </TextField>
+          <div class="field">
+            {dashboard && zone ? (
+              <ZonePicker
+                zones={dashboard.zones}
+                regions={dashboard.cloudRegions}
+                current={zone}
+                onPick={(z) => set('zone', z)}
+              />
+            ) : (
+              <p class="skeleton">Reading the zones…</p>
+            )}
+            <p class="hint" data-testid="form-zone">
+              Runs in {zone ?? '…'}
+              {dashboard && zone === dashboard.zone.code ? ` · ${dashboard.zone.name}` : ''}
+            </p>
+            {errors.zone && <FieldError id="zone-error" text={errors.zone} />}
+          </div>
+          <div class="field-row">
+            <TextField id="load-duration" label="Duration, minutes" error={errors.duration}>
+              <input
+                id="load-duration"
+                type="number"
+                min="1"
+                step="1"
+                inputMode="numeric"
+                value={form.durationMin}
+                onInput={(e) => set('durationMin', e.currentTarget.value)}
+                {...invalid('load-duration', errors.duration)}
+              />
+            </TextField>
+            <TextField id="load-power" label="Power, kW" error={errors.power}>
+              <input
+                id="load-power"
+                type="number"
+                min="0"
+                step="any"
+                inputMode="decimal"
+                value={form.powerKw}
+                onInput={(e) => set('powerKw', e.currentTarget.value)}
+                {...invalid('load-power', errors.power)}
+              />
+            </TextField>
+          </div>
+          <TextField id="load-deadline" label="Finish by (your time)" error={errors.deadline}>
+            <input
+              id="load-deadline"
+              type="datetime-local"
+              value={form.deadline}
+              onInput={(e) => set('deadline', e.currentTarget.value)}
+              {...invalid('load-deadline', errors.deadline)}
+            />
+          </TextField>
+          <TextField id="load-objective" label="Objective" error={errors.objective}>
+            <select
+              id="load-objective"
+              value={form.objective}
+              onChange={(e) => set('objective', e.currentTarget.value)}
+              {...invalid('load-objective', errors.objective)}
+            >
+              <option value="carbon">lowest carbon</option>
+              <option value="cost">lowest cost</option>
+              <option value="balanced">balanced carbon and cost</option>
+            </select>
+          </TextField>
+          <div class="field check">
+            <input
+              id="load-interruptible"
+              type="checkbox"
+              checked={form.interruptible}
+              onChange={(e) => set('interruptible', e.currentTarget.checked)}
+            />
+            <label for="load-interruptible">Interruptible (may run in pieces)</label>
+          </div>
+          <fieldset class="field" aria-describedby={errors.dispatch ? 'dispatch-error' : undefined}>
+            <legend>Start it with</legend>
+            {(['none', 'shell', 'webhook'] as const).map((kind) => (
+              <label key={kind} class="choice">
+                <input
+                  type="radio"
+                  name="dispatch"
+                  value={kind}
+                  checked={form.dispatch === kind}
+                  onChange={() => set('dispatch', kind)}
+                />{' '}
+                {kind === 'none'
+                  ? 'nothing (my program watches the events)'
+                  : kind === 'shell'
+                    ? 'a shell command'
+                    : 'a webhook'}
+              </label>
+            ))}
+            {form.dispatch === 'shell' && (
+              <>
+                <label for="load-command">Command</label>
+                <input
+                  id="load-command"
+                  type="text"
+                  value={form.command}
+                  spellcheck={false}
+                  onInput={(e) => set('command', e.currentTarget.value)}
+                  {...invalid('load-command', errors.dispatch, 'dispatch-error')}
+                />
+              </>
+            )}
+            {form.dispatch === 'webhook' && (
+              <>
+                <label for="load-url">URL</label>
+                <input
+                  id="load-url"
+                  type="url"
+                  value={form.url}
+                  spellcheck={false}
+                  onInput={(e) => set('url', e.currentTarget.value)}
+                  {...invalid('load-url', errors.dispatch, 'dispatch-error')}
+                />
+              </>
+            )}
+            {errors.dispatch && <FieldError id="dispatch-error" text={errors.dispatch} />}
+          </fieldset>
+          {errors.form && <FieldError id="form-error" text={errors.form} />}
+          {trouble && <TroubleNotice trouble={trouble} />}
+          <button type="submit" disabled={submitting || !zone}>
+            {submitting ? 'Submitting…' : 'Submit'}
+          </button>
+        </form>
+        <section class="preview" aria-labelledby="preview-title" aria-busy={previewing} data-testid="preview">
+          <h2 id="preview-title">Plan preview</h2>
+          {signalTrouble && <TroubleNotice trouble={signalTrouble} />}
+          {!plan && <p class="skeleton">{previewing ? 'Planning…' : 'The plan shows here.'}</p>}
+          {plan && (
+            <>
+              <p class="big-line" data-testid="preview-summary" aria-live="polite">
+                Saves {mass(plan.savings.emissionsG)} CO2eq ({percent(plan.savings.emissionsPct)}) against
+                running now
+              </p>
+              {dashboard && dashboard.zone.code === plan.zone && (
+                <PlanChart dashboard={dashboard} plan={plan} what="the previewed plan" />
+              )}
+              <PlanExplanation plan={plan} timeZone={tz ?? 'UTC'} heading="Why the preview runs then" />
+              {tz && <p class="hint">Times in {zoneTimeName(tz)}.</p>}
+            </>
+          )}
+        </section>
+      </div>
+    </section>
+  );
+}
+
+/** aria-invalid and aria-describedby for a field with an error. */
+function invalid(id: string, error: string | undefined, errorId = `${id}-error`) {
+  return error ? { 'aria-invalid': true as const, 'aria-describedby': errorId } : {};
+}
+
+function TextField(props: {
+  id: string;
+  label: string;
+  error: string | undefined;
+  required?: boolean;
+  children: preact.ComponentChildren;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>
+        {props.label}
+        {props.required ? ' (required)' : ''}
+      </label>
+      {props.children}
+      {props.error && <FieldError id={`${props.id}-error`} text={props.error} />}
+    </div>
+  );
+}
+
+function FieldError(props: { id: string; text: string }) {
+  return (
+    <p class="field-error" id={props.id} data-testid={props.id}>
+      {props.text}
+    </p>
+  );
+}
