@@ -172,11 +172,11 @@ describe('submitting a load from the form', { timeout: 90_000 }, () => {
 
     const form = await signedIn(`${closedUrl}/loads/new`, tokens.write);
     await form.getByLabel('Name (required)').waitFor();
-    await form.getByLabel('Finish by (your time)').fill(localInput(SLOT + 2 * HOUR_MS));
+    await form.getByLabel(/^Finish by/).fill(localInput(SLOT + 2 * HOUR_MS));
     await expect
       .poll(() => form.getByTestId('preview-summary').textContent(), SOON)
       .toBe('Saves 0 g CO2eq (0 %) against running now');
-    await form.getByLabel('Finish by (your time)').fill(localInput(SLOT + 8 * HOUR_MS));
+    await form.getByLabel(/^Finish by/).fill(localInput(SLOT + 8 * HOUR_MS));
     await expect
       .poll(() => form.getByTestId('preview-summary').textContent(), SOON)
       .toBe('Saves 150 g CO2eq (50 %) against running now');
@@ -251,7 +251,12 @@ describe("a load's detail", { timeout: 90_000 }, () => {
       .toContain('hello-from-gridshift');
     expect(await page.getByTestId('timeline').textContent()).toContain('running → succeeded');
     expect(await page.getByRole('button', { name: 'Run now' }).isDisabled()).toBe(true);
+    expect(await page.getByTestId('plan-replaced').textContent()).toContain('Run now by an operator');
     expect(pageErrors(page)).toEqual([]);
+    await page.getByRole('link', { name: 'All loads' }).click();
+    await expect
+      .poll(() => row(page, 'run-me').locator('td').first().textContent(), SOON)
+      .toBe('succeeded');
     await page.close();
   });
 

@@ -7,7 +7,7 @@ import { timeIn } from '../format.ts';
  * output (shell: stdout and stderr; webhook: the response body).
  */
 
-function detailText(e: LoadEvent): string {
+function detailText(e: LoadEvent, timeZone: string): string {
   const d = e.detail as Record<string, unknown>;
   const parts: string[] = [];
   if (typeof d.event === 'string') parts.push(d.event.replace(/_/g, ' '));
@@ -16,7 +16,7 @@ function detailText(e: LoadEvent): string {
   if (typeof d.signal === 'string') parts.push(`signal ${d.signal}`);
   if (d.timedOut) parts.push('timed out');
   if (typeof d.durationMs === 'number') parts.push(`ran ${(d.durationMs / 1000).toFixed(1)} s`);
-  if (typeof d.startAfter === 'string') parts.push(`to start at ${d.startAfter}`);
+  if (typeof d.startAfter === 'string') parts.push(`to start at ${timeIn(d.startAfter, timeZone, true)}`);
   if (d.runNow) parts.push('run now');
   if (typeof d.reason === 'string') parts.push(`reason: ${d.reason}`);
   for (const key of ['error', 'dispatchError'])
@@ -36,7 +36,7 @@ export function AttemptTimeline(props: { events: LoadEvent[]; timeZone: string }
             {e.to}
           </strong>
           {e.attempt > 0 ? ` (attempt ${e.attempt})` : ''}
-          {detailText(e) ? `: ${detailText(e)}` : ''}
+          {detailText(e, tz) ? `: ${detailText(e, tz)}` : ''}
         </li>
       ))}
     </ol>

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Decision, Load, LoadDetail, Plan } from '../../../src/client/index.ts';
 import { AttemptTimeline, OutputTail } from '../components/attempt-timeline.tsx';
-import { type DrawnPlan, PlanChart } from '../components/plan-chart.tsx';
+import { PlanChart } from '../components/plan-chart.tsx';
 import { PlanExplanation } from '../components/plan-explanation.tsx';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { timeIn, zoneTimeName } from '../format.ts';
-import { useLiveEvents } from '../live.ts';
+import { type LiveState, useLiveEvents } from '../live.ts';
 import { type Trouble, troubleOf, useSession } from '../session.ts';
 import { CAN, LOCAL_TIME_ZONE, loadZone, mass, money, savingsText } from './loads-format.ts';
 import { LiveLine } from './loads-list.tsx';
@@ -21,22 +21,31 @@ const SETTLE_MS = 250;
 /** at most this many pages of decisions are read for one load (100 each) */
 const MAX_DECISION_PAGES = 5;
 
-/** The load's newest plan or replan decision, as the plan it chose and its runner-ups. */
-function planOf(decisions: Decision[]): Plan | null {
-  for (let i = decisions.length - 1; i >= 0; i--) {
-    const d = decisions[i];
+/** Why the load runs when it does: its newest plan or replan decision, and an operator's later run now or retry. */
+interface Explanation {
+  plan: Plan | null;
+  /** a run now or retry after that plan, which replaced it with one run from then */
+  overridden: Decision | null;
+}
+
+function explanationOf(decisions: Decision[]): Explanation {
+  let plan: Plan | null = null;
+  let overridden: Decision | null = null;
+  for (const d of decisions) {
+    if (d.kind === 'run_now' || d.kind === 'retry') overridden = d;
     if (d.kind !== 'plan' && d.kind !== 'replan') continue;
     const choice = d.choice as Omit<Plan, 'alternatives'> | null;
     if (!choice || !Array.isArray(choice.runs) || !choice.baseline) continue;
-    return { ...choice, alternatives: (d.alternatives ?? []) as Plan['alternatives'] };
+    plan = { ...choice, alternatives: (d.alternatives ?? []) as Plan['alternatives'] };
+    overridden = null;
   }
-  return null;
+  return { plan, overridden };
 }
 
 export function LoadDetailPage(props: { id: string }) {
   const session = useSession();
   const [detail, setDetail] = useState<LoadDetail | null>(null);
-  const [plan, setPlan] = useState<Plan | null>(null);
+  const [explanation, setExplanation] = useState<Explanation>({ plan: null, overridden: null });
   const [trouble, setTrouble] = useState<Trouble | null>(null);
   const reading = useRef<AbortController | null>(null);
 
@@ -59,7 +68,7 @@ export function LoadDetailPage(props: { id: string }) {
       const [d] = await Promise.all([client.loads.get(props.id, { signal: abort.signal }), readDecisions()]);
       if (abort.signal.aborted) return;
       setDetail(d);
-      setPlan(planOf(decisions));
+      setExplanation(explanationOf(decisions));
       setTrouble(null);
     } catch (err) {
       if (abort.signal.aborted) return;
@@ -96,7 +105,41 @@ export function LoadDetailPage(props: { id: string }) {
         )}
       </section>
     );
+  return (
+    <LoadView
+      detail={detail}
+      explanation={explanation}
+      trouble={trouble}
+      onRetry={read}
+      onAction={(load) => setDetail({ ...detail, load })}
+      live={live}
+    />
+  );
+}
+
+/** The load once read, its times in its zone's time zone (the browser's until the zone's signals are in). */
+function LoadView(props: {
+  detail: LoadDetail;
+  explanation: Explanation;
+  trouble: Trouble | null;
+  onRetry: () => void;
+  onAction: (load: Load) => void;
+  live: LiveState;
+}) {
+  const { detail, explanation } = props;
   const { load } = detail;
+  const { plan } = explanation;
+  const zone = plan?.zone ?? loadZone(load);
+  const runs = (load.plan?.runs ?? plan?.runs ?? []).map((r) => ({ start: r.start, end: r.end }));
+  const spans = [
+    ...runs,
+    ...(plan?.baseline.runs ?? []),
+    ...(plan?.alternatives.flatMap((a) => a.runs) ?? []),
+  ];
+  const fromMs = Math.min(Date.parse(load.earliest), ...spans.map((r) => Date.parse(r.start)));
+  const toMs = Math.max(Date.parse(load.deadline), ...spans.map((r) => Date.parse(r.end)));
+  const signals = useZoneSignals(zone, fromMs, toMs);
+  const tz = signals.dashboard?.zone.timeZone ?? LOCAL_TIME_ZONE;
   return (
     <section aria-labelledby="page-title">
       <p>
@@ -108,27 +151,54 @@ export function LoadDetailPage(props: { id: string }) {
           {load.state}
         </span>
       </h1>
-      {trouble && <TroubleNotice trouble={trouble} onRetry={read} />}
-      <Actions load={load} onDone={(next) => setDetail({ ...detail, load: next })} onChanged={read} />
-      <Figures detail={detail} />
-      <DecisionSection load={load} plan={plan} />
+      {props.trouble && <TroubleNotice trouble={props.trouble} onRetry={props.onRetry} />}
+      <Actions load={load} onDone={props.onAction} onChanged={props.onRetry} />
+      <Figures detail={detail} timeZone={tz} />
+      <section aria-labelledby="decision-title">
+        <h2 id="decision-title">Why it runs then</h2>
+        {signals.trouble && <TroubleNotice trouble={signals.trouble} />}
+        {signals.dashboard ? (
+          <PlanChart
+            dashboard={signals.dashboard}
+            plan={{
+              zone,
+              runs,
+              ...(plan ? { baseline: plan.baseline, alternatives: plan.alternatives } : {}),
+            }}
+            what={`the plan of ${load.name}`}
+          />
+        ) : (
+          !signals.trouble && <p class="skeleton">Reading the zone's signals…</p>
+        )}
+        {explanation.overridden && runs[0] && (
+          <p data-testid="plan-replaced">
+            {explanation.overridden.kind === 'run_now' ? 'Run now' : 'Retried'} by an operator at{' '}
+            {timeIn(explanation.overridden.at, tz, true)}: it runs from {timeIn(runs[0].start, tz, true)}{' '}
+            instead of the plan explained here.
+          </p>
+        )}
+        {plan ? (
+          <PlanExplanation plan={plan} timeZone={tz} />
+        ) : (
+          <p>No plan decision is recorded for this load.</p>
+        )}
+      </section>
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
-        <AttemptTimeline events={detail.events} timeZone={LOCAL_TIME_ZONE} />
-        <p class="hint">Times in {zoneTimeName(LOCAL_TIME_ZONE)}.</p>
+        <AttemptTimeline events={detail.events} timeZone={tz} />
       </section>
       <section aria-labelledby="output-title">
         <h2 id="output-title">Dispatch output</h2>
         <OutputTail events={detail.events} />
       </section>
-      <LiveLine state={live} />
+      <p class="hint">Times in {zoneTimeName(tz)}.</p>
+      <LiveLine state={props.live} />
     </section>
   );
 }
 
-function Figures({ detail }: { detail: LoadDetail }) {
+function Figures({ detail, timeZone: tz }: { detail: LoadDetail; timeZone: string }) {
   const { load, accounting: a } = detail;
-  const tz = LOCAL_TIME_ZONE;
   const rows: [string, string][] = [
     ['Zone', loadZone(load)],
     ['Planned start', load.plannedStart ? timeIn(load.plannedStart, tz, true) : '–'],
@@ -152,48 +222,6 @@ function Figures({ detail }: { detail: LoadDetail }) {
         </div>
       ))}
     </dl>
-  );
-}
-
-function DecisionSection({ load, plan }: { load: Load; plan: Plan | null }) {
-  const zone = plan?.zone ?? loadZone(load);
-  const runs = (load.plan?.runs ?? plan?.runs ?? []).map((r) => ({ start: r.start, end: r.end }));
-  const spans = [
-    ...runs,
-    ...(plan?.baseline.runs ?? []),
-    ...(plan?.alternatives.flatMap((a) => a.runs) ?? []),
-  ];
-  const fromMs = Math.min(Date.parse(load.earliest), ...spans.map((r) => Date.parse(r.start)));
-  const toMs = Math.max(Date.parse(load.deadline), ...spans.map((r) => Date.parse(r.end)));
-  const { dashboard, trouble } = useZoneSignals(zone, fromMs, toMs);
-  const drawn: DrawnPlan = {
-    zone,
-    runs,
-    ...(plan ? { baseline: plan.baseline, alternatives: plan.alternatives } : {}),
-  };
-  const tz = dashboard?.zone.timeZone ?? LOCAL_TIME_ZONE;
-  const replaced = plan && runs.length > 0 && plan.runs.length > 0 && plan.runs[0].start !== runs[0].start;
-  return (
-    <section aria-labelledby="decision-title">
-      <h2 id="decision-title">Why it runs then</h2>
-      {trouble && <TroubleNotice trouble={trouble} />}
-      {dashboard ? (
-        <PlanChart dashboard={dashboard} plan={drawn} what={`the plan of ${load.name}`} />
-      ) : (
-        !trouble && <p class="skeleton">Reading the zone's signals…</p>
-      )}
-      {replaced && (
-        <p data-testid="plan-replaced">
-          The plan below was then replaced: it now runs {timeIn(runs[0].start, tz, true)}.
-        </p>
-      )}
-      {plan ? (
-        <PlanExplanation plan={plan} timeZone={tz} />
-      ) : (
-        <p>No plan decision is recorded for this load.</p>
-      )}
-      <p class="hint">Times on the chart and in the explanation in {zoneTimeName(tz)}.</p>
-    </section>
   );
 }
 

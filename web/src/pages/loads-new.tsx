@@ -7,7 +7,7 @@ import { ZonePicker } from '../components/zone-picker.tsx';
 import { zoneTimeName } from '../format.ts';
 import { navigate } from '../router.ts';
 import { type Trouble, troubleOf, useSession } from '../session.ts';
-import { mass, percent } from './loads-format.ts';
+import { LOCAL_TIME_ZONE, mass, percent } from './loads-format.ts';
 import { useZoneSignals } from './loads-signals.ts';
 
 /**
@@ -239,7 +239,11 @@ export function NewLoadPage() {
               />
             </TextField>
           </div>
-          <TextField id="load-deadline" label="Finish by (your time)" error={errors.deadline}>
+          <TextField
+            id="load-deadline"
+            label={`Finish by (${zoneTimeName(LOCAL_TIME_ZONE)})`}
+            error={errors.deadline}
+          >
             <input
               id="load-deadline"
               type="datetime-local"
