@@ -153,6 +153,23 @@ describe('the loads table', { timeout: 60_000 }, () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it('goes through the pages with the API cursor', async () => {
+    const paged = await openPage(browser, `${openUrl}/loads?limit=1`);
+    const names = () => paged.getByTestId('loads-table').locator('tbody th a').allTextContents();
+    await expect.poll(async () => (await names()).length, SOON).toBe(1);
+    const first = await names();
+    expect(await paged.getByRole('button', { name: 'Newer' }).isDisabled()).toBe(true);
+    await paged.getByRole('button', { name: 'Older' }).click();
+    await expect.poll(() => paged.getByText('Page 2').count(), SOON).toBe(1);
+    await expect.poll(names, SOON).not.toEqual(first);
+    // two loads, one a page: the second page is the last
+    expect([...first, ...(await names())].sort()).toEqual(['nightly-backup', 'render-farm']);
+    expect(await paged.getByRole('button', { name: 'Older' }).isDisabled()).toBe(true);
+    await paged.getByRole('button', { name: 'Newer' }).click();
+    await expect.poll(names, SOON).toEqual(first);
+    await paged.close();
+  });
+
   it('turns into cards on a 390 px wide phone, without sideways scrolling', async () => {
     const phone = await openPage(browser, `${openUrl}/loads`, 390);
     await expect.poll(() => row(phone, 'nightly-backup').count(), SOON).toBe(1);
@@ -254,9 +271,7 @@ describe("a load's detail", { timeout: 90_000 }, () => {
     expect(await page.getByTestId('plan-replaced').textContent()).toContain('Run now by an operator');
     expect(pageErrors(page)).toEqual([]);
     await page.getByRole('link', { name: 'All loads' }).click();
-    await expect
-      .poll(() => row(page, 'run-me').locator('td').first().textContent(), SOON)
-      .toBe('succeeded');
+    await expect.poll(() => row(page, 'run-me').locator('td').first().textContent(), SOON).toBe('succeeded');
     await page.close();
   });
 

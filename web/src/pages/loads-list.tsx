@@ -13,7 +13,9 @@ import { LOCAL_TIME_ZONE, loadZone, mass, savingsText } from './loads-format.ts'
  * is in GET /v1/loads/{id}). The server's load events make the page read again, without a reload.
  */
 
+/** loads on a page, unless the address asks for another number (`?limit=50`, at most 200) */
 const PAGE_SIZE = 25;
+const MAX_PAGE_SIZE = 200;
 const SETTLE_MS = 250;
 const STATES: LoadState[] = ['planned', 'waiting', 'running', 'succeeded', 'failed', 'dead', 'cancelled'];
 
@@ -21,15 +23,22 @@ interface Filters {
   state: string;
   zone: string;
   tag: string;
+  limit: number;
 }
 
 function filtersOf(query: URLSearchParams): Filters {
-  return { state: query.get('state') ?? '', zone: query.get('zone') ?? '', tag: query.get('tag') ?? '' };
+  const limit = Number(query.get('limit'));
+  return {
+    state: query.get('state') ?? '',
+    zone: query.get('zone') ?? '',
+    tag: query.get('tag') ?? '',
+    limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, MAX_PAGE_SIZE) : PAGE_SIZE,
+  };
 }
 
 function listQuery(f: Filters, cursor: string | undefined): ListLoadsQuery {
   return {
-    limit: PAGE_SIZE,
+    limit: f.limit,
     ...(f.state ? { state: f.state as LoadState } : {}),
     ...(f.zone ? { zone: f.zone } : {}),
     ...(f.tag ? { tag: f.tag } : {}),
@@ -41,7 +50,7 @@ export function LoadList() {
   const session = useSession();
   const { query } = useLocation();
   const filters = filtersOf(query);
-  const key = `${filters.state}|${filters.zone}|${filters.tag}`;
+  const key = `${filters.state}|${filters.zone}|${filters.tag}|${filters.limit}`;
   /** the cursors of the pages before this one (the first page has none) */
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState<{ loads: Load[]; next: string | null } | null>(null);
@@ -140,6 +149,7 @@ function FilterForm({ filters }: { filters: Filters }) {
       const value = String(data.get(name) ?? '').trim();
       if (value) params.set(name, value);
     }
+    if (filters.limit !== PAGE_SIZE) params.set('limit', String(filters.limit));
     const search = params.toString();
     navigate(`/loads${search ? `?${search}` : ''}`, { replace: true });
   };
