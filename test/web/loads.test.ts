@@ -287,6 +287,23 @@ describe("a load's detail", { timeout: 90_000 }, () => {
     await page.close();
   });
 
+  it('says 401 without a token on a server with open read access, and offers to sign in', async () => {
+    const { load } = await submit('no-token');
+    const page = await openPage(browser, `${openUrl}/loads/${load.id}`);
+    await expect.poll(() => page.getByTestId('detail-state').textContent(), SOON).toBe('waiting');
+    await page.getByRole('button', { name: 'Run now' }).click();
+    const trouble = page.getByTestId('load-actions').getByTestId('trouble');
+    await expect.poll(() => trouble.textContent(), SOON).toContain('401 Unauthorized');
+    expect(await stateOf(load.id)).toBe('waiting');
+    await page.getByTestId('load-actions').getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('API token').fill(tokens.write);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.getByTestId('detail-state').textContent(), SOON).toBe('cancelled');
+    expect(await stateOf(load.id)).toBe('cancelled');
+    await page.close();
+  });
+
   it('says 403 plainly when the token may only read, and changes nothing', async () => {
     const { load } = await submit('read-only');
     const page = await signedIn(`${closedUrl}/loads/${load.id}`, tokens.read);

@@ -113,7 +113,8 @@ function fieldErrors(err: unknown): Errors | null {
 }
 
 export function NewLoadPage() {
-  const { client } = useSession();
+  const session = useSession();
+  const { client } = session;
   const [form, setForm] = useState(initialForm);
   const [errors, setErrors] = useState<Errors>({});
   const [plan, setPlan] = useState<Plan | null>(null);
@@ -320,7 +321,19 @@ export function NewLoadPage() {
             {errors.dispatch && <FieldError id="dispatch-error" text={errors.dispatch} />}
           </fieldset>
           {errors.form && <FieldError id="form-error" text={errors.form} />}
-          {trouble && <TroubleNotice trouble={trouble} />}
+          {trouble && (
+            <TroubleNotice
+              trouble={trouble}
+              {...(trouble.kind === 'unauthorized' || trouble.kind === 'forbidden'
+                ? { hint: 'Submitting needs an API token with the write scope.' }
+                : {})}
+            />
+          )}
+          {trouble?.kind === 'unauthorized' && (
+            <button type="button" onClick={() => session.needToken('')}>
+              Sign in
+            </button>
+          )}
           <button type="submit" disabled={submitting || !zone}>
             {submitting ? 'Submitting…' : 'Submit'}
           </button>
