@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ListLoadsQuery, Load, LoadAccounting, LoadState } from '../../../src/client/index.ts';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { timeIn, zoneTimeName } from '../format.ts';
-import { type LiveState, useLiveEvents } from '../live.ts';
+import { LIVE_TEXT, type LiveState, useLiveEvents } from '../live.ts';
 import { navigate, useLocation } from '../router.ts';
 import { type Trouble, troubleOf, useSession } from '../session.ts';
 import { LOCAL_TIME_ZONE, loadZone, mass, savingsText } from './loads-format.ts';
@@ -261,13 +261,6 @@ function LoadTable(props: { loads: Load[]; accounting: Record<string, LoadAccoun
     </table>
   );
 }
-
-const LIVE_TEXT: Record<LiveState, string> = {
-  connecting: 'Live updates: connecting…',
-  live: 'Live updates: on',
-  reconnecting: 'Live updates: the connection dropped, reconnecting…',
-  off: 'Live updates: off (this server sends no events)',
-};
 
 export function LiveLine(props: { state: LiveState }) {
   return (

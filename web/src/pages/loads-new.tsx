@@ -158,9 +158,12 @@ export function NewLoadPage() {
         if (!abort.signal.aborted) setPreviewing(false);
       }
     }, PREVIEW_DELAY_MS);
-    return () => clearTimeout(timer);
+    return () => {
+      clearTimeout(timer);
+      // the fields changed: what is under way no longer matches them
+      previewing$.current?.abort();
+    };
   }, [client, previewKey]);
-  useEffect(() => () => previewing$.current?.abort(), []);
 
   const submit = async (event: Event) => {
     event.preventDefault();

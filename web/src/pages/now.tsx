@@ -6,7 +6,7 @@ import { COLORS, SignalChart } from '../components/signal-chart.tsx';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { ZonePicker } from '../components/zone-picker.tsx';
 import { grams, price, timeIn, zoneTimeName } from '../format.ts';
-import { type LiveState, useLiveEvents } from '../live.ts';
+import { LIVE_TEXT, type LiveState, useLiveEvents } from '../live.ts';
 import { navigate, useLocation } from '../router.ts';
 import { type Trouble, troubleOf, useSession } from '../session.ts';
 
@@ -269,13 +269,6 @@ function WaitingLoads({ dashboard: d }: { dashboard: Dashboard }) {
     </section>
   );
 }
-
-const LIVE_TEXT: Record<LiveState, string> = {
-  connecting: 'Live updates: connecting…',
-  live: 'Live updates: on',
-  reconnecting: 'Live updates: the connection dropped, reconnecting…',
-  off: 'Live updates: off (this server sends no events)',
-};
 
 function LiveStatus(props: { state: LiveState; at: string; timeZone: string }) {
   return (
