@@ -9,7 +9,7 @@ import type { Worker } from '../../src/runner/worker.ts';
 import type { Store } from '../../src/store/db.ts';
 import type { TokenScope } from '../../src/store/tokens.ts';
 import { embeddedBackend, tokensFor } from '../api/helpers.ts';
-import { tableRegistry, tableSource, testQueue, testScheduler } from '../runner/helpers.ts';
+import { tableRegistry, tableSource, testQueue, testScheduler, waitFor } from '../runner/helpers.ts';
 import type { TestBackend } from '../store/backends.ts';
 import { launchBrowser, listen, openPage, pageErrors, SOON, seriousViolations } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
@@ -58,8 +58,8 @@ beforeAll(async () => {
   const source = tableSource((zone, t) => (zone === 'FR' ? 80 : inCleanHours(t) ? 150 : 300));
   const registry = tableRegistry(source);
   queue = await testQueue(store);
-  // the clock stands still, so that no half-hour boundary passes while the tests run
-  scheduler = testScheduler(store, queue, registry, { now: () => NOW });
+  // the real clock, so that what runs takes time; the plans below hold whenever in the half hour the tests run
+  scheduler = testScheduler(store, queue, registry);
   worker = await scheduler.startWorker({ concurrency: 2 });
   await submit('nightly-backup', { tags: ['backup'] });
   await scheduler.submit({
@@ -255,8 +255,10 @@ describe("a load's detail", { timeout: 90_000 }, () => {
   });
 
   it('runs a load now: it runs, succeeds and shows its output', async () => {
+    // 3.6 MW for the second or so it runs: about 1 kWh, at 300 g/kWh
     const { load } = await submit('run-me', {
-      dispatch: { kind: 'shell', command: 'echo hello-from-gridshift' },
+      powerKw: 3600,
+      dispatch: { kind: 'shell', command: 'sleep 1; echo hello-from-gridshift' },
     });
     const page = await signedIn(`${closedUrl}/loads/${load.id}`, tokens.write);
     await expect.poll(() => page.getByTestId('detail-state').textContent(), SOON).toBe('waiting');
@@ -270,8 +272,20 @@ describe("a load's detail", { timeout: 90_000 }, () => {
     expect(await page.getByRole('button', { name: 'Run now' }).isDisabled()).toBe(true);
     expect(await page.getByTestId('plan-replaced').textContent()).toContain('Run now by an operator');
     expect(pageErrors(page)).toEqual([]);
+    const { accounting } = await waitFor(async () => {
+      const d = await scheduler.get(load.id);
+      return d?.accounting ? d : undefined;
+    }, 'the accounting of run-me');
+    expect(accounting?.emissionsG).toBeGreaterThanOrEqual(300);
+    const actual = `${Math.round(accounting?.emissionsG ?? 0)} g`;
+    // accounted just after it succeeded: the page reads again for it
+    await expect
+      .poll(() => page.getByTestId('load-figures').textContent(), SOON)
+      .toContain(`Actual emissions${actual}`);
+    // the table reads it too, from the load's detail
     await page.getByRole('link', { name: 'All loads' }).click();
-    await expect.poll(() => row(page, 'run-me').locator('td').first().textContent(), SOON).toBe('succeeded');
+    await expect.poll(() => row(page, 'run-me').locator('td').nth(4).textContent(), SOON).toBe(actual);
+    expect(await row(page, 'run-me').locator('td').first().textContent()).toBe('succeeded');
     await page.close();
   });
 

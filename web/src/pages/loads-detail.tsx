@@ -7,6 +7,7 @@ import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { timeIn, zoneTimeName } from '../format.ts';
 import { type LiveState, useLiveEvents } from '../live.ts';
 import { type Trouble, troubleOf, useSession } from '../session.ts';
+import { awaitsAccounting, useAccountingFollowUp } from './loads-follow-up.ts';
 import { CAN, LOCAL_TIME_ZONE, loadZone, mass, money, savingsText } from './loads-format.ts';
 import { LiveLine } from './loads-list.tsx';
 import { useZoneSignals } from './loads-signals.ts';
@@ -84,6 +85,7 @@ export function LoadDetailPage(props: { id: string }) {
   }, [read]);
 
   const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useAccountingFollowUp(detail !== null && awaitsAccounting(detail.load, detail.accounting), read);
   const live = useLiveEvents(session.client, (event) => {
     if (event && !('loadId' in event && event.loadId === props.id)) return;
     clearTimeout(settle.current);

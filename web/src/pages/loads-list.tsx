@@ -5,6 +5,7 @@ import { timeIn, zoneTimeName } from '../format.ts';
 import { LIVE_TEXT, type LiveState, useLiveEvents } from '../live.ts';
 import { navigate, useLocation } from '../router.ts';
 import { type Trouble, troubleOf, useSession } from '../session.ts';
+import { awaitsAccounting, useAccountingFollowUp } from './loads-follow-up.ts';
 import { LOCAL_TIME_ZONE, loadZone, mass, savingsText } from './loads-format.ts';
 
 /**
@@ -17,6 +18,8 @@ import { LOCAL_TIME_ZONE, loadZone, mass, savingsText } from './loads-format.ts'
 const PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 200;
 const SETTLE_MS = 250;
+/** the details (with the accounting) of the loads that ran are read this many at a time */
+const DETAILS_AT_ONCE = 6;
 const STATES: LoadState[] = ['planned', 'waiting', 'running', 'succeeded', 'failed', 'dead', 'cancelled'];
 
 interface Filters {
@@ -78,11 +81,17 @@ export function LoadList() {
       setTrouble(null);
       // what the loads that ran emitted and saved: in each one's detail
       const ran = p.loads.filter((l) => l.startedAt !== null);
-      const details = await Promise.all(
-        ran.map((l) => session.client.loads.get(l.id, { signal: abort.signal }).catch(() => null)),
-      );
-      if (abort.signal.aborted) return;
-      setAccounting(Object.fromEntries(details.flatMap((d) => (d ? [[d.load.id, d.accounting]] : []))));
+      for (let i = 0; i < ran.length; i += DETAILS_AT_ONCE) {
+        const details = await Promise.all(
+          ran
+            .slice(i, i + DETAILS_AT_ONCE)
+            .map((l) => session.client.loads.get(l.id, { signal: abort.signal }).catch(() => null)),
+        );
+        if (abort.signal.aborted) return;
+        const found = Object.fromEntries(details.flatMap((d) => (d ? [[d.load.id, d.accounting]] : [])));
+        // what was read before stays shown until its new value is in
+        setAccounting((known) => ({ ...known, ...found }));
+      }
     } catch (err) {
       if (abort.signal.aborted) return;
       const t = troubleOf(err);
@@ -97,6 +106,7 @@ export function LoadList() {
   }, [read]);
 
   const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useAccountingFollowUp(page?.loads.some((l) => awaitsAccounting(l, accounting[l.id])) ?? false, read);
   const live = useLiveEvents(session.client, (event) => {
     if (event && event.type !== 'load.state' && event.type !== 'load.planned') return;
     clearTimeout(settle.current);
