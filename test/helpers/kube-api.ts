@@ -18,7 +18,8 @@ import { stringify as toYaml } from 'yaml';
  */
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects as JSON, read and written field by field
-type Obj = Record<string, any>;
+export type KubeObject = Record<string, any>;
+type Obj = KubeObject;
 
 export interface KubeRequest {
   method: string;
@@ -46,6 +47,8 @@ export interface KubeApiDouble {
   pods(namespace: string): Obj[];
   /** ends the Job's pod with `exitCode` (Complete when 0, else Failed) and its log */
   finish(namespace: string, name: string, how: Finish): void;
+  /** a change to the Job that a controller would make (a status update): a new resourceVersion and event */
+  touch(namespace: string, name: string): void;
   /** answers `verb` on `resource` (jobs, pods, pods/log) with 403 Forbidden */
   forbid(verb: string, resource: string): void;
   /** breaks every open watch connection, as a network failure or a restarted server would */
@@ -476,6 +479,13 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
           ...c,
         })),
       };
+      touch(job);
+      emit('MODIFIED', job);
+    },
+    touch(ns, name) {
+      const job = jobs.get(key(ns, name));
+      if (!job) throw new Error(`no Job ${ns}/${name}`);
+      job.status = { ...job.status, ready: job.status.ready ?? 0 };
       touch(job);
       emit('MODIFIED', job);
     },

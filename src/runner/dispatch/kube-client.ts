@@ -78,6 +78,7 @@ const groupOf = (resource: string) => (resource === 'jobs' ? 'batch' : 'core');
 
 /** The HTTP status of a failed API call, if the server answered. */
 export function apiStatus(err: unknown): number | undefined {
+  if (err instanceof KubeError) return err.status;
   if (err instanceof ApiException) return err.code;
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' ? code : undefined;

@@ -104,6 +104,7 @@ function watchRound(
       resolve(round);
     };
     const onAbort = () => finish({ kind: 'aborted' });
+    if (signal.aborted) return onAbort(); // aborted while the Job was listed: a listener would never hear it
     signal.addEventListener('abort', onAbort, { once: true });
     const onEvent = (type: string, object: unknown) => {
       if (type === 'ERROR') {
@@ -138,6 +139,7 @@ function watchRound(
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
