@@ -57,7 +57,9 @@ export interface KubeApiDouble {
   compact(): void;
   /** the watch requests received, with the resourceVersion each asked from */
   watches(): string[];
-  /** writes a kubeconfig pointing at this server to `dir`; returns its path */
+  /** a kubeconfig pointing at this server (trusting its certificate), with its token unless told another */
+  writeKubeconfigText(options?: { token?: string; context?: string }): string;
+  /** writes that kubeconfig to a new file in `dir`; returns its path */
   writeKubeconfig(dir: string, options?: { token?: string; context?: string }): string;
   close(): Promise<void>;
 }
@@ -427,6 +429,20 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const kubeconfigText = (options: { token?: string; context?: string } = {}): string => {
+    const context = options.context ?? 'double';
+    return toYaml({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'double', cluster: { server: url, 'certificate-authority-data': CERT.toString('base64') } },
+      ],
+      users: [{ name: 'gridshift', user: { token: options.token ?? token } }],
+      contexts: [{ name: context, context: { cluster: 'double', user: 'gridshift' } }],
+      'current-context': context,
+    });
+  };
+
   return {
     url,
     token,
@@ -499,20 +515,10 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
       events.length = 0;
     },
     watches: () => [...watchFrom],
+    writeKubeconfigText: kubeconfigText,
     writeKubeconfig(dir, options = {}) {
       const path = join(dir, `kubeconfig-${randomBytes(4).toString('hex')}.yaml`);
-      const context = options.context ?? 'double';
-      const config = {
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          { name: 'double', cluster: { server: url, 'certificate-authority-data': CERT.toString('base64') } },
-        ],
-        users: [{ name: 'gridshift', user: { token: options.token ?? token } }],
-        contexts: [{ name: context, context: { cluster: 'double', user: 'gridshift' } }],
-        'current-context': context,
-      };
-      writeFileSync(path, toYaml(config));
+      writeFileSync(path, kubeconfigText(options));
       return path;
     },
     async close() {
