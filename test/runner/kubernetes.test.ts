@@ -7,9 +7,10 @@ import { HOUR_MS, MINUTE_MS } from '../../src/core/time.ts';
 import { jobName } from '../../src/runner/dispatch/index.ts';
 import type { Queue } from '../../src/runner/queue.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
+import { queueFirstAttempt } from '../../src/runner/submit.ts';
 import type { Worker } from '../../src/runner/worker.ts';
 import type { Store } from '../../src/store/db.ts';
-import type { Load } from '../../src/store/loads.ts';
+import { createLoad, type Load } from '../../src/store/loads.ts';
 import { type KubeApiDouble, startKubeApi } from '../helpers/kube-api.ts';
 import { BACKENDS, type TestBackend } from '../store/backends.ts';
 import {
@@ -209,5 +210,62 @@ describe('kubernetes loads', () => {
     expect(api.job(NS, name)?.spec.suspend).toBe(false);
     api.finish(NS, name, { exitCode: 0 });
     expect((await settled(load.id, ['succeeded', 'dead'])).load.state).toBe('succeeded');
+  });
+
+  it('suspends the Job between the pieces of an interruptible load and unsuspends it for the next', async () => {
+    const now = Date.now();
+    const { load } = await createLoad(store, {
+      name: 'checkpointed training',
+      zones: ['DE'],
+      durationMin: 1,
+      powerKw: 1,
+      earliestMs: now,
+      deadlineMs: now + HOUR_MS,
+      interruptible: true,
+      dispatch: target() as NonNullable<LoadInput['dispatch']>,
+      plan: {
+        zone: 'DE',
+        runs: [
+          { startMs: now + 1000, endMs: now + 2500 },
+          { startMs: now + 4000, endMs: now + 5500 },
+        ],
+      },
+      queuedAttempt: 1,
+    });
+    await queueFirstAttempt(scheduler.context, load);
+    const name = jobName(load.id, 1);
+    expect(api.job(NS, name)?.spec.suspend).toBe(true);
+    const first = await waitFor(() => runningPod(name)(), 'the first piece to run');
+    // the piece ends at its planned end: the Job is suspended (its pod deleted) until the next piece
+    await waitFor(
+      async () => (await scheduler.get(load.id))?.load.piece === 1 || undefined,
+      'the first piece to end',
+    );
+    const between = api.job(NS, name);
+    expect(between?.spec.suspend).toBe(true);
+    // the next piece queued, its start is the Job's planned start
+    await waitFor(
+      () => api.job(NS, name)?.metadata.annotations['gridshift.io/planned-start'] === iso(now + 4000),
+      'the annotation to move to the next piece',
+    );
+    expect(api.pods(NS).find((p) => p.metadata.name === first.metadata.name)).toBeUndefined();
+
+    const second = await waitFor(() => runningPod(name)(), 'the second piece to run');
+    expect(second.metadata.name).not.toBe(first.metadata.name);
+    expect(api.job(NS, name)?.metadata.labels['gridshift.io/attempt']).toBe('2');
+    api.finish(NS, name, { exitCode: 0, log: 'resumed from step 1200\n' });
+    const done = await settled(load.id, ['succeeded', 'dead']);
+    expect(done.load).toMatchObject({ state: 'succeeded', attempt: 2, piece: 1 });
+    expect(creates(load.id)).toHaveLength(1);
+    expect(done.events.map((e) => `${e.from}->${e.to}`)).toEqual([
+      'null->planned',
+      'planned->waiting',
+      'waiting->running',
+      'running->waiting',
+      'waiting->running',
+      'running->succeeded',
+    ]);
+    expect(done.events[3].detail).toMatchObject({ event: 'piece_done', aborted: true });
+    expect(done.events[5].detail).toMatchObject({ exitCode: 0, outputTail: 'resumed from step 1200\n' });
   });
 });
