@@ -121,7 +121,9 @@ function watchRound(
     };
     const onDone = (err: unknown) => {
       if ((err as { statusCode?: number } | null)?.statusCode === 410) return finish({ kind: 'gone' });
-      finish({ kind: 'closed', resourceVersion: latest, ...(err ? { error: err } : {}) });
+      // the client closes a watch that heard nothing for 30 s (no event, no bookmark): a healthy end
+      const idle = (err as { name?: string } | null)?.name === 'TimeoutError';
+      finish({ kind: 'closed', resourceVersion: latest, ...(err && !idle ? { error: err } : {}) });
     };
     clients.watch
       .watch(
