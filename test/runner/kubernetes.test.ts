@@ -202,9 +202,10 @@ describe('kubernetes loads', () => {
     expect(load.state).toBe('waiting');
     const name = jobName(load.id, 1);
     expect(api.job(NS, name)).toBeUndefined();
-    expect(
-      warnings.some((w) => w.startsWith('could not tell the kubernetes target that its load was prepared')),
-    ).toBe(true);
+    const warning = warnings.find((w) =>
+      w.startsWith('could not tell the kubernetes target that its load was prepared'),
+    );
+    expect(warning).toContain(`cannot read the kubeconfig ${path}: ENOENT`);
     writeFileSync(path, api.writeKubeconfigText());
     await waitFor(() => runningPod(name)(), 'the dispatch to create the Job');
     expect(api.job(NS, name)?.spec.suspend).toBe(false);

@@ -33,10 +33,10 @@ export function kubeConfig(target: KubernetesTarget, env: NodeJS.ProcessEnv = pr
   const home = env.HOME ? join(env.HOME, '.kube', 'config') : undefined;
   if (files.length === 0 && home && existsSync(home)) files.push(home);
   if (files.length > 0) {
-    kc.loadFromFile(files[0]);
+    loadFile(kc, files[0]);
     for (const file of files.slice(1)) {
       const more = new KubeConfig();
-      more.loadFromFile(file);
+      loadFile(more, file);
       kc.mergeConfig(more, true);
     }
   } else if (existsSync(SERVICE_ACCOUNT_TOKEN)) {
@@ -54,6 +54,17 @@ export function kubeConfig(target: KubernetesTarget, env: NodeJS.ProcessEnv = pr
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current context with a cluster');
   return kc;
+}
+
+/** Reads a kubeconfig file; a failure says which file and why in one line (the parser's next lines quote it). */
+function loadFile(kc: KubeConfig, file: string): void {
+  try {
+    kc.loadFromFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code ?? (err instanceof Error ? err.message.split('\n')[0] : String(err));
+    throw new Error(`cannot read the kubeconfig ${file}: ${why}`);
+  }
 }
 
 export function kubeClients(target: KubernetesTarget, env?: NodeJS.ProcessEnv): KubeClients {

@@ -131,7 +131,9 @@ export async function readTemplate(target: KubernetesTarget): Promise<JobTemplat
   try {
     raw = parseYaml(text); // YAML is a superset of JSON
   } catch (err) {
-    throw new Error(`the Job template file ${path} is not JSON or YAML: ${(err as Error).message}`);
+    // the parser's first line only: the lines after it quote the file
+    const why = (err as Error).message.split('\n')[0];
+    throw new Error(`the Job template file ${path} is not JSON or YAML: ${why}`);
   }
   const checked = kubernetesTarget.safeParse({
     kind: 'kubernetes',
