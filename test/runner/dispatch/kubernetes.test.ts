@@ -332,6 +332,26 @@ describe('kubernetes dispatch', () => {
     }
   });
 
+  it('a Job it may create but not watch is deleted again, and the outcome names the missing verb', async () => {
+    const noWatch = await startKubeApi();
+    try {
+      noWatch.forbid('watch', 'jobs');
+      const ctx = context();
+      const name = jobName(ctx.loadId, 1);
+      const outcome = await dispatch(target({ kubeconfig: noWatch.writeKubeconfig(dir) }), ctx);
+      expect(outcome.ok).toBe(false);
+      expect(outcome.error).toMatch(
+        new RegExp(
+          `^not allowed to watch jobs \\(API group batch\\) in namespace ${NS} \\(HTTP 403 Forbidden\\)`,
+        ),
+      );
+      expect(outcome.error).toMatch(new RegExp(`; Job ${NS}/${name} deleted$`));
+      expect(noWatch.job(NS, name)).toBeUndefined();
+    } finally {
+      await noWatch.close();
+    }
+  });
+
   it('succeeds without the log when pods/log is forbidden, and says why', async () => {
     const noLogs = await startKubeApi();
     try {
