@@ -1,13 +1,28 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import type {
+  BatchV1Api,
+  ConfigurationOptions,
+  CoreV1Api,
+  KubeConfig,
+  ObservableMiddleware,
+  Watch,
+} from '@kubernetes/client-node';
 import type { KubernetesTarget } from './types.ts';
 
 /**
  * The official client (@kubernetes/client-node) as the Kubernetes dispatcher uses it: the configuration a
  * target names, and API errors turned into sentences that name what went wrong (a missing permission, a
- * refused credential, an unreachable server).
+ * refused credential, an unreachable server). The client is loaded on first use: importing it takes about a
+ * second, which no process that runs no Kubernetes load should pay.
  */
+
+type Client = typeof import('@kubernetes/client-node');
+let client: Promise<Client> | undefined;
+const loadClient = (): Promise<Client> => {
+  client ??= import('@kubernetes/client-node');
+  return client;
+};
 
 export interface KubeClients {
   batch: BatchV1Api;
@@ -15,6 +30,8 @@ export interface KubeClients {
   watch: Watch;
   /** the API server's URL, for messages */
   server: string;
+  /** request options that send a patch as a JSON merge patch */
+  mergePatch: ConfigurationOptions<ObservableMiddleware>;
 }
 
 /** where a pod's service account token is mounted */
@@ -25,8 +42,12 @@ const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/tok
  * files in KUBECONFIG, else ~/.kube/config, else the service account of the pod gridshift runs in; then the
  * target's `context`, if it names one.
  */
-export function kubeConfig(target: KubernetesTarget, env: NodeJS.ProcessEnv = process.env): KubeConfig {
-  const kc = new KubeConfig();
+export function kubeConfig(
+  k8s: Client,
+  target: KubernetesTarget,
+  env: NodeJS.ProcessEnv = process.env,
+): KubeConfig {
+  const kc = new k8s.KubeConfig();
   const files = target.kubeconfig
     ? [target.kubeconfig]
     : (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f.length > 0);
@@ -35,7 +56,7 @@ export function kubeConfig(target: KubernetesTarget, env: NodeJS.ProcessEnv = pr
   if (files.length > 0) {
     loadFile(kc, files[0]);
     for (const file of files.slice(1)) {
-      const more = new KubeConfig();
+      const more = new k8s.KubeConfig();
       loadFile(more, file);
       kc.mergeConfig(more, true);
     }
@@ -67,13 +88,15 @@ function loadFile(kc: KubeConfig, file: string): void {
   }
 }
 
-export function kubeClients(target: KubernetesTarget, env?: NodeJS.ProcessEnv): KubeClients {
-  const kc = kubeConfig(target, env);
+export async function kubeClients(target: KubernetesTarget, env?: NodeJS.ProcessEnv): Promise<KubeClients> {
+  const k8s = await loadClient();
+  const kc = kubeConfig(k8s, target, env);
   return {
-    batch: kc.makeApiClient(BatchV1Api),
-    core: kc.makeApiClient(CoreV1Api),
-    watch: new Watch(kc),
+    batch: kc.makeApiClient(k8s.BatchV1Api),
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    watch: new k8s.Watch(kc),
     server: kc.getCurrentCluster()?.server ?? '(unknown server)',
+    mergePatch: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
   };
 }
 
@@ -90,14 +113,19 @@ const groupOf = (resource: string) => (resource === 'jobs' ? 'batch' : 'core');
 /** The HTTP status of a failed API call, if the server answered. */
 export function apiStatus(err: unknown): number | undefined {
   if (err instanceof KubeError) return err.status;
-  if (err instanceof ApiException) return err.code;
+  if (isApiException(err)) return err.code;
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The client's ApiException (an HTTP status as `code`, the response as `body`), told without loading the client. */
+function isApiException(err: unknown): err is { code: number; body: unknown } {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'number' && 'body' in err;
+}
+
 /** The `message` of the Status body the API server sent with an error, if any. */
 function statusMessage(err: unknown): string | undefined {
-  if (!(err instanceof ApiException)) return undefined;
+  if (!isApiException(err)) return undefined;
   let body: unknown = err.body;
   if (typeof body === 'string') {
     try {

@@ -1,4 +1,4 @@
-import { PatchStrategy, setHeaderOptions, type V1Job } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { apiStatus, type KubeClients, KubeError, kubeCall, kubeClients } from './kube-client.ts';
 import {
   ATTEMPT_LABEL,
@@ -30,8 +30,6 @@ export interface KubernetesOptions {
   watch?: WatchOptions;
 }
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 export async function runKubernetes(
   target: KubernetesTarget,
   ctx: DispatchContext,
@@ -49,7 +47,7 @@ export async function runKubernetes(
   let clients: KubeClients;
   let name: string;
   try {
-    clients = kubeClients(target, options.env);
+    clients = await kubeClients(target, options.env);
     name = await startJob(clients, target, ctx);
   } catch (err) {
     return failed(errorMessage(err));
@@ -166,7 +164,7 @@ async function stopJob(
 
 function patchJob(clients: KubeClients, namespace: string, name: string, body: object): Promise<V1Job> {
   return kubeCall(clients, { verb: 'patch', resource: 'jobs', namespace }, () =>
-    clients.batch.patchNamespacedJob({ name, namespace, body }, mergePatch),
+    clients.batch.patchNamespacedJob({ name, namespace, body }, clients.mergePatch),
   );
 }
 
@@ -195,7 +193,7 @@ async function loadJobs(clients: KubeClients, namespace: string, loadId: string)
  */
 export const kubernetesLifecycle: TargetLifecycle<KubernetesTarget> = {
   async prepared(target, load: TargetLoad, env) {
-    const clients = kubeClients(target, env);
+    const clients = await kubeClients(target, env);
     const { namespace } = target;
     const body = jobBody(target, await readTemplate(target), {
       loadId: load.loadId,
@@ -215,13 +213,13 @@ export const kubernetesLifecycle: TargetLifecycle<KubernetesTarget> = {
     }
   },
   async moved(target, load, env) {
-    const clients = kubeClients(target, env);
+    const clients = await kubeClients(target, env);
     const open = (await loadJobs(clients, target.namespace, load.loadId)).filter((j) => !isFinished(j));
     const names = open.map((j) => j.metadata?.name as string);
     await annotate(clients, target.namespace, names, load.plannedStartMs);
   },
   async cancelled(target, load, env) {
-    const clients = kubeClients(target, env);
+    const clients = await kubeClients(target, env);
     const open = (await loadJobs(clients, target.namespace, load.loadId)).filter((j) => !isFinished(j));
     for (const job of open) await deleteJob(clients, target.namespace, job.metadata?.name as string);
   },
