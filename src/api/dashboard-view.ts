@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MINUTE_MS, toIso } from '../core/time.ts';
 import { CLOUD_REGIONS, listZones, type Zone } from '../core/zones.ts';
+import { forecastBand } from '../signals/carbon-errors.ts';
 import { isBestNow } from '../signals/quality.ts';
 import type { Load } from '../store/loads.ts';
 import type { ApiContext } from './context.ts';
@@ -13,7 +14,8 @@ import { aliasesOf, cloudRegionSchema } from './zone-view.ts';
  * What the dashboard's Now page needs in one answer: a zone's carbon intensity and price from some hours
  * back to the horizon (actual values, then forecast), the same "now" figures as /v1/signals (levels, "clean
  * now?", sources, degraded reasons), whether a clean or a cheapest-and-cleanest window is on, the windows of
- * the loads waiting to run there, and the zones and cloud regions for the picker. The signals come through
+ * the loads waiting to run there, and the zones and cloud regions for the picker. Where the carbon forecast is
+ * the built-in one past the provider's horizon, each slot carries the 10-90 % band of its sampled errors. The signals come through
  * the registry and its cache like every other signal route: a warm request asks no provider.
  */
 
@@ -42,7 +44,19 @@ export const dashboardSchema = z
     carbon: snapshotSchema.shape.carbon,
     price: snapshotSchema.shape.price,
     series: z
-      .array(z.object({ start: isoTime, carbon: z.number().nullable(), price: z.number().nullable() }))
+      .array(
+        z.object({
+          start: isoTime,
+          carbon: z.number().nullable(),
+          price: z.number().nullable(),
+          carbonBand: z
+            .tuple([z.number(), z.number()])
+            .optional()
+            .describe(
+              "10-90 % band of the carbon forecast, where it is the built-in forecast past the provider's",
+            ),
+        }),
+      )
       .describe(
         'carbon intensity (gCO2eq/kWh) and price per slot: actual values, then forecast from ' +
           '`carbon.forecastFrom` / `price.forecastFrom`',
@@ -102,13 +116,20 @@ export async function dashboardView(
   const price = priceNow(grids);
   const slots = Math.max(grids.carbon?.grid.values.length ?? 0, grids.price?.grid.values.length ?? 0);
   const stepMs = stepMin * MINUTE_MS;
+  const band = grids.carbon?.errors ? forecastBand(grids.carbon.grid, grids.carbon.errors) : undefined;
   const series: Dashboard['series'] = [];
-  for (let i = 0; i < slots; i++)
+  for (let i = 0; i < slots; i++) {
+    const low = band?.low[i] ?? Number.NaN;
+    const high = band?.high[i] ?? Number.NaN;
     series.push({
       start: toIso(grids.fromMs + i * stepMs),
       carbon: num(grids.carbon?.grid.values[i]),
       price: num(grids.price?.grid.values[i]),
+      ...(Number.isFinite(low) && Number.isFinite(high)
+        ? { carbonBand: [low, high] as [number, number] }
+        : {}),
     });
+  }
   const bestNow =
     grids.carbon !== undefined &&
     isBestNow(

@@ -3,6 +3,7 @@ import { zoneConfig } from '../core/config.ts';
 import type { Grid, Metric, Series } from '../core/series.ts';
 import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import type { Zone } from '../core/zones.ts';
+import type { CarbonErrors } from '../signals/carbon-errors.ts';
 import { carbonLevel, isCleanNow, QUALITY_LEVELS, relativeLevel } from '../signals/quality.ts';
 import type { SignalAnswer } from '../signals/registry.ts';
 import type { ApiContext } from './context.ts';
@@ -115,7 +116,8 @@ export interface ZoneGrids {
   fromMs: number;
   /** index of the slot holding now in the grids */
   nowIndex: number;
-  carbon?: { grid: Grid; answer: SignalAnswer; current: number };
+  /** `errors`: sampled errors of the carbon forecast past the provider's horizon, when there are any */
+  carbon?: { grid: Grid; answer: SignalAnswer; current: number; errors?: CarbonErrors };
   price?: { grid: Grid; answer: SignalAnswer; current: number; currency: string | null };
 }
 
@@ -147,6 +149,7 @@ export async function zoneGrids(
   if (wantCarbon) {
     const answer = result.answers.carbon;
     out.carbon = { grid: result.carbon, answer, current: valueAt(answer.series, nowMs) };
+    if (result.carbonErrors) out.carbon.errors = result.carbonErrors;
   }
   const priceAnswer = result.answers.price;
   if (wantPrice && priceAnswer) {

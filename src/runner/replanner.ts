@@ -29,6 +29,7 @@ import {
   publishPlanned,
   runZone,
   type SchedulerContext,
+  tellTarget,
 } from './context.ts';
 import { materialiseRecurring } from './recurring.ts';
 import type { ReplanSummary } from './service.ts';
@@ -176,6 +177,7 @@ export async function replanOne(ctx: SchedulerContext, load: Load, nowMs: number
     reason,
   });
   publishPlanned(ctx, updated, reason, nowMs);
+  await tellTarget(ctx, 'moved', updated);
   return 'moved';
 }
 

@@ -150,3 +150,46 @@ function rangeOf(values: ArrayLike<number>): { min: number; max: number } {
   }
   return { min, max };
 }
+
+export interface DayWindows {
+  /** carbon below the mean of the day's values */
+  clean: boolean[];
+  /** price among the day's cheapest `cheapShare` of slots (ties included) */
+  cheapest: boolean[];
+  /** both: the best time to run appliances */
+  both: boolean[];
+  /** mean of the day's finite carbon values (NaN when none) */
+  carbonMean: number;
+  /** the price at or below which a slot is among the cheapest (NaN without prices) */
+  cheapAtOrBelow: number;
+}
+
+/**
+ * A zone's day slot by slot: clean when its carbon is below the day's forecast mean, cheapest when its price
+ * is among the day's lowest third (`cheapShare`, by rank: the ceil(n x share) cheapest slots and any equal
+ * to the last of them), "cheapest and cleanest" when both. A slot without a value is neither.
+ */
+export function dayWindows(
+  carbon: ArrayLike<number>,
+  price?: ArrayLike<number>,
+  options: { cheapShare?: number } = {},
+): DayWindows {
+  const share = options.cheapShare ?? 1 / 3;
+  if (!(share > 0 && share <= 1)) throw new RangeError(`cheapShare must be in (0, 1], got ${share}`);
+  const carbonMean = meanValue(carbon);
+  const prices = price
+    ? Array.from(price)
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b)
+    : [];
+  const cheapAtOrBelow = prices.length > 0 ? prices[Math.ceil(prices.length * share) - 1] : Number.NaN;
+  const clean = Array.from(
+    { length: carbon.length },
+    (_, i) => Number.isFinite(carbon[i]) && carbon[i] < carbonMean,
+  );
+  const cheapest = Array.from(
+    { length: carbon.length },
+    (_, i) => price !== undefined && Number.isFinite(price[i]) && price[i] <= cheapAtOrBelow,
+  );
+  return { clean, cheapest, both: clean.map((c, i) => c && cheapest[i]), carbonMean, cheapAtOrBelow };
+}

@@ -189,3 +189,47 @@ describe('GET /v1/dashboard', () => {
     expect(Date.parse(d.to) - Date.parse(d.from)).toBe(36 * HOUR_MS);
   });
 });
+
+describe('GET /v1/dashboard: the band of the built-in forecast', () => {
+  let bandApp: FastifyInstance;
+  // irregular measured values (150 .. 450 g/kWh) for three weeks; the source forecasts up to 12:00 only
+  const past = (ms: number) => {
+    const x = Math.sin(Math.round(ms / 1_800_000) * 12.9898) * 43758.5453;
+    return 300 + (x - Math.floor(x) - 0.5) * 300;
+  };
+  const horizonEnd = at('12:00');
+  beforeAll(async () => {
+    const table = tableSource((_zone, t) => (t + 1_800_000 <= NOW ? past(t) : 300));
+    const short = {
+      ...table,
+      async fetch(req: Parameters<typeof table.fetch>[0]) {
+        return (await table.fetch(req))
+          .map((x) => ({ ...x, points: x.points.filter((p) => p.start < horizonEnd) }))
+          .filter((x) => x.points.length > 0);
+      },
+    };
+    const config = parseConfig({
+      defaults: { carbon: ['electricitymaps'], price: ['profile'], failurePolicy: 'open' },
+    });
+    const registry = createRegistry({ config, factories: { electricitymaps: () => short }, cache: false });
+    bandApp = await buildServer({ registry, store, logger: false, now: () => NOW });
+  });
+  afterAll(async () => {
+    await bandApp?.close();
+  });
+
+  it('gives each slot past the provider forecast its 10-90 % band, and none before', async () => {
+    const r = await bandApp.inject({ url: '/v1/dashboard?zone=DE', headers: bearer(token) });
+    expect(r.statusCode).toBe(200);
+    const d = r.json() as Dashboard;
+    const banded = d.series.filter((p) => p.carbonBand);
+    expect(banded.length).toBeGreaterThan(0);
+    // the band starts where the built-in forecast does, and covers every slot from there
+    expect(banded[0].start).toBe('2026-03-10T12:00:00Z');
+    expect(d.series.filter((p) => Date.parse(p.start) >= horizonEnd).every((p) => p.carbonBand)).toBe(true);
+    for (const p of banded) expect(p.carbonBand![0]).toBeLessThanOrEqual(p.carbonBand![1]);
+    // the errors are large here: the band is wide
+    const widths = banded.map((p) => p.carbonBand![1] - p.carbonBand![0]);
+    expect(Math.min(...widths)).toBeGreaterThan(20);
+  });
+});

@@ -50,6 +50,15 @@ describe('chartData', () => {
     expect(d.hasPrice).toBe(true);
   });
 
+  it('carries the carbon band where slots have one, and none without', () => {
+    const series = dashboard().series.map((p, i) =>
+      i >= 2 ? { ...p, carbonBand: [p.carbon! - 20, p.carbon! + 30] as [number, number] } : p,
+    );
+    const d = chartData(dashboard({ series }));
+    expect(d.carbonBand).toEqual({ low: [null, null, 180, 130, 130], high: [null, null, 230, 180, 180] });
+    expect(chartData(dashboard()).carbonBand).toBeUndefined();
+  });
+
   it('without a forecast everything is measured; all forecast, nothing is', () => {
     const measured = chartData(dashboard());
     expect(measured.carbonActual).toEqual([300, 280, 200, 150, 150]);

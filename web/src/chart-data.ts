@@ -11,6 +11,8 @@ export interface ChartData {
   carbonForecast: (number | null)[];
   priceActual: (number | null)[];
   priceForecast: (number | null)[];
+  /** the 10-90 % band of the carbon forecast (null outside it); absent when no slot has one */
+  carbonBand?: { low: (number | null)[]; high: (number | null)[] };
   /** the waiting loads' runs, clipped to the chart, seconds; `fill` and `edge` draw one differently */
   windows: { fromS: number; toS: number; name: string; fill?: string; edge?: string }[];
   nowS: number;
@@ -47,8 +49,11 @@ export function chartData(d: Dashboard): ChartData {
       }))
       .filter((w) => w.toS > w.fromS),
   );
+  const bandOf = (k: 0 | 1) => closed(d.series.map((p) => p.carbonBand?.[k] ?? null));
+  const hasBand = d.series.some((p) => p.carbonBand !== undefined);
   return {
     xs,
+    ...(hasBand ? { carbonBand: { low: bandOf(0), high: bandOf(1) } } : {}),
     carbonActual: carbon.actual,
     carbonForecast: carbon.forecast,
     priceActual: price.actual,

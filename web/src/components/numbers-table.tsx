@@ -7,6 +7,7 @@ export function NumbersTable(props: { dashboard: Dashboard }) {
   const [open, setOpen] = useState(false);
   const d = props.dashboard;
   const tz = d.zone.timeZone;
+  const hasBand = d.series.some((p) => p.carbonBand !== undefined);
   const carbonFrom = d.carbon?.forecastFrom ? Date.parse(d.carbon.forecastFrom) : Number.POSITIVE_INFINITY;
   const inWindow = (start: string) => {
     const t = Date.parse(start);
@@ -29,6 +30,7 @@ export function NumbersTable(props: { dashboard: Dashboard }) {
               <tr>
                 <th scope="col">Start</th>
                 <th scope="col">Carbon, g/kWh</th>
+                {hasBand && <th scope="col">Carbon 10-90 %</th>}
                 <th scope="col">Price, {d.price?.unit ?? '–'}</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Waiting loads</th>
@@ -39,6 +41,9 @@ export function NumbersTable(props: { dashboard: Dashboard }) {
                 <tr key={p.start}>
                   <th scope="row">{timeIn(p.start, tz, true)}</th>
                   <td>{grams(p.carbon)}</td>
+                  {hasBand && (
+                    <td>{p.carbonBand ? `${grams(p.carbonBand[0])} – ${grams(p.carbonBand[1])}` : ''}</td>
+                  )}
                   <td>{price(p.price)}</td>
                   <td>{Date.parse(p.start) >= carbonFrom ? 'forecast' : 'measured'}</td>
                   <td>{inWindow(p.start).join(', ')}</td>

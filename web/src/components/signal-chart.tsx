@@ -5,7 +5,8 @@ import type { ChartData } from '../chart-data.ts';
 
 /**
  * Carbon intensity (left axis, g/kWh) and price (right axis) over time with uPlot: measured values as solid
- * lines, forecasts dashed, the waiting loads' runs shaded, a line at now. The canvas is drawn for the width
+ * lines, forecasts dashed, the 10-90 % band of the carbon forecast filled where there is one, the waiting
+ * loads' runs shaded, a line at now. The canvas is drawn for the width
  * its box has and redrawn when that changes. The figure's text alternative is the table beside it.
  */
 
@@ -13,6 +14,7 @@ export const COLORS = {
   carbon: '#1d6b35',
   price: '#1f4fa8',
   window: 'rgba(230, 140, 0, 0.22)',
+  band: 'rgba(29, 107, 53, 0.16)',
   now: '#444',
 };
 
@@ -86,7 +88,12 @@ function options(data: ChartData, width: number, timeZone: string, priceUnit: st
       line('Carbon, forecast', COLORS.carbon, 'g', [6, 4]),
       line('Price, measured', COLORS.price, 'price'),
       line('Price, forecast', COLORS.price, 'price', [2, 3]),
+      ...(data.carbonBand
+        ? [line('Carbon, 90 %', 'transparent', 'g'), line('Carbon, 10 %', 'transparent', 'g')]
+        : []),
     ],
+    // the band fills between its two edges (series 5 above series 6)
+    ...(data.carbonBand ? { bands: [{ series: [5, 6] as [number, number], fill: COLORS.band }] } : {}),
     hooks: {
       drawClear: [
         (u) => {
@@ -139,6 +146,7 @@ export function SignalChart(props: { data: ChartData; timeZone: string; priceUni
         data.carbonForecast,
         data.priceActual,
         data.priceForecast,
+        ...(data.carbonBand ? [data.carbonBand.high, data.carbonBand.low] : []),
       ] as uPlot.AlignedData,
       el,
     );

@@ -236,6 +236,11 @@ function ChartFigure({ dashboard: d }: { dashboard: Dashboard }) {
         <span class="key">
           <span class="swatch dashed" /> forecast
         </span>
+        {data.carbonBand && (
+          <span class="key">
+            <span class="swatch window" style={{ background: COLORS.band }} /> carbon forecast, 10-90 %
+          </span>
+        )}
         <span class="key">
           <span class="swatch window" style={{ background: COLORS.window }} /> waiting loads
         </span>
