@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Decision, Load, LoadDetail, Plan } from '../../../src/client/index.ts';
 import { AttemptTimeline, OutputTail } from '../components/attempt-timeline.tsx';
-import { PlanChart } from '../components/plan-chart.tsx';
+import { type DrawnPlan, PlanChart } from '../components/plan-chart.tsx';
 import { PlanExplanation } from '../components/plan-explanation.tsx';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { timeIn, zoneTimeName } from '../format.ts';
@@ -141,6 +141,13 @@ function LoadView(props: {
   const fromMs = Math.min(Date.parse(load.earliest), ...spans.map((r) => Date.parse(r.start)));
   const toMs = Math.max(Date.parse(load.deadline), ...spans.map((r) => Date.parse(r.end)));
   const signals = useZoneSignals(zone, fromMs, toMs);
+  // the chart is drawn anew only when what it shows changes, not on every read
+  const runsKey = JSON.stringify(runs);
+  const planKey = JSON.stringify(plan);
+  const drawn = useMemo<DrawnPlan>(
+    () => ({ zone, runs, ...(plan ? { baseline: plan.baseline, alternatives: plan.alternatives } : {}) }),
+    [zone, runsKey, planKey],
+  );
   const tz = signals.dashboard?.zone.timeZone ?? LOCAL_TIME_ZONE;
   return (
     <section aria-labelledby="page-title">
@@ -160,15 +167,7 @@ function LoadView(props: {
         <h2 id="decision-title">Why it runs then</h2>
         {signals.trouble && <TroubleNotice trouble={signals.trouble} />}
         {signals.dashboard ? (
-          <PlanChart
-            dashboard={signals.dashboard}
-            plan={{
-              zone,
-              runs,
-              ...(plan ? { baseline: plan.baseline, alternatives: plan.alternatives } : {}),
-            }}
-            what={`the plan of ${load.name}`}
-          />
+          <PlanChart dashboard={signals.dashboard} plan={drawn} what={`the plan of ${load.name}`} />
         ) : (
           !signals.trouble && <p class="skeleton">Reading the zone's signals…</p>
         )}
