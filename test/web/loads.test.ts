@@ -170,6 +170,21 @@ describe('the loads table', { timeout: 60_000 }, () => {
     await paged.close();
   });
 
+  it('says plainly when the server does not answer, and when a load does not exist', async () => {
+    const down = await openPage(browser, `${openUrl}/loads`);
+    await down.route('**/v1/loads**', (route) => route.abort('connectionrefused'));
+    await down.reload();
+    await expect.poll(() => down.getByTestId('trouble').textContent(), SOON).toContain('does not answer');
+    await down.unroute('**/v1/loads**');
+    await down.getByRole('button', { name: 'Try again' }).click();
+    await expect.poll(() => row(down, 'nightly-backup').count(), SOON).toBe(1);
+    await down.goto(`${openUrl}/loads/no-such-load`);
+    await expect
+      .poll(() => down.getByTestId('trouble').textContent(), SOON)
+      .toContain('404 Not Found: load no-such-load not found');
+    await down.close();
+  });
+
   it('turns into cards on a 390 px wide phone, without sideways scrolling', async () => {
     const phone = await openPage(browser, `${openUrl}/loads`, 390);
     await expect.poll(() => row(phone, 'nightly-backup').count(), SOON).toBe(1);
