@@ -1,5 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { GridshiftApiError, type NewLoad, type Plan } from '../../../src/client/index.ts';
+import {
+  type Dashboard,
+  GridshiftApiError,
+  type GridshiftClient,
+  type NewLoad,
+  type Plan,
+} from '../../../src/client/index.ts';
 import { PlanChart } from '../components/plan-chart.tsx';
 import { PlanExplanation } from '../components/plan-explanation.tsx';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
@@ -112,13 +118,55 @@ function fieldErrors(err: unknown): Errors | null {
   return errors;
 }
 
+/**
+ * The plan a submit of `body` would make, asked for a moment after `body` stops changing; a request under
+ * way when it changes again is aborted. `onOutcome` gets the field errors and the trouble of each answer.
+ */
+function usePlanPreview(
+  client: GridshiftClient,
+  body: NewLoad | null,
+  onOutcome: (fields: Errors, trouble: Trouble | null) => void,
+): { plan: Plan | null; previewing: boolean } {
+  const [plan, setPlan] = useState<Plan | null>(null);
+  const [previewing, setPreviewing] = useState(false);
+  const outcome = useRef(onOutcome);
+  outcome.current = onOutcome;
+  const key = body ? JSON.stringify(body) : '';
+  useEffect(() => {
+    if (!key) return;
+    const abort = new AbortController();
+    const timer = setTimeout(async () => {
+      setPreviewing(true);
+      try {
+        const { plan: next } = await client.loads.preview(JSON.parse(key) as NewLoad, {
+          signal: abort.signal,
+        });
+        if (abort.signal.aborted) return;
+        setPlan(next);
+        outcome.current({}, null);
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        const fields = fieldErrors(err);
+        outcome.current(fields ?? {}, fields ? null : troubleOf(err));
+        setPlan(null);
+      } finally {
+        if (!abort.signal.aborted) setPreviewing(false);
+      }
+    }, PREVIEW_DELAY_MS);
+    return () => {
+      clearTimeout(timer);
+      // the fields changed: what is under way no longer matches them
+      abort.abort();
+    };
+  }, [client, key]);
+  return { plan, previewing };
+}
+
 export function NewLoadPage() {
   const session = useSession();
   const { client } = session;
   const [form, setForm] = useState(initialForm);
   const [errors, setErrors] = useState<Errors>({});
-  const [plan, setPlan] = useState<Plan | null>(null);
-  const [previewing, setPreviewing] = useState(false);
   const [trouble, setTrouble] = useState<Trouble | null>(null);
   const [submitting, setSubmitting] = useState(false);
   const deadlineMs = Date.parse(form.deadline);
@@ -128,42 +176,16 @@ export function NewLoadPage() {
     Number.isFinite(deadlineMs) ? deadlineMs : Date.now() + 24 * HOUR_MS,
   );
   const zone = form.zone ?? dashboard?.zone.code;
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
-    setForm((f) => ({ ...f, [key]: value }));
+  const set: Setter = (key, value) => setForm((f) => ({ ...f, [key]: value }));
 
-  // the preview follows the fields, a moment after they stop changing; an older one is aborted
-  const previewKey = zone ? JSON.stringify(bodyOf(form, zone, true)) : '';
-  const previewing$ = useRef<AbortController | null>(null);
-  useEffect(() => {
-    if (!zone) return;
-    const body = JSON.parse(previewKey) as NewLoad;
-    const timer = setTimeout(async () => {
-      previewing$.current?.abort();
-      const abort = new AbortController();
-      previewing$.current = abort;
-      setPreviewing(true);
-      try {
-        const { plan: next } = await client.loads.preview(body, { signal: abort.signal });
-        if (abort.signal.aborted) return;
-        setPlan(next);
-        setErrors({});
-        setTrouble(null);
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        const fields = fieldErrors(err);
-        if (fields) setErrors(fields);
-        else setTrouble(troubleOf(err));
-        setPlan(null);
-      } finally {
-        if (!abort.signal.aborted) setPreviewing(false);
-      }
-    }, PREVIEW_DELAY_MS);
-    return () => {
-      clearTimeout(timer);
-      // the fields changed: what is under way no longer matches them
-      previewing$.current?.abort();
-    };
-  }, [client, previewKey]);
+  const { plan, previewing } = usePlanPreview(
+    client,
+    zone ? bodyOf(form, zone, true) : null,
+    (fields, failure) => {
+      setErrors(fields);
+      setTrouble(failure);
+    },
+  );
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -181,7 +203,6 @@ export function NewLoadPage() {
     }
   };
 
-  const tz = dashboard?.zone.timeZone;
   return (
     <section aria-labelledby="page-title">
       <p>
@@ -190,139 +211,8 @@ export function NewLoadPage() {
       <h1 id="page-title">Submit a load</h1>
       <div class="new-load">
         <form class="load-form" onSubmit={submit} noValidate data-testid="load-form">
-          <TextField id="load-name" label="Name" error={errors.name} required>
-            <input
-              id="load-name"
-              type="text"
-              value={form.name}
-              autocomplete="off"
-              onInput={(e) => set('name', e.currentTarget.value)}
-              {...invalid('load-name', errors.name)}
-            />
-          </TextField>
-          <div class="field">
-            {dashboard && zone ? (
-              <ZonePicker
-                zones={dashboard.zones}
-                regions={dashboard.cloudRegions}
-                current={zone}
-                onPick={(z) => set('zone', z)}
-              />
-            ) : (
-              <p class="skeleton">Reading the zones…</p>
-            )}
-            <p class="hint" data-testid="form-zone">
-              Runs in {zone ?? '…'}
-              {dashboard && zone === dashboard.zone.code ? ` · ${dashboard.zone.name}` : ''}
-            </p>
-            {errors.zone && <FieldError id="zone-error" text={errors.zone} />}
-          </div>
-          <div class="field-row">
-            <TextField id="load-duration" label="Duration, minutes" error={errors.duration}>
-              <input
-                id="load-duration"
-                type="number"
-                min="1"
-                step="1"
-                inputMode="numeric"
-                value={form.durationMin}
-                onInput={(e) => set('durationMin', e.currentTarget.value)}
-                {...invalid('load-duration', errors.duration)}
-              />
-            </TextField>
-            <TextField id="load-power" label="Power, kW" error={errors.power}>
-              <input
-                id="load-power"
-                type="number"
-                min="0"
-                step="any"
-                inputMode="decimal"
-                value={form.powerKw}
-                onInput={(e) => set('powerKw', e.currentTarget.value)}
-                {...invalid('load-power', errors.power)}
-              />
-            </TextField>
-          </div>
-          <TextField
-            id="load-deadline"
-            label={`Finish by (${zoneTimeName(LOCAL_TIME_ZONE)})`}
-            error={errors.deadline}
-          >
-            <input
-              id="load-deadline"
-              type="datetime-local"
-              value={form.deadline}
-              onInput={(e) => set('deadline', e.currentTarget.value)}
-              {...invalid('load-deadline', errors.deadline)}
-            />
-          </TextField>
-          <TextField id="load-objective" label="Objective" error={errors.objective}>
-            <select
-              id="load-objective"
-              value={form.objective}
-              onChange={(e) => set('objective', e.currentTarget.value)}
-              {...invalid('load-objective', errors.objective)}
-            >
-              <option value="carbon">lowest carbon</option>
-              <option value="cost">lowest cost</option>
-              <option value="balanced">balanced carbon and cost</option>
-            </select>
-          </TextField>
-          <div class="field check">
-            <input
-              id="load-interruptible"
-              type="checkbox"
-              checked={form.interruptible}
-              onChange={(e) => set('interruptible', e.currentTarget.checked)}
-            />
-            <label for="load-interruptible">Interruptible (may run in pieces)</label>
-          </div>
-          <fieldset class="field" aria-describedby={errors.dispatch ? 'dispatch-error' : undefined}>
-            <legend>Start it with</legend>
-            {(['none', 'shell', 'webhook'] as const).map((kind) => (
-              <label key={kind} class="choice">
-                <input
-                  type="radio"
-                  name="dispatch"
-                  value={kind}
-                  checked={form.dispatch === kind}
-                  onChange={() => set('dispatch', kind)}
-                />{' '}
-                {kind === 'none'
-                  ? 'nothing (my program watches the events)'
-                  : kind === 'shell'
-                    ? 'a shell command'
-                    : 'a webhook'}
-              </label>
-            ))}
-            {form.dispatch === 'shell' && (
-              <>
-                <label for="load-command">Command</label>
-                <input
-                  id="load-command"
-                  type="text"
-                  value={form.command}
-                  spellcheck={false}
-                  onInput={(e) => set('command', e.currentTarget.value)}
-                  {...invalid('load-command', errors.dispatch, 'dispatch-error')}
-                />
-              </>
-            )}
-            {form.dispatch === 'webhook' && (
-              <>
-                <label for="load-url">URL</label>
-                <input
-                  id="load-url"
-                  type="url"
-                  value={form.url}
-                  spellcheck={false}
-                  onInput={(e) => set('url', e.currentTarget.value)}
-                  {...invalid('load-url', errors.dispatch, 'dispatch-error')}
-                />
-              </>
-            )}
-            {errors.dispatch && <FieldError id="dispatch-error" text={errors.dispatch} />}
-          </fieldset>
+          <LoadFields form={form} set={set} errors={errors} dashboard={dashboard} zone={zone} />
+          <DispatchFields form={form} set={set} error={errors.dispatch} />
           {errors.form && <FieldError id="form-error" text={errors.form} />}
           {trouble && (
             <TroubleNotice
@@ -341,25 +231,195 @@ export function NewLoadPage() {
             {submitting ? 'Submitting…' : 'Submit'}
           </button>
         </form>
-        <section class="preview" aria-labelledby="preview-title" aria-busy={previewing} data-testid="preview">
-          <h2 id="preview-title">Plan preview</h2>
-          {signalTrouble && <TroubleNotice trouble={signalTrouble} />}
-          {!plan && <p class="skeleton">{previewing ? 'Planning…' : 'The plan shows here.'}</p>}
-          {plan && (
-            <>
-              <p class="big-line" data-testid="preview-summary" aria-live="polite">
-                Saves {mass(plan.savings.emissionsG)} CO2eq ({percent(plan.savings.emissionsPct)}) against
-                running now
-              </p>
-              {dashboard && dashboard.zone.code === plan.zone && (
-                <PlanChart dashboard={dashboard} plan={plan} what="the previewed plan" />
-              )}
-              <PlanExplanation plan={plan} timeZone={tz ?? 'UTC'} heading="Why the preview runs then" />
-              {tz && <p class="hint">Times in {zoneTimeName(tz)}.</p>}
-            </>
-          )}
-        </section>
+        <PreviewPanel plan={plan} previewing={previewing} dashboard={dashboard} trouble={signalTrouble} />
       </div>
+    </section>
+  );
+}
+
+type Setter = <K extends keyof FormState>(key: K, value: FormState[K]) => void;
+
+/** What the load is, where and when it runs: the fields the preview follows. */
+function LoadFields(props: {
+  form: FormState;
+  set: Setter;
+  errors: Errors;
+  dashboard: Dashboard | null;
+  zone: string | undefined;
+}) {
+  const { form, set, errors, dashboard, zone } = props;
+  return (
+    <>
+      <TextField id="load-name" label="Name" error={errors.name} required>
+        <input
+          id="load-name"
+          type="text"
+          value={form.name}
+          autocomplete="off"
+          onInput={(e) => set('name', e.currentTarget.value)}
+          {...invalid('load-name', errors.name)}
+        />
+      </TextField>
+      <div class="field">
+        {dashboard && zone ? (
+          <ZonePicker
+            zones={dashboard.zones}
+            regions={dashboard.cloudRegions}
+            current={zone}
+            onPick={(z) => set('zone', z)}
+          />
+        ) : (
+          <p class="skeleton">Reading the zones…</p>
+        )}
+        <p class="hint" data-testid="form-zone">
+          Runs in {zone ?? '…'}
+          {dashboard && zone === dashboard.zone.code ? ` · ${dashboard.zone.name}` : ''}
+        </p>
+        {errors.zone && <FieldError id="zone-error" text={errors.zone} />}
+      </div>
+      <div class="field-row">
+        <TextField id="load-duration" label="Duration, minutes" error={errors.duration}>
+          <input
+            id="load-duration"
+            type="number"
+            min="1"
+            step="1"
+            inputMode="numeric"
+            value={form.durationMin}
+            onInput={(e) => set('durationMin', e.currentTarget.value)}
+            {...invalid('load-duration', errors.duration)}
+          />
+        </TextField>
+        <TextField id="load-power" label="Power, kW" error={errors.power}>
+          <input
+            id="load-power"
+            type="number"
+            min="0"
+            step="any"
+            inputMode="decimal"
+            value={form.powerKw}
+            onInput={(e) => set('powerKw', e.currentTarget.value)}
+            {...invalid('load-power', errors.power)}
+          />
+        </TextField>
+      </div>
+      <TextField
+        id="load-deadline"
+        label={`Finish by (${zoneTimeName(LOCAL_TIME_ZONE)})`}
+        error={errors.deadline}
+      >
+        <input
+          id="load-deadline"
+          type="datetime-local"
+          value={form.deadline}
+          onInput={(e) => set('deadline', e.currentTarget.value)}
+          {...invalid('load-deadline', errors.deadline)}
+        />
+      </TextField>
+      <TextField id="load-objective" label="Objective" error={errors.objective}>
+        <select
+          id="load-objective"
+          value={form.objective}
+          onChange={(e) => set('objective', e.currentTarget.value)}
+          {...invalid('load-objective', errors.objective)}
+        >
+          <option value="carbon">lowest carbon</option>
+          <option value="cost">lowest cost</option>
+          <option value="balanced">balanced carbon and cost</option>
+        </select>
+      </TextField>
+      <div class="field check">
+        <input
+          id="load-interruptible"
+          type="checkbox"
+          checked={form.interruptible}
+          onChange={(e) => set('interruptible', e.currentTarget.checked)}
+        />
+        <label for="load-interruptible">Interruptible (may run in pieces)</label>
+      </div>
+    </>
+  );
+}
+
+/** How the load is started: nothing, a shell command or a webhook, with the command or URL. */
+function DispatchFields(props: { form: FormState; set: Setter; error: string | undefined }) {
+  return (
+    <fieldset class="field" aria-describedby={props.error ? 'dispatch-error' : undefined}>
+      <legend>Start it with</legend>
+      {(['none', 'shell', 'webhook'] as const).map((kind) => (
+        <label key={kind} class="choice">
+          <input
+            type="radio"
+            name="dispatch"
+            value={kind}
+            checked={props.form.dispatch === kind}
+            onChange={() => props.set('dispatch', kind)}
+          />{' '}
+          {kind === 'none'
+            ? 'nothing (my program watches the events)'
+            : kind === 'shell'
+              ? 'a shell command'
+              : 'a webhook'}
+        </label>
+      ))}
+      {props.form.dispatch === 'shell' && (
+        <>
+          <label for="load-command">Command</label>
+          <input
+            id="load-command"
+            type="text"
+            value={props.form.command}
+            spellcheck={false}
+            onInput={(e) => props.set('command', e.currentTarget.value)}
+            {...invalid('load-command', props.error, 'dispatch-error')}
+          />
+        </>
+      )}
+      {props.form.dispatch === 'webhook' && (
+        <>
+          <label for="load-url">URL</label>
+          <input
+            id="load-url"
+            type="url"
+            value={props.form.url}
+            spellcheck={false}
+            onInput={(e) => props.set('url', e.currentTarget.value)}
+            {...invalid('load-url', props.error, 'dispatch-error')}
+          />
+        </>
+      )}
+      {props.error && <FieldError id="dispatch-error" text={props.error} />}
+    </fieldset>
+  );
+}
+
+/** The previewed plan: its savings, drawn on the zone's chart, and its explanation. */
+function PreviewPanel(props: {
+  plan: Plan | null;
+  previewing: boolean;
+  dashboard: Dashboard | null;
+  trouble: Trouble | null;
+}) {
+  const { plan, previewing, dashboard } = props;
+  const tz = dashboard?.zone.timeZone;
+  return (
+    <section class="preview" aria-labelledby="preview-title" aria-busy={previewing} data-testid="preview">
+      <h2 id="preview-title">Plan preview</h2>
+      {props.trouble && <TroubleNotice trouble={props.trouble} />}
+      {!plan && <p class="skeleton">{previewing ? 'Planning…' : 'The plan shows here.'}</p>}
+      {plan && (
+        <>
+          <p class="big-line" data-testid="preview-summary" aria-live="polite">
+            Saves {mass(plan.savings.emissionsG)} CO2eq ({percent(plan.savings.emissionsPct)}) against running
+            now
+          </p>
+          {dashboard && dashboard.zone.code === plan.zone && (
+            <PlanChart dashboard={dashboard} plan={plan} what="the previewed plan" />
+          )}
+          <PlanExplanation plan={plan} timeZone={tz ?? 'UTC'} heading="Why the preview runs then" />
+          {tz && <p class="hint">Times in {zoneTimeName(tz)}.</p>}
+        </>
+      )}
     </section>
   );
 }
