@@ -12,6 +12,11 @@ import type { HomeScenario } from './scenario.ts';
 export interface HomeModelOptions {
   formulation?: Formulation;
   soft?: boolean;
+  /**
+   * Which integrality constraints of the EV and the appliances to impose (default: all). Leaving some
+   * out gives a relaxation: `optimizeHome` adds them back where its plan needs them.
+   */
+  integral?: { evSlot: boolean[]; deferrable: boolean[] };
 }
 
 /** Column indices of the model's variables; -1 where a variable does not exist. */
@@ -26,6 +31,8 @@ export interface HomeColumns {
   ev: number[];
   /** per deferrable load (scenario order), per slot */
   on: number[][];
+  /** per deferrable load, the start indicators of a contiguous one (slot fromSlot + k) */
+  starts: number[][];
   evShortfall: number;
   socShortfall: number;
 }
@@ -75,6 +82,7 @@ export function buildHomeModel(s: HomeScenario, options: HomeModelOptions = {}):
     soc: [],
     ev: [],
     on: s.deferrable.map(() => []),
+    starts: s.deferrable.map(() => []),
     evShortfall: -1,
     socShortfall: -1,
   };
@@ -94,7 +102,7 @@ export function buildHomeModel(s: HomeScenario, options: HomeModelOptions = {}):
     cols.ch.push(ch);
     cols.dis.push(dis);
     cols.ev.push(evKw);
-    if (ev && evMaxKw > 0 && ev.minChargeKw > 0) {
+    if (ev && evMaxKw > 0 && ev.minChargeKw > 0 && (options.integral?.evSlot[t] ?? true)) {
       // ev = 0 or minChargeKw <= ev <= maxChargeKw
       const z = addColumn(m, `evon_${t}`, { upper: 1, integer: true });
       addRow(
@@ -170,7 +178,7 @@ export function buildHomeModel(s: HomeScenario, options: HomeModelOptions = {}):
       );
     }
   }
-  addDeferrable(m, s, cols);
+  addDeferrable(m, s, cols, options.integral?.deferrable);
   for (let t = 0; t < T; t++) {
     // pv - cur + imp + dis = load + ch + exp + ev + sum_j powerKw_j * on_j
     const terms: [number, number][] = [
@@ -238,12 +246,13 @@ function addBattery(
 }
 
 /** on_j per slot of its window: binaries, or (contiguous) the sum of binary start indicators. */
-function addDeferrable(m: LinearModel, s: HomeScenario, cols: HomeColumns): void {
+function addDeferrable(m: LinearModel, s: HomeScenario, cols: HomeColumns, integral?: boolean[]): void {
   s.deferrable.forEach((d, j) => {
+    const integer = integral?.[j] ?? true;
     const n = d.slotsNeeded;
     const on = new Array<number>(s.slots).fill(-1);
     for (let t = d.fromSlot; t < d.toSlot; t++)
-      on[t] = addColumn(m, `on_${j}_${t}`, { upper: 1, integer: !d.contiguous });
+      on[t] = addColumn(m, `on_${j}_${t}`, { upper: 1, integer: integer && !d.contiguous });
     cols.on[j] = on;
     if (!d.contiguous) {
       addRow(
@@ -256,7 +265,8 @@ function addDeferrable(m: LinearModel, s: HomeScenario, cols: HomeColumns): void
     }
     const starts: number[] = [];
     for (let t = d.fromSlot; t + n <= d.toSlot; t++)
-      starts.push(addColumn(m, `start_${j}_${t}`, { upper: 1, integer: true }));
+      starts.push(addColumn(m, `start_${j}_${t}`, { upper: 1, integer }));
+    cols.starts[j] = starts;
     addRow(
       m,
       `once_${j}`,

@@ -57,9 +57,16 @@ export interface HomePlan {
 }
 
 export interface OptimizeOptions {
+  /** `full`: every binary in every slot, imposed at once (for checking); default `tightened` */
   formulation?: Formulation;
   soft?: boolean;
   timeLimitS?: number;
+  /**
+   * Tightened only (default true): solve first without the EV's on/off binaries and with the appliances'
+   * start indicators continuous, then impose them where that plan breaks them, and solve again. Each
+   * round solves a relaxation of the full model, so the first plan that breaks none is optimal for it.
+   */
+  lazyIntegrality?: boolean;
 }
 
 /** Solver noise below this (kW) is taken as zero. */
@@ -97,13 +104,7 @@ function pct(saved: number, of: number): number {
 export function optimizeHome(s: HomeScenario, solver: Solver, options: OptimizeOptions = {}): HomePlan {
   const soft = options.soft === true;
   checkFeasible(s, soft);
-  const built = buildHomeModel(s, { formulation: options.formulation, soft });
-  const solved = solveModel(solver, built.model, { timeLimitS: options.timeLimitS });
-  if (solved.status === 'infeasible' || solved.status === 'unbounded')
-    throw new InfeasibleError(
-      'no plan meets every constraint at once (HiGHS proved the model infeasible): check the grid limits, the battery limits and the windows of the EV and the appliances together',
-    );
-  if (solved.values.length === 0) throw new Error(`HiGHS stopped without a plan (status ${solved.status})`);
+  const { built, solved } = solveHome(s, solver, options);
   const c = built.columns;
   const f = flowsOf(solved.values, c);
   netImportExport(f);
@@ -121,7 +122,7 @@ export function optimizeHome(s: HomeScenario, solver: Solver, options: OptimizeO
     evKw: evKw[t],
     socKwh: soc[t],
     deferrable: Object.fromEntries(
-      s.deferrable.map((d, j) => [d.id, c.on[j][t] >= 0 ? Math.round(solved.values[c.on[j][t]]) : 0]),
+      s.deferrable.map((d, j) => [d.id, c.on[j][t] >= 0 && solved.values[c.on[j][t]] > 0.5 ? 1 : 0]),
     ),
   }));
   const totals = flowTotals(s, f);
@@ -161,6 +162,71 @@ export function optimizeHome(s: HomeScenario, solver: Solver, options: OptimizeO
   };
   if (soft) plan.shortfalls = shortfalls(s, evKw, soc);
   return plan;
+}
+
+/** Rounds of relaxations before every integrality constraint is imposed at once. */
+const LAZY_ROUNDS = 8;
+const FRACTION = 1e-6;
+
+function solveHome(s: HomeScenario, solver: Solver, options: OptimizeOptions) {
+  const lazy = options.formulation !== 'full' && options.lazyIntegrality !== false;
+  const integral = {
+    evSlot: new Array<boolean>(s.slots).fill(!lazy),
+    deferrable: new Array<boolean>(s.deferrable.length).fill(!lazy),
+  };
+  for (let round = 1; ; round++) {
+    const built = buildHomeModel(s, {
+      formulation: options.formulation,
+      soft: options.soft === true,
+      integral,
+    });
+    const solved = solveModel(solver, built.model, { timeLimitS: options.timeLimitS });
+    if (solved.status === 'infeasible' || solved.status === 'unbounded')
+      throw new InfeasibleError(
+        'no plan meets every constraint at once (HiGHS proved the model infeasible): check the grid limits, the battery limits and the windows of the EV and the appliances together',
+      );
+    if (solved.values.length === 0) throw new Error(`HiGHS stopped without a plan (status ${solved.status})`);
+    if (solved.status !== 'optimal' || !imposeBroken(s, built.columns, solved.values, integral))
+      return { built, solved };
+    if (round >= LAZY_ROUNDS) {
+      integral.evSlot.fill(true);
+      integral.deferrable.fill(true);
+    }
+  }
+}
+
+/** Marks the integrality constraints the relaxed plan `x` breaks; true when there were any. */
+function imposeBroken(
+  s: HomeScenario,
+  c: HomeColumns,
+  x: Float64Array,
+  integral: { evSlot: boolean[]; deferrable: boolean[] },
+): boolean {
+  let broken = false;
+  const ev = s.ev;
+  if (ev && ev.minChargeKw > 0) {
+    const below = (j: number) => j >= 0 && x[j] > ZERO_KW && x[j] < ev.minChargeKw - ZERO_KW;
+    // a slot below the minimum power: impose on/off there and in every slot charged at part power,
+    // where the next plan would otherwise move the fraction
+    if (c.ev.some((j, t) => !integral.evSlot[t] && below(j)))
+      c.ev.forEach((j, t) => {
+        if (!integral.evSlot[t] && j >= 0 && x[j] > ZERO_KW && x[j] < ev.maxChargeKw - ZERO_KW) {
+          integral.evSlot[t] = true;
+          broken = true;
+        }
+      });
+  }
+  s.deferrable.forEach((_, j) => {
+    if (integral.deferrable[j]) return;
+    const fractional = [...c.on[j], ...c.starts[j]].some(
+      (k) => k >= 0 && Math.min(x[k], 1 - x[k]) > FRACTION,
+    );
+    if (fractional) {
+      integral.deferrable[j] = true;
+      broken = true;
+    }
+  });
+  return broken;
 }
 
 function shortfalls(s: HomeScenario, evKw: number[], soc: number[]): { evKwh: number; finalSocKwh: number } {
