@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../src/core/errors.ts';
 import { resample } from '../src/core/series.ts';
 import { HOUR_MS, toIso } from '../src/core/time.ts';
-import { type OptimizeOptions, optimizeHome } from '../src/optimize/home.ts';
+import { type HomePlan, type OptimizeOptions, optimizeHome } from '../src/optimize/home.ts';
 import { buildHomeModel } from '../src/optimize/home-model.ts';
 import { toLpText } from '../src/optimize/lp.ts';
-import { parseScenario } from '../src/optimize/scenario.ts';
-import { loadSolver } from '../src/optimize/solve.ts';
+import { type HomeScenario, parseScenario } from '../src/optimize/scenario.ts';
+import { loadSolver, type Solver } from '../src/optimize/solve.ts';
 import { readCsvSeries } from '../src/signals/csv.ts';
 import { hasGlpsol, solveWithGlpsol } from './glpsol.ts';
 
@@ -56,7 +56,7 @@ function spotPrices(fromMs: number): number[] {
   return Array.from(grid.values, (v) => Math.round(v * 1e5) / 1e5);
 }
 
-export function benchScenario(): Record<string, unknown> {
+export function benchScenario(importFee = IMPORT_FEE): Record<string, unknown> {
   const startMs = Date.parse(HOUSE_START);
   const at = (h: number) => toIso(startMs + h * HOUR_MS);
   const { loadKw, pvKw } = household(startMs);
@@ -71,7 +71,7 @@ export function benchScenario(): Record<string, unknown> {
     series: {
       loadKw: loadKw.map((x) => Math.round(x * 1000) / 1000),
       pvKw: pvKw.map((x) => Math.round(x * 1000) / 1000),
-      importPrice: spot.map((p) => Math.round((p + IMPORT_FEE) * 1e5) / 1e5),
+      importPrice: spot.map((p) => Math.round((p + importFee) * 1e5) / 1e5),
       exportPrice: spot,
     },
     grid: { maxImportKw: 12, maxExportKw: 6 },
@@ -139,9 +139,27 @@ interface Row {
   status: string;
 }
 
+const VARIANTS: [string, number][] = [
+  [`imports at spot + ${IMPORT_FEE} EUR/kWh (no slot where an exclusivity can bind)`, IMPORT_FEE],
+  ['imports at the spot price (negative in some hours: charge/discharge binaries up to the last of them)', 0],
+];
+
 async function main(): Promise<void> {
-  const s = parseScenario(benchScenario());
   const solver = await loadSolver();
+  const out = [];
+  for (const [name, fee] of VARIANTS)
+    out.push({ variant: name, ...measure(name, parseScenario(benchScenario(fee)), solver) });
+  writeFileSync(
+    OUT,
+    `${JSON.stringify({ slots: SLOTS, stepMin: STEP_MIN, runs: RUNS, variants: out }, null, 2)}\n`,
+  );
+}
+
+function measure(
+  variant: string,
+  s: HomeScenario,
+  solver: Solver,
+): { rows: Row[]; savings: HomePlan['savings'] } {
   const configs: [string, OptimizeOptions][] = [
     ['HiGHS, tightened (binaries where they can bind, integrality imposed lazily)', {}],
     ['HiGHS, tightened, all integrality at once', { lazyIntegrality: false }],
@@ -174,8 +192,14 @@ async function main(): Promise<void> {
         status: t.last.status,
       });
     }
-  const base = rows[0];
   const plan = optimizeHome(s, solver);
+  printTable(variant, rows, plan);
+  return { rows, savings: plan.savings };
+}
+
+function printTable(variant: string, rows: Row[], plan: HomePlan): void {
+  const base = rows[0];
+  console.log(`### ${variant}\n`);
   console.log(
     `${SLOTS} slots of ${STEP_MIN} min, battery + EV + 2 appliances; median of ${RUNS} runs after warm-up\n`,
   );
@@ -185,16 +209,13 @@ async function main(): Promise<void> {
     console.log(
       `| ${r.solver} | ${r.binaries} | ${r.wallMs.toFixed(1)} | ${r.cpuMs === undefined ? '-' : r.cpuMs.toFixed(1)} | ${(r.wallMs / base.wallMs).toFixed(2)} | ${r.optimum.toFixed(6)} | ${r.status} |`,
     );
-  console.log(
-    `\nbaseline cost ${plan.baseline.cost?.toFixed(4)} EUR, optimised ${plan.totals.cost?.toFixed(4)} EUR (saves ${plan.savings.costPct?.toFixed(1)} %)`,
-  );
   const spread = Math.max(...rows.map((r) => r.optimum)) - Math.min(...rows.map((r) => r.optimum));
-  console.log(`largest difference between the optima: ${spread.toExponential(2)} EUR`);
-  if (!hasGlpsol()) console.log('\nglpsol not found (apt-get install glpk-utils): GLPK rows skipped');
-  writeFileSync(
-    OUT,
-    `${JSON.stringify({ slots: SLOTS, stepMin: STEP_MIN, runs: RUNS, rows, savings: plan.savings }, null, 2)}\n`,
+  console.log(
+    `\nbaseline cost ${plan.baseline.cost?.toFixed(4)} EUR, optimised ${plan.totals.cost?.toFixed(4)} EUR ` +
+      `(saves ${plan.savings.costPct?.toFixed(1)} %); largest difference between the optima: ${spread.toExponential(2)} EUR`,
   );
+  if (!hasGlpsol()) console.log('\nglpsol not found (apt-get install glpk-utils): GLPK rows skipped');
+  console.log('');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

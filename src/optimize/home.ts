@@ -169,17 +169,24 @@ const LAZY_ROUNDS = 8;
 const FRACTION = 1e-6;
 
 function solveHome(s: HomeScenario, solver: Solver, options: OptimizeOptions) {
-  const lazy = options.formulation !== 'full' && options.lazyIntegrality !== false;
-  const integral = {
-    evSlot: new Array<boolean>(s.slots).fill(!lazy),
-    deferrable: new Array<boolean>(s.deferrable.length).fill(!lazy),
-  };
+  const build = (integral: Integrality) =>
+    buildHomeModel(s, { formulation: options.formulation, soft: options.soft === true, integral });
+  const all = (value: boolean): Integrality => ({
+    evSlot: new Array<boolean>(s.slots).fill(value),
+    deferrable: new Array<boolean>(s.deferrable.length).fill(value),
+  });
+  let integral = all(true);
+  let built = build(integral);
+  if (options.formulation !== 'full' && options.lazyIntegrality !== false) {
+    const relaxed = build(all(false));
+    // the relaxation pays only when it is a plain LP (a few ms); with exclusivity binaries left in,
+    // HiGHS measured faster with every integrality constraint at once
+    if (!relaxed.model.columns.some((c) => c.integer)) {
+      integral = all(false);
+      built = relaxed;
+    }
+  }
   for (let round = 1; ; round++) {
-    const built = buildHomeModel(s, {
-      formulation: options.formulation,
-      soft: options.soft === true,
-      integral,
-    });
     const solved = solveModel(solver, built.model, { timeLimitS: options.timeLimitS });
     if (solved.status === 'infeasible' || solved.status === 'unbounded')
       throw new InfeasibleError(
@@ -188,20 +195,15 @@ function solveHome(s: HomeScenario, solver: Solver, options: OptimizeOptions) {
     if (solved.values.length === 0) throw new Error(`HiGHS stopped without a plan (status ${solved.status})`);
     if (solved.status !== 'optimal' || !imposeBroken(s, built.columns, solved.values, integral))
       return { built, solved };
-    if (round >= LAZY_ROUNDS) {
-      integral.evSlot.fill(true);
-      integral.deferrable.fill(true);
-    }
+    if (round >= LAZY_ROUNDS) integral = all(true);
+    built = build(integral);
   }
 }
 
+type Integrality = { evSlot: boolean[]; deferrable: boolean[] };
+
 /** Marks the integrality constraints the relaxed plan `x` breaks; true when there were any. */
-function imposeBroken(
-  s: HomeScenario,
-  c: HomeColumns,
-  x: Float64Array,
-  integral: { evSlot: boolean[]; deferrable: boolean[] },
-): boolean {
+function imposeBroken(s: HomeScenario, c: HomeColumns, x: Float64Array, integral: Integrality): boolean {
   let broken = false;
   const ev = s.ev;
   if (ev && ev.minChargeKw > 0) {

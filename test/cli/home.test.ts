@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
 
@@ -47,6 +48,14 @@ const arbitrage = {
 const OPTIMUM = 2 + 0.1 * (2 + 2 / 0.81) + 0.2;
 
 describe('gridshift home optimize', () => {
+  it('plans the worked example of docs/home.md as the page shows', async () => {
+    const example = fileURLToPath(new URL('../../docs/home-scenario.json', import.meta.url));
+    const r = await run(['home', 'optimize', '--scenario', example, '--tz', 'UTC']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Cost 3.05 against 7.68 without planning: saves 4.63 (60.3%)');
+    expect(r.stdout).toMatch(/^Tue 01:00 +2\.98 +9\.00 +0\.00 +7\.20 +0\.1100 +dishwasher$/m);
+  });
+
   it('--json prints the contract result; --out writes the same', async () => {
     const out = join(DIR, 'plan.json');
     const r = await run([
