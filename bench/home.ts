@@ -29,7 +29,11 @@ const PRICE_START = '2023-06-11T00:00:00Z';
 const IMPORT_FEE = 0.1;
 const RUNS = Number(process.env.HOME_BENCH_RUNS ?? 9);
 
-/** Household CSV (`timestamp,load_w,pv_w,pv_forecast_w`, 30 min) -> kW per 15-min slot; empty PV = 0. */
+/**
+ * Household CSV (`timestamp,load_w,pv_w,pv_forecast_w`, 30 min) -> kW per 15-min slot; empty PV = 0. The
+ * repository's CSV reader knows the carbon and price shapes only, so the rows are split here and resampled
+ * with the same step-function resampler.
+ */
 function household(fromMs: number): { loadKw: number[]; pvKw: number[] } {
   const text = readFileSync(`${DATA}home/household-FR-2024.csv`, 'utf8');
   const load: { start: number; value: number }[] = [];
