@@ -89,12 +89,27 @@ export function buildHomeModel(s: HomeScenario, options: HomeModelOptions = {}):
   const penaltyPerKwh = shortfallPenalty(s);
   for (let t = 0; t < T; t++) {
     const c = slotCoefficients(s, t);
-    const imp = addColumn(m, `imp_${t}`, { upper: s.maxImportKw, cost: dt * c.importPerKwh });
-    const exp = addColumn(m, `exp_${t}`, { upper: s.maxExportKw, cost: dt * c.exportPerKwh });
+    const evMaxKw = ev && evWindow(s, t) ? ev.maxChargeKw : 0;
+    // Where import and export exclude each other, each is bounded by what the balance allows while the
+    // other is 0: import by the most the slot can consume, export by PV plus the most the battery gives.
+    // A bound of 0 fixes that flow at 0 and needs no binary.
+    const exclusive = placement.importExport[t];
+    const bigImp = Math.min(
+      s.maxImportKw,
+      s.loadKw[t] + (b?.maxChargeKw ?? 0) + evMaxKw + deferrableKwCap(s, t),
+    );
+    const bigExp = Math.min(s.maxExportKw, s.pvKw[t] + (b?.maxDischargeKw ?? 0));
+    const imp = addColumn(m, `imp_${t}`, {
+      upper: exclusive ? bigImp : s.maxImportKw,
+      cost: dt * c.importPerKwh,
+    });
+    const exp = addColumn(m, `exp_${t}`, {
+      upper: exclusive ? bigExp : s.maxExportKw,
+      cost: dt * c.exportPerKwh,
+    });
     const cur = addColumn(m, `cur_${t}`, { upper: s.allowCurtailment ? s.pvKw[t] : 0 });
     const ch = b ? addColumn(m, `ch_${t}`, { upper: b.maxChargeKw }) : -1;
     const dis = b ? addColumn(m, `dis_${t}`, { upper: b.maxDischargeKw, cost: dt * c.dischargePerKwh }) : -1;
-    const evMaxKw = ev && evWindow(s, t) ? ev.maxChargeKw : 0;
     const evKw = ev ? addColumn(m, `ev_${t}`, { upper: evMaxKw }) : -1;
     cols.imp.push(imp);
     cols.exp.push(exp);
@@ -124,13 +139,7 @@ export function buildHomeModel(s: HomeScenario, options: HomeModelOptions = {}):
         { lower: 0 },
       );
     }
-    // import/export exclusivity; bounds valid for any plan that uses only one of them
-    const bigImp = Math.min(
-      s.maxImportKw,
-      s.loadKw[t] + (b?.maxChargeKw ?? 0) + evMaxKw + deferrableKwCap(s, t),
-    );
-    const bigExp = Math.min(s.maxExportKw, s.pvKw[t] + (b?.maxDischargeKw ?? 0));
-    const needIE = placement.importExport[t] && bigImp > 0 && bigExp > 0;
+    const needIE = exclusive && bigImp > 0 && bigExp > 0;
     binaries.importExport.push(needIE);
     if (needIE) {
       const y = addColumn(m, `ie_${t}`, { upper: 1, integer: true });

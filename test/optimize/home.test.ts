@@ -64,6 +64,30 @@ describe('optimizeHome', () => {
     expect(plan.totals).not.toHaveProperty('emissionsG');
   });
 
+  it('exports nothing where nothing could be exported without importing at once', () => {
+    // no PV, no battery: exporting needs importing in the same slot, which the contract forbids, so
+    // paid import (-0.001 in slot 1) can only go into the EV: 6 kW, the import limit
+    const plan = optimizeHome(
+      parseScenario({
+        start: START,
+        stepMin: 60,
+        slots: 3,
+        series: { loadKw: [0, 0, 0], importPrice: [0, -0.001, 0] },
+        grid: { maxImportKw: 6, maxExportKw: 2 },
+        ev: {
+          arrive: START,
+          depart: '2026-01-01T03:00:00Z',
+          energyNeededKwh: 0,
+          maxChargeKw: 7.4,
+          minChargeKw: 1.4,
+        },
+      }),
+      solver,
+    );
+    expect(plan.objectiveValue).toBeCloseTo(-0.006, 12);
+    expect(plan.slots[1]).toMatchObject({ importKw: 6, exportKw: 0, evKw: 6 });
+  });
+
   it('picks the cheapest consecutive slots for a contiguous load, the cheapest slots otherwise', () => {
     const washer = {
       id: 'washer',

@@ -21,7 +21,8 @@ export function randomScenario(maxSlots = 8): fc.Arbitrary<Record<string, unknow
         objective: fc.constantFrom<unknown>('cost', 'carbon', { carbonPricePerKg: 0.2 }),
         series: fc.record({
           loadKw: series(slots, kw(3)),
-          pvKw: series(slots, kw(6)),
+          // often none: slots without PV (nights) have their own bounds
+          pvKw: fc.oneof(series(slots, kw(6)), fc.constant(new Array<number>(slots).fill(0))),
           importPrice: series(slots, price(-0.2, 0.5)),
           exportPrice: series(slots, price(-0.1, 0.6)),
           carbon: series(slots, price(0, 500)),

@@ -7,9 +7,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InfeasibleError } from '../../src/optimize/errors.ts';
 import { type HomePlan, optimizeHome } from '../../src/optimize/home.ts';
-import { shortfallPenalty } from '../../src/optimize/home-model.ts';
+import { buildHomeModel, shortfallPenalty } from '../../src/optimize/home-model.ts';
+import { addColumn, addRow, emptyModel, type LinearModel } from '../../src/optimize/lp.ts';
+import type { HomeScenario } from '../../src/optimize/scenario.ts';
 import { parseScenario } from '../../src/optimize/scenario.ts';
-import { loadSolver, type Solver } from '../../src/optimize/solve.ts';
+import { loadSolver, type Solver, solveModel } from '../../src/optimize/solve.ts';
 import { planViolations } from './plan-check.ts';
 import { randomScenario } from './random-scenario.ts';
 
@@ -31,7 +33,65 @@ function sameOptimum(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
+/**
+ * The full model rewritten without the derived bounds: import and export keep only the scenario's limits
+ * and exclude each other through a plain big-M binary in every slot, so a wrong bound in the model
+ * cannot hide in both formulations alike.
+ */
+function plainBigM(s: HomeScenario): LinearModel {
+  const { model } = buildHomeModel(s, { formulation: 'full' });
+  const out = emptyModel();
+  const keep = model.rows.filter((r) => !/^(impon|expon)_/.test(r.name));
+  out.columns = model.columns.map((c) => {
+    if (c.name.startsWith('imp_')) return { ...c, upper: s.maxImportKw };
+    if (c.name.startsWith('exp_')) return { ...c, upper: s.maxExportKw };
+    return { ...c };
+  });
+  out.rows = keep.map((r) => ({ ...r }));
+  const M = 1000;
+  for (let t = 0; t < s.slots; t++) {
+    const imp = out.columns.findIndex((c) => c.name === `imp_${t}`);
+    const exp = out.columns.findIndex((c) => c.name === `exp_${t}`);
+    const y = addColumn(out, `plain_${t}`, { upper: 1, integer: true });
+    addRow(
+      out,
+      `pimp_${t}`,
+      [
+        [imp, 1],
+        [y, -M],
+      ],
+      { upper: 0 },
+    );
+    addRow(
+      out,
+      `pexp_${t}`,
+      [
+        [exp, 1],
+        [y, M],
+      ],
+      { upper: M },
+    );
+  }
+  return out;
+}
+
 describe('tightened vs full formulation', () => {
+  it('the optimum equals that of a plain big-M model without derived bounds', () => {
+    fc.assert(
+      fc.property(randomScenario(6), (json) => {
+        const tight = attempt(json, 'tightened');
+        if (tight === 'infeasible') return;
+        const plain = solveModel(solver, plainBigM(parseScenario(json)));
+        expect(plain.status).toBe('optimal');
+        expect(
+          sameOptimum(tight.objectiveValue, plain.objectiveValue),
+          `${tight.objectiveValue} vs ${plain.objectiveValue}`,
+        ).toBe(true);
+      }),
+      { numRuns: 200, seed: 4 },
+    );
+  });
+
   it('same optimum, and the tightened plan meets every constraint', () => {
     let solved = 0;
     fc.assert(
