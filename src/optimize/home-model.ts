@@ -65,153 +65,146 @@ function evWindow(s: HomeScenario, t: number): boolean {
   return s.ev !== undefined && t >= s.ev.fromSlot && t < s.ev.toSlot;
 }
 
-export function buildHomeModel(s: HomeScenario, options: HomeModelOptions = {}): HomeModel {
-  const m = emptyModel();
-  const T = s.slots;
+/** `x <= upper * z` with a new binary `z` (and `x >= lower * z` when given); returns z. */
+function onOff(m: LinearModel, name: string, x: number, upper: number, lower = 0): number {
+  const z = addColumn(m, name, { upper: 1, integer: true });
+  addRow(
+    m,
+    `${name}_up`,
+    [
+      [x, 1],
+      [z, -upper],
+    ],
+    { upper: 0 },
+  );
+  if (lower > 0)
+    addRow(
+      m,
+      `${name}_lo`,
+      [
+        [x, 1],
+        [z, -lower],
+      ],
+      { lower: 0 },
+    );
+  return z;
+}
+
+/** `a <= upperA * z` and `b <= upperB * (1 - z)` with a new binary `z`: never both in the same slot. */
+function eitherOr(m: LinearModel, name: string, a: number, upperA: number, b: number, upperB: number): void {
+  const z = onOff(m, name, a, upperA);
+  addRow(
+    m,
+    `${name}_not`,
+    [
+      [b, 1],
+      [z, upperB],
+    ],
+    { upper: upperB },
+  );
+}
+
+/** The columns of slot t (flows, the EV's on/off) and the exclusivity binaries it needs. */
+function addSlot(
+  m: LinearModel,
+  s: HomeScenario,
+  t: number,
+  h: { cols: HomeColumns; placement: BinaryPlacement; binaries: BinaryPlacement; evOnOff: boolean },
+): void {
+  const { cols, placement, binaries } = h;
   const dt = s.dtH;
   const b = s.battery;
   const ev = s.ev;
-  const placement = binaryPlacement(s, options.formulation ?? 'tightened');
-  const binaries: BinaryPlacement = { importExport: [], chargeDischarge: [] };
-  const cols: HomeColumns = {
-    imp: [],
-    exp: [],
-    cur: [],
-    ch: [],
-    dis: [],
-    soc: [],
-    ev: [],
-    on: s.deferrable.map(() => []),
-    starts: s.deferrable.map(() => []),
-    evShortfall: -1,
-    socShortfall: -1,
-  };
-  const penaltyPerKwh = shortfallPenalty(s);
-  for (let t = 0; t < T; t++) {
-    const c = slotCoefficients(s, t);
-    const evMaxKw = ev && evWindow(s, t) ? ev.maxChargeKw : 0;
-    // Where import and export exclude each other, each is bounded by what the balance allows while the
-    // other is 0: import by the most the slot can consume, export by PV plus the most the battery gives.
-    // A bound of 0 fixes that flow at 0 and needs no binary.
-    const exclusive = placement.importExport[t];
-    const bigImp = Math.min(
-      s.maxImportKw,
-      s.loadKw[t] + (b?.maxChargeKw ?? 0) + evMaxKw + deferrableKwCap(s, t),
-    );
-    const bigExp = Math.min(s.maxExportKw, s.pvKw[t] + (b?.maxDischargeKw ?? 0));
-    const imp = addColumn(m, `imp_${t}`, {
-      upper: exclusive ? bigImp : s.maxImportKw,
-      cost: dt * c.importPerKwh,
-    });
-    const exp = addColumn(m, `exp_${t}`, {
-      upper: exclusive ? bigExp : s.maxExportKw,
-      cost: dt * c.exportPerKwh,
-    });
-    const cur = addColumn(m, `cur_${t}`, { upper: s.allowCurtailment ? s.pvKw[t] : 0 });
-    const ch = b ? addColumn(m, `ch_${t}`, { upper: b.maxChargeKw }) : -1;
-    const dis = b ? addColumn(m, `dis_${t}`, { upper: b.maxDischargeKw, cost: dt * c.dischargePerKwh }) : -1;
-    const evKw = ev ? addColumn(m, `ev_${t}`, { upper: evMaxKw }) : -1;
-    cols.imp.push(imp);
-    cols.exp.push(exp);
-    cols.cur.push(cur);
-    cols.ch.push(ch);
-    cols.dis.push(dis);
-    cols.ev.push(evKw);
-    if (ev && evMaxKw > 0 && ev.minChargeKw > 0 && (options.integral?.evSlot[t] ?? true)) {
-      // ev = 0 or minChargeKw <= ev <= maxChargeKw
-      const z = addColumn(m, `evon_${t}`, { upper: 1, integer: true });
-      addRow(
-        m,
-        `evmax_${t}`,
-        [
-          [evKw, 1],
-          [z, -ev.maxChargeKw],
-        ],
-        { upper: 0 },
-      );
-      addRow(
-        m,
-        `evmin_${t}`,
-        [
-          [evKw, 1],
-          [z, -ev.minChargeKw],
-        ],
-        { lower: 0 },
-      );
-    }
-    const needIE = exclusive && bigImp > 0 && bigExp > 0;
-    binaries.importExport.push(needIE);
-    if (needIE) {
-      const y = addColumn(m, `ie_${t}`, { upper: 1, integer: true });
-      addRow(
-        m,
-        `impon_${t}`,
-        [
-          [imp, 1],
-          [y, -bigImp],
-        ],
-        { upper: 0 },
-      );
-      addRow(
-        m,
-        `expon_${t}`,
-        [
-          [exp, 1],
-          [y, bigExp],
-        ],
-        { upper: bigExp },
-      );
-    }
-    const needCD =
-      b !== undefined && placement.chargeDischarge[t] && b.maxChargeKw > 0 && b.maxDischargeKw > 0;
-    binaries.chargeDischarge.push(needCD);
-    if (b && needCD) {
-      const x = addColumn(m, `cd_${t}`, { upper: 1, integer: true });
-      addRow(
-        m,
-        `chon_${t}`,
-        [
-          [ch, 1],
-          [x, -b.maxChargeKw],
-        ],
-        { upper: 0 },
-      );
-      addRow(
-        m,
-        `dison_${t}`,
-        [
-          [dis, 1],
-          [x, b.maxDischargeKw],
-        ],
-        { upper: b.maxDischargeKw },
-      );
-    }
-  }
-  addDeferrable(m, s, cols, options.integral?.deferrable);
-  for (let t = 0; t < T; t++) {
-    // pv - cur + imp + dis = load + ch + exp + ev + sum_j powerKw_j * on_j
+  const c = slotCoefficients(s, t);
+  const evMaxKw = ev && evWindow(s, t) ? ev.maxChargeKw : 0;
+  // Where import and export exclude each other, each is bounded by what the balance allows while the
+  // other is 0: import by the most the slot can consume, export by PV plus the most the battery gives.
+  // A bound of 0 fixes that flow at 0 and needs no binary.
+  const exclusive = placement.importExport[t];
+  const bigImp = Math.min(
+    s.maxImportKw,
+    s.loadKw[t] + (b?.maxChargeKw ?? 0) + evMaxKw + deferrableKwCap(s, t),
+  );
+  const bigExp = Math.min(s.maxExportKw, s.pvKw[t] + (b?.maxDischargeKw ?? 0));
+  const upper = (exclusiveBound: number, limit: number) => (exclusive ? exclusiveBound : limit);
+  const imp = addColumn(m, `imp_${t}`, { upper: upper(bigImp, s.maxImportKw), cost: dt * c.importPerKwh });
+  const exp = addColumn(m, `exp_${t}`, { upper: upper(bigExp, s.maxExportKw), cost: dt * c.exportPerKwh });
+  const cur = addColumn(m, `cur_${t}`, { upper: s.allowCurtailment ? s.pvKw[t] : 0 });
+  const ch = b ? addColumn(m, `ch_${t}`, { upper: b.maxChargeKw }) : -1;
+  const dis = b ? addColumn(m, `dis_${t}`, { upper: b.maxDischargeKw, cost: dt * c.dischargePerKwh }) : -1;
+  const evKw = ev ? addColumn(m, `ev_${t}`, { upper: evMaxKw }) : -1;
+  cols.imp.push(imp);
+  cols.exp.push(exp);
+  cols.cur.push(cur);
+  cols.ch.push(ch);
+  cols.dis.push(dis);
+  cols.ev.push(evKw);
+  // ev = 0 or minChargeKw <= ev <= maxChargeKw
+  if (ev && evMaxKw > 0 && ev.minChargeKw > 0 && h.evOnOff)
+    onOff(m, `evon_${t}`, evKw, evMaxKw, ev.minChargeKw);
+  const needIE = exclusive && bigImp > 0 && bigExp > 0;
+  binaries.importExport.push(needIE);
+  if (needIE) eitherOr(m, `ie_${t}`, imp, bigImp, exp, bigExp);
+  const needCD = b !== undefined && placement.chargeDischarge[t] && b.maxChargeKw > 0 && b.maxDischargeKw > 0;
+  binaries.chargeDischarge.push(needCD);
+  if (b && needCD) eitherOr(m, `cd_${t}`, ch, b.maxChargeKw, dis, b.maxDischargeKw);
+}
+
+/** pv - cur + imp + dis = load + ch + exp + ev + sum_j powerKw_j * on_j, per slot. */
+function addBalance(m: LinearModel, s: HomeScenario, cols: HomeColumns): void {
+  for (let t = 0; t < s.slots; t++) {
     const terms: [number, number][] = [
       [cols.imp[t], 1],
       [cols.exp[t], -1],
       [cols.cur[t], -1],
     ];
-    if (b) terms.push([cols.dis[t], 1], [cols.ch[t], -1]);
-    if (ev) terms.push([cols.ev[t], -1]);
+    if (s.battery) terms.push([cols.dis[t], 1], [cols.ch[t], -1]);
+    if (s.ev) terms.push([cols.ev[t], -1]);
     s.deferrable.forEach((d, j) => {
       if (cols.on[j][t] >= 0) terms.push([cols.on[j][t], -d.powerKw]);
     });
     const rhs = s.loadKw[t] - s.pvKw[t];
     addRow(m, `bal_${t}`, terms, { lower: rhs, upper: rhs });
   }
-  if (b) addBattery(m, s, b, cols, options.soft === true, penaltyPerKwh);
-  if (ev) {
-    const terms: [number, number][] = cols.ev.map((j) => [j, ev.efficiency * dt]);
-    if (options.soft) {
-      cols.evShortfall = addColumn(m, 'ev_short', { cost: penaltyPerKwh });
-      terms.push([cols.evShortfall, 1]);
-    }
-    addRow(m, 'ev_energy', terms, { lower: ev.energyNeededKwh });
+}
+
+/** sum_t efficiency * ev * dt >= energyNeededKwh (with `soft`: plus a priced shortfall). */
+function addEvEnergy(
+  m: LinearModel,
+  s: HomeScenario,
+  cols: HomeColumns,
+  soft: boolean,
+  penaltyPerKwh: number,
+): void {
+  const ev = s.ev;
+  if (!ev) return;
+  const terms: [number, number][] = cols.ev.map((j) => [j, ev.efficiency * s.dtH]);
+  if (soft) {
+    cols.evShortfall = addColumn(m, 'ev_short', { cost: penaltyPerKwh });
+    terms.push([cols.evShortfall, 1]);
   }
+  addRow(m, 'ev_energy', terms, { lower: ev.energyNeededKwh });
+}
+
+export function buildHomeModel(s: HomeScenario, options: HomeModelOptions = {}): HomeModel {
+  const m = emptyModel();
+  const soft = options.soft === true;
+  const placement = binaryPlacement(s, options.formulation ?? 'tightened');
+  const binaries: BinaryPlacement = { importExport: [], chargeDischarge: [] };
+  const cols: HomeColumns = {
+    ...{ imp: [], exp: [], cur: [], ch: [], dis: [], soc: [], ev: [] },
+    on: s.deferrable.map(() => []),
+    starts: s.deferrable.map(() => []),
+    evShortfall: -1,
+    socShortfall: -1,
+  };
+  const penaltyPerKwh = shortfallPenalty(s);
+  for (let t = 0; t < s.slots; t++)
+    addSlot(m, s, t, { cols, placement, binaries, evOnOff: options.integral?.evSlot[t] ?? true });
+  addDeferrable(m, s, cols, options.integral?.deferrable);
+  addBalance(m, s, cols);
+  if (s.battery) addBattery(m, s, s.battery, cols, soft, penaltyPerKwh);
+  addEvEnergy(m, s, cols, soft, penaltyPerKwh);
   return { model: m, columns: cols, binaries, penaltyPerKwh };
 }
 

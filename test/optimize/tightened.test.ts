@@ -41,7 +41,7 @@ function sameOptimum(a: number, b: number): boolean {
 function plainBigM(s: HomeScenario): LinearModel {
   const { model } = buildHomeModel(s, { formulation: 'full' });
   const out = emptyModel();
-  const keep = model.rows.filter((r) => !/^(impon|expon)_/.test(r.name));
+  const keep = model.rows.filter((r) => !/^ie_\d+_(up|not)$/.test(r.name));
   out.columns = model.columns.map((c) => {
     if (c.name.startsWith('imp_')) return { ...c, upper: s.maxImportKw };
     if (c.name.startsWith('exp_')) return { ...c, upper: s.maxExportKw };
