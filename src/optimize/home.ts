@@ -164,6 +164,35 @@ export function optimizeHome(s: HomeScenario, solver: Solver, options: OptimizeO
   return plan;
 }
 
+const NO_PLAN = 'no plan meets every constraint at once (HiGHS proved the model infeasible)';
+
+/**
+ * Why HiGHS found no plan, as far as the goals tell: the same scenario with soft goals says which goal
+ * falls short, and by how much, once every limit is met.
+ */
+function infeasibleReason(s: HomeScenario, solver: Solver, options: OptimizeOptions): string {
+  const generic = `${NO_PLAN}: check the grid limits, the battery limits and the windows of the EV and the appliances together`;
+  if (options.soft) return generic;
+  let short: HomePlan['shortfalls'];
+  try {
+    short = optimizeHome(s, solver, { ...options, soft: true }).shortfalls;
+  } catch (err) {
+    if (err instanceof InfeasibleError) return generic;
+    throw err;
+  }
+  const n = (x: number) => Math.round(x * 1000) / 1000;
+  const evShort = s.ev && short ? short.evKwh : 0;
+  const socShort = s.battery && short ? short.finalSocKwh : 0;
+  const soft = '(--soft plans with the shortfall)';
+  if (s.ev && s.battery && evShort > 0 && socShort > 0)
+    return `${NO_PLAN}: ev.energyNeededKwh and battery.socFinalMinKwh cannot both be met within the other limits: the best plan with soft goals misses ${n(evShort)} kWh and ${n(socShort)} kWh ${soft}`;
+  if (s.ev && evShort > 0)
+    return `${NO_PLAN}: ev.energyNeededKwh ${s.ev.energyNeededKwh} cannot be met within the other limits: at most ${n(s.ev.energyNeededKwh - evShort)} kWh reach the car ${soft}`;
+  if (s.battery && socShort > 0)
+    return `${NO_PLAN}: battery.socFinalMinKwh ${s.battery.socFinalMinKwh} cannot be met within the other limits: the battery ends at ${n(s.battery.socFinalMinKwh - socShort)} kWh at most ${soft}`;
+  return generic;
+}
+
 /** Rounds of relaxations before every integrality constraint is imposed at once. */
 const LAZY_ROUNDS = 8;
 const FRACTION = 1e-6;
@@ -189,9 +218,7 @@ function solveHome(s: HomeScenario, solver: Solver, options: OptimizeOptions) {
   for (let round = 1; ; round++) {
     const solved = solveModel(solver, built.model, { timeLimitS: options.timeLimitS });
     if (solved.status === 'infeasible' || solved.status === 'unbounded')
-      throw new InfeasibleError(
-        'no plan meets every constraint at once (HiGHS proved the model infeasible): check the grid limits, the battery limits and the windows of the EV and the appliances together',
-      );
+      throw new InfeasibleError(infeasibleReason(s, solver, options));
     if (solved.values.length === 0) throw new Error(`HiGHS stopped without a plan (status ${solved.status})`);
     if (solved.status !== 'optimal' || !imposeBroken(s, built.columns, solved.values, integral))
       return { built, solved };

@@ -175,10 +175,33 @@ describe('optimizeHome', () => {
     );
     // every slot alone can be covered (3 kW load = 2 imported + 1 from the battery), not both: 2 kWh > 1.5
     const short = { series: { loadKw: [3, 3], importPrice: [0.2, 0.2] }, grid: { maxImportKw: 2 } };
-    expect(fails({ ...short, battery: { ...battery, socInitKwh: 1.5, dischargeEfficiency: 1 } })).toThrow(
-      /no plan meets every constraint at once \(HiGHS proved the model infeasible\)/,
+    const empty = { ...battery, socInitKwh: 1.5, socFinalMinKwh: 0, dischargeEfficiency: 1 };
+    expect(fails({ ...short, battery: empty })).toThrow(
+      'no plan meets every constraint at once (HiGHS proved the model infeasible): check the grid limits, the battery limits and the windows of the EV and the appliances together',
     );
-    expect(fails({ ...short, battery: { ...battery, socInitKwh: 1.5 } })).toThrow(InfeasibleError);
+    expect(fails({ ...short, battery: { ...empty, socInitKwh: 1.5, socFinalMinKwh: 1.5 } })).toThrow(
+      InfeasibleError,
+    );
+    // 2 slots at 7 kW could give the EV its 10 kWh, the 3 kW import limit only 6: found by HiGHS, named
+    // by solving again with soft goals
+    const ev = { arrive: START, depart: '2026-01-01T02:00:00Z', energyNeededKwh: 10, maxChargeKw: 7 };
+    expect(
+      fails({ series: { loadKw: [0, 0], importPrice: [0.2, 0.2] }, grid: { maxImportKw: 3 }, ev }),
+    ).toThrow(
+      'no plan meets every constraint at once (HiGHS proved the model infeasible): ev.energyNeededKwh 10 cannot be met within the other limits: at most 6 kWh reach the car (--soft plans with the shortfall)',
+    );
+    // the battery (from 2 kWh, to end at 4, charging at most 1 kW) can charge in slot 0 from PV, but in
+    // slot 1 the 1 kW import limit only covers the load
+    const pv = { loadKw: [1, 1], pvKw: [2, 0], importPrice: [0.2, 0.2] };
+    expect(
+      fails({
+        series: pv,
+        grid: { maxImportKw: 1 },
+        battery: { ...battery, socInitKwh: 2, socFinalMinKwh: 4, maxChargeKw: 1, chargeEfficiency: 1 },
+      }),
+    ).toThrow(
+      'no plan meets every constraint at once (HiGHS proved the model infeasible): battery.socFinalMinKwh 4 cannot be met within the other limits: the battery ends at 3 kWh at most (--soft plans with the shortfall)',
+    );
   });
 
   it('meets the contract constraints on a home with everything', () => {
