@@ -113,46 +113,33 @@ function median(xs: number[]): number {
 interface Timed<T> {
   /** median wall time, ms */
   wallMs: number;
-  /**
-   * mean CPU time per run (user + system) of this process and the children it waited for (glpsol), ms:
-   * steadier than wall time on a shared machine. A mean, as children's time comes in 10 ms ticks.
-   */
+  /** median CPU time (user + system), ms: steadier than wall time on a shared machine */
   cpuMs: number;
   last: T;
 }
 
-/** CPU time of the children this process has waited for, ms (Linux: /proc/self/stat cutime + cstime). */
-function childrenCpuMs(): number {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields here start at the third of proc(5): cutime and cstime are the 16th and 17th, in 1/100 s
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function timeRuns<T>(runs: number, run: () => T): Timed<T> {
+/** Runs `run` `runs` times; `cpuOf` gives a run's CPU time (default: this process's, measured around it). */
+function timeRuns<T>(runs: number, run: () => T, cpuOf?: (result: T) => number): Timed<T> {
   const wall: number[] = [];
+  const cpu: number[] = [];
   let last: T | undefined;
-  const c0 = process.cpuUsage();
-  const k0 = childrenCpuMs();
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
-    last = run();
+    const result = run();
     wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push(cpuOf ? cpuOf(result) : (c.user + c.system) / 1000);
+    last = result;
   }
-  const c = process.cpuUsage(c0);
-  const cpuMs = ((c.user + c.system) / 1000 + (childrenCpuMs() - k0)) / runs;
-  return { wallMs: median(wall), cpuMs, last: last as T };
+  return { wallMs: median(wall), cpuMs: median(cpu), last: last as T };
 }
 
 interface Row {
   solver: string;
   binaries: number;
   wallMs: number;
-  /** mean CPU time per run: HiGHS in this process, glpsol in a child (plus this process's spawning) */
+  /** median CPU time per run: HiGHS in this process; glpsol's own (its process, not the spawning) */
   cpuMs: number;
   optimum: number;
   status: string;
@@ -202,9 +189,13 @@ function measure(
     for (const formulation of ['tightened', 'full'] as const) {
       const model = buildHomeModel(s, { formulation }).model;
       const lp = toLpText(model);
-      const t = timeRuns(RUNS, () => solveWithGlpsol(lp));
+      const t = timeRuns(
+        RUNS,
+        () => solveWithGlpsol(lp),
+        (r) => r.cpuMs,
+      );
       rows.push({
-        solver: `glpsol --cuts, ${formulation} LP file (process start included)`,
+        solver: `glpsol --cuts, ${formulation} LP file`,
         binaries: model.columns.filter((c) => c.integer).length,
         wallMs: t.wallMs,
         cpuMs: t.cpuMs,
@@ -223,9 +214,7 @@ function printTable(variant: string, rows: Row[], plan: HomePlan): void {
   console.log(
     `${SLOTS} slots of ${STEP_MIN} min, battery + EV + 2 appliances; median of ${RUNS} runs after warm-up\n`,
   );
-  console.log(
-    '| solver | binaries | wall ms (median) | CPU ms (mean) | CPU x tightened | optimum (EUR) | status |',
-  );
+  console.log('| solver | binaries | wall ms | CPU ms | CPU x tightened | optimum (EUR) | status |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const r of rows)
     console.log(
