@@ -193,8 +193,11 @@ function infeasibleReason(s: HomeScenario, solver: Solver, options: OptimizeOpti
   return generic;
 }
 
-/** Rounds of relaxations before every integrality constraint is imposed at once. */
-const LAZY_ROUNDS = 8;
+/**
+ * Rounds of relaxations before every integrality constraint is imposed at once: the LP, then one round
+ * with what it broke. More rounds were slower on a 4-day plan (each is a MILP of its own).
+ */
+const LAZY_ROUNDS = 2;
 const FRACTION = 1e-6;
 
 function solveHome(s: HomeScenario, solver: Solver, options: OptimizeOptions) {
