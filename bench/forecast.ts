@@ -36,6 +36,8 @@ export interface BandScore {
   mae: number;
   /** mean absolute percentage error, % */
   mape: number;
+  /** root mean squared error (what a mean forecast minimises: the right score where costs are linear) */
+  rmse: number;
   /** scored (origin, target) pairs */
   n: number;
 }
@@ -144,8 +146,8 @@ export function evaluateGrid(dataset: string, grid: Grid, options: EvalOptions):
   ) as Record<Probabilistic, { inside: number; crps: number; n: number }>[];
 
   const sums = bands.map(() =>
-    Object.fromEntries(METHODS.map((m) => [m, { abs: 0, pct: 0, n: 0, npct: 0 }])),
-  ) as Record<Method, { abs: number; pct: number; n: number; npct: number }>[];
+    Object.fromEntries(METHODS.map((m) => [m, { abs: 0, sq: 0, pct: 0, n: 0, npct: 0 }])),
+  ) as Record<Method, { abs: number; sq: number; pct: number; n: number; npct: number }>[];
   let origins = 0;
   let lastFinite = Number.NaN;
   let actualSum = 0;
@@ -185,6 +187,7 @@ export function evaluateGrid(dataset: string, grid: Grid, options: EvalOptions):
           const s = sums[b][m];
           const e = Math.abs(preds[m] - actual);
           s.abs += e;
+          s.sq += e * e;
           s.n++;
           if (Math.abs(actual) > 1e-9) {
             s.pct += e / Math.abs(actual);
@@ -226,7 +229,7 @@ export function evaluateGrid(dataset: string, grid: Grid, options: EvalOptions):
     result.bands[bandLabel(band)] = Object.fromEntries(
       METHODS.map((m) => {
         const s = sums[b][m];
-        return [m, { mae: s.abs / s.n, mape: (100 * s.pct) / s.npct, n: s.n }];
+        return [m, { mae: s.abs / s.n, mape: (100 * s.pct) / s.npct, rmse: Math.sqrt(s.sq / s.n), n: s.n }];
       }),
     ) as Record<Method, BandScore>;
     result.calibration[bandLabel(band)] = Object.fromEntries(
@@ -240,7 +243,7 @@ export function evaluateGrid(dataset: string, grid: Grid, options: EvalOptions):
 }
 
 /** Coverage of the 10-90 % band and CRPS per data set and band, beside weekly seasonal-naive. */
-export function calibrationTable(results: ZoneResult[]): string {
+export function calibrationTable(results: ZoneResult[], digits = 1): string {
   const lines = [
     '| data | lead | gridshift 10-90 % coverage | naive-weekly coverage | gridshift CRPS | naive-weekly CRPS | naive-weekly MAE (its CRPS as a point forecast) |',
     '|---|---|---:|---:|---:|---:|---:|',
@@ -248,7 +251,7 @@ export function calibrationTable(results: ZoneResult[]): string {
   for (const r of results)
     for (const [band, c] of Object.entries(r.calibration))
       lines.push(
-        `| ${r.dataset} | ${band} | ${c.gridshift.coverage80.toFixed(1)} % | ${c['naive-weekly'].coverage80.toFixed(1)} % | **${c.gridshift.crps.toFixed(1)}** | ${c['naive-weekly'].crps.toFixed(1)} | ${r.bands[band]['naive-weekly'].mae.toFixed(1)} |`,
+        `| ${r.dataset} | ${band} | ${c.gridshift.coverage80.toFixed(1)} % | ${c['naive-weekly'].coverage80.toFixed(1)} % | **${c.gridshift.crps.toFixed(digits)}** | ${c['naive-weekly'].crps.toFixed(digits)} | ${r.bands[band]['naive-weekly'].mae.toFixed(digits)} |`,
       );
   return lines.join('\n');
 }
@@ -356,7 +359,8 @@ export const DATASETS: { file: string; stepMin: number }[] = [
 
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
-export function accuracyTable(results: ZoneResult[]): string {
+/** `digits`: decimals of the MAE (1 for g/kWh; more for smaller units such as a household's kW). */
+export function accuracyTable(results: ZoneResult[], digits = 1): string {
   const labels = Object.keys(results[0].bands);
   const head = `| data | step | method | ${labels.map((l) => `${l} MAE | ${l} MAPE`).join(' | ')} |`;
   const rule = `|---|---|---|${labels.map(() => '---:|---:').join('|')}|`;
@@ -366,7 +370,7 @@ export function accuracyTable(results: ZoneResult[]): string {
       const cells = labels.map((l) => {
         const s = r.bands[l][m];
         const best = Math.min(...METHODS.map((k) => r.bands[l][k].mae));
-        const mae = s.mae === best ? `**${fmt(s.mae)}**` : fmt(s.mae);
+        const mae = s.mae === best ? `**${fmt(s.mae, digits)}**` : fmt(s.mae, digits);
         return `${mae} | ${fmt(s.mape)} %`;
       });
       rows.push(`| ${r.dataset} | ${r.stepMin} min | ${m} | ${cells.join(' | ')} |`);

@@ -6,7 +6,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['planner', 'forecast', 'simulate', 'waiting', 'issued', 'bounds', 'service', 'home'];
+const ALL = [
+  'planner',
+  'forecast',
+  'home-load',
+  'simulate',
+  'waiting',
+  'issued',
+  'bounds',
+  'service',
+  'dashboard',
+  'home',
+];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length > 0 ? wanted : ALL;
 const here = fileURLToPath(new URL('.', import.meta.url));

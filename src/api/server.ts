@@ -7,6 +7,7 @@ import type { SignalRegistry } from '../signals/registry.ts';
 import type { Db } from '../store/db.ts';
 import { normaliseCarbonAwareUrl } from './carbon-aware-url.ts';
 import { createContext } from './context.ts';
+import { DASHBOARD_DIR, dashboardFiles } from './dashboard-files.ts';
 import { type LoggerSettings, loggerOptions } from './logger.ts';
 import { documentOfTag, transform, transformObject } from './openapi.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -14,12 +15,14 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { requestInputPlugin } from './plugins/request-input.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { type CarbonAwareOptions, carbonAwareRoutes } from './routes/carbon-aware.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { decideRoutes } from './routes/decide.ts';
 import { type EventsOptions, eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessOptions } from './routes/health.ts';
 import { loadRoutes } from './routes/loads.ts';
 import { recurringRoutes } from './routes/recurring.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { scalingRoutes } from './routes/scaling.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 import { signalRoutes } from './routes/signals.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -72,6 +75,11 @@ export interface ServerDeps {
   };
   /** the API's version in the OpenAPI document; default 0.1.0 */
   version?: string;
+  /**
+   * serve the web dashboard at `/` from its build (default the package's web/dist); off by default, and
+   * always off for an in-process API. Without a build, `/` answers a page saying how to make one.
+   */
+  dashboard?: { dir?: string };
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -80,7 +88,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
  * The gridshift HTTP API as a Fastify instance, not yet listening: call `listen` on it (or `inject` in
  * tests). More routes may be registered before that; a route that declares no `config.scope` needs an
  * admin token. Routes: /v1 (loads, signals, zones, decide, reports, audit, scheduler, events, tokens), the
- * Carbon Aware SDK's /emissions and /locations, /healthz, /readyz, /metrics, /openapi.json and /docs.
+ * Carbon Aware SDK's /emissions and /locations, /healthz, /readyz, /metrics, /openapi.json and /docs; with
+ * `dashboard`, the web dashboard at `/`.
  */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const ctx = createContext(deps);
@@ -95,7 +104,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  await app.register(errorsPlugin);
+  const dashboard =
+    deps.dashboard && !deps.inProcess ? dashboardFiles(deps.dashboard.dir ?? DASHBOARD_DIR) : undefined;
+  await app.register(errorsPlugin, { dashboard });
   await app.register(requestInputPlugin);
   await app.register(authPlugin, {
     store: deps.store,
@@ -120,7 +131,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   }
   await app.register(zoneRoutes, { ctx });
   await app.register(signalRoutes, { ctx });
+  await app.register(dashboardRoutes, { ctx });
   await app.register(decideRoutes, { ctx });
+  await app.register(scalingRoutes, { ctx });
   await app.register(loadRoutes, { ctx });
   await app.register(recurringRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
@@ -161,6 +174,7 @@ async function registerDocuments(app: FastifyInstance, version: string | undefin
         { name: 'signals', description: 'grid signals per zone' },
         { name: 'zones', description: 'zones and cloud regions' },
         { name: 'decide', description: 'decisions in the moment' },
+        { name: 'dashboard', description: "the web dashboard's pages, one request each" },
         { name: 'reports', description: 'what ran and what it saved' },
         { name: 'audit', description: 'the hash-chained decision log' },
         { name: 'scheduler', description: 'status, pause and resume' },

@@ -3,6 +3,7 @@ import { zoneConfig } from '../core/config.ts';
 import type { Grid, Metric, Series } from '../core/series.ts';
 import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import type { Zone } from '../core/zones.ts';
+import type { CarbonErrors } from '../signals/carbon-errors.ts';
 import { carbonLevel, isCleanNow, QUALITY_LEVELS, relativeLevel } from '../signals/quality.ts';
 import type { SignalAnswer } from '../signals/registry.ts';
 import type { ApiContext } from './context.ts';
@@ -79,6 +80,7 @@ export const snapshotSchema = z
         currency: z.string().nullable(),
         current: z.number().nullable(),
         relativeLevel: levelSchema,
+        forecastFrom: isoTime.optional().describe('where forecast values begin'),
         ...sourceFields,
       })
       .optional(),
@@ -110,25 +112,32 @@ export function carbonMetricOf(ctx: ApiContext, zone: Zone): Metric {
 }
 
 export interface ZoneGrids {
+  /** where the grids begin: the slot holding now, or `pastHours` before it */
   fromMs: number;
-  carbon?: { grid: Grid; answer: SignalAnswer; current: number };
+  /** index of the slot holding now in the grids */
+  nowIndex: number;
+  /** `errors`: sampled errors of the carbon forecast past the provider's horizon, when there are any */
+  carbon?: { grid: Grid; answer: SignalAnswer; current: number; errors?: CarbonErrors };
   price?: { grid: Grid; answer: SignalAnswer; current: number; currency: string | null };
 }
 
 /**
- * Carbon and/or price of a zone on a grid of `stepMin` from the slot holding now, `hours` long and at least
- * that one slot (a tiny `hours`, 1e-300, would otherwise add nothing to the start and ask for an empty range).
+ * Carbon and/or price of a zone on a grid of `stepMin` from the slot holding now (or `pastHours` before it),
+ * `hours` past that slot and at least that one slot (a tiny `hours`, 1e-300, would otherwise add nothing to
+ * the start and ask for an empty range).
  */
 export async function zoneGrids(
   ctx: ApiContext,
   zone: Zone,
-  options: { metric: MetricChoice; hours: number; stepMin: number; nowMs: number },
+  options: { metric: MetricChoice; hours: number; stepMin: number; nowMs: number; pastHours?: number },
 ): Promise<ZoneGrids> {
   const { metric, hours, stepMin, nowMs } = options;
   const wantCarbon = metric !== 'price';
   const wantPrice = metric !== 'carbon';
-  const fromMs = floorToStep(nowMs, stepMin);
-  const toMs = fromMs + Math.max(hours * 60, stepMin) * MINUTE_MS;
+  const nowSlotMs = floorToStep(nowMs, stepMin);
+  const nowIndex = Math.ceil(((options.pastHours ?? 0) * 60) / stepMin);
+  const fromMs = nowSlotMs - nowIndex * stepMin * MINUTE_MS;
+  const toMs = nowSlotMs + Math.max(hours * 60, stepMin) * MINUTE_MS;
   const result = await ctx.registry.getZoneSignals(zone, {
     fromMs,
     toMs,
@@ -136,10 +145,11 @@ export async function zoneGrids(
     stepMin,
     metrics: [...(wantCarbon ? [carbonMetricOf(ctx, zone)] : []), ...(wantPrice ? ['price' as const] : [])],
   });
-  const out: ZoneGrids = { fromMs };
+  const out: ZoneGrids = { fromMs, nowIndex };
   if (wantCarbon) {
     const answer = result.answers.carbon;
     out.carbon = { grid: result.carbon, answer, current: valueAt(answer.series, nowMs) };
+    if (result.carbonErrors) out.carbon.errors = result.carbonErrors;
   }
   const priceAnswer = result.answers.price;
   if (wantPrice && priceAnswer) {
@@ -158,6 +168,49 @@ export async function zoneGrids(
   return out;
 }
 
+/** The values from the slot holding now on: what "clean now" and the relative levels compare with. */
+export const comingValues = (grid: Grid, grids: ZoneGrids): Float64Array =>
+  grid.values.subarray(grids.nowIndex);
+
+/** The carbon part of a snapshot: the current value, its levels, "clean now?" and where it came from. */
+export function carbonNow(
+  ctx: ApiContext,
+  zone: Zone,
+  grids: ZoneGrids,
+  thresholdG?: number,
+): Snapshot['carbon'] | undefined {
+  if (!grids.carbon) return undefined;
+  const { grid, answer, current } = grids.carbon;
+  const coming = comingValues(grid, grids);
+  const clean = isCleanNow(current, coming, { thresholdG });
+  return {
+    metric: carbonMetricOf(ctx, zone) as 'carbon_average' | 'carbon_marginal',
+    unit: 'gCO2eq/kWh',
+    current: num(current),
+    level: carbonLevel(current) ?? null,
+    relativeLevel: relativeLevel(current, coming) ?? null,
+    cleanNow: clean.clean,
+    reason: clean.reason,
+    forecastMean: num(clean.forecastMean),
+    ...(answer.forecastFromMs !== undefined ? { forecastFrom: toIso(answer.forecastFromMs) } : {}),
+    ...sourceInfo(answer),
+  };
+}
+
+/** The price part of a snapshot: the current price, its level among the coming hours, the sources. */
+export function priceNow(grids: ZoneGrids): Snapshot['price'] | undefined {
+  if (!grids.price) return undefined;
+  const { grid, answer, current, currency } = grids.price;
+  return {
+    unit: answer.series?.unit ?? null,
+    currency,
+    current: num(current),
+    relativeLevel: relativeLevel(current, comingValues(grid, grids)) ?? null,
+    ...(answer.forecastFromMs !== undefined ? { forecastFrom: toIso(answer.forecastFromMs) } : {}),
+    ...sourceInfo(answer),
+  };
+}
+
 export async function zoneSnapshot(ctx: ApiContext, zone: Zone, options: SnapshotOptions): Promise<Snapshot> {
   const nowMs = ctx.nowMs();
   const grids = await zoneGrids(ctx, zone, { ...options, nowMs });
@@ -170,32 +223,10 @@ export async function zoneSnapshot(ctx: ApiContext, zone: Zone, options: Snapsho
     hours: options.hours,
     forecast: [],
   };
-  if (grids.carbon) {
-    const { grid, answer, current } = grids.carbon;
-    const clean = isCleanNow(current, grid.values, { thresholdG: options.thresholdG });
-    snapshot.carbon = {
-      metric: carbonMetricOf(ctx, zone) as 'carbon_average' | 'carbon_marginal',
-      unit: 'gCO2eq/kWh',
-      current: num(current),
-      level: carbonLevel(current) ?? null,
-      relativeLevel: relativeLevel(current, grid.values) ?? null,
-      cleanNow: clean.clean,
-      reason: clean.reason,
-      forecastMean: num(clean.forecastMean),
-      ...(answer.forecastFromMs !== undefined ? { forecastFrom: toIso(answer.forecastFromMs) } : {}),
-      ...sourceInfo(answer),
-    };
-  }
-  if (grids.price) {
-    const { grid, answer, current, currency } = grids.price;
-    snapshot.price = {
-      unit: answer.series?.unit ?? null,
-      currency,
-      current: num(current),
-      relativeLevel: relativeLevel(current, grid.values) ?? null,
-      ...sourceInfo(answer),
-    };
-  }
+  const carbon = carbonNow(ctx, zone, grids, options.thresholdG);
+  if (carbon) snapshot.carbon = carbon;
+  const price = priceNow(grids);
+  if (price) snapshot.price = price;
   const n = Math.max(grids.carbon?.grid.values.length ?? 0, grids.price?.grid.values.length ?? 0);
   for (let i = 0; i < n; i++) {
     const row: Snapshot['forecast'][number] = {

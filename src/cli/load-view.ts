@@ -143,6 +143,8 @@ export function dispatchText(dispatch: Load['dispatch']): string {
       return `webhook: POST ${d.url}`;
     case 'mqtt':
       return `mqtt: publish to ${d.topic}${d.url ? ` on ${d.url}` : ''}`;
+    case 'kubernetes':
+      return `kubernetes: a Job in namespace ${d.namespace}${d.templateFile ? ` from ${d.templateFile}` : ''}${d.context ? ` (context ${d.context})` : ''}`;
     default:
       return 'none (gridshift only tells when: events, API)';
   }
@@ -164,6 +166,7 @@ export function eventDetailText(event: LoadEvent, timeZone: string): string {
   const late = num('latenessMs');
   if (late !== undefined) parts.push(late > 1000 ? `${msText(late)} late` : 'on time');
   if (num('piece') !== undefined) parts.push(`piece ${num('piece')} of ${num('pieces')}`);
+  if (str('ref')) parts.push(`Job ${str('ref')}`);
   if (num('exitCode') !== undefined) parts.push(`exit code ${num('exitCode')}`);
   if (str('signal')) parts.push(`signal ${str('signal')}`);
   if (num('status') !== undefined) parts.push(`HTTP ${num('status')}`);

@@ -150,6 +150,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
         },
         logger: logLevel === 'silent' ? false : { level: logLevel },
         version: VERSION,
+        dashboard: {},
       });
       try {
         await app.listen({ host: opts.host, port });
@@ -208,7 +209,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
     });
   } else {
     const worker = opts.worker ? `worker (${concurrency} at once), ` : '';
-    cli.print(`gridshift ${VERSION} serving ${url} (API docs ${url}/docs)`);
+    cli.print(`gridshift ${VERSION} serving ${url} (dashboard ${url}/, API docs ${url}/docs)`);
     cli.print(`Store: ${where}`);
     cli.print(
       `Roles: api, ${worker}planner (every ${periodText(plannerIntervalMs)}), on a ${stepMin}-minute grid`,

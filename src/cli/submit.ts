@@ -3,7 +3,10 @@
  * (times read in the home zone's time zone, or --tz, and sent as ISO-8601), checked with the API's own
  * schema before anything is sent, then submitted through a server or directly on the store.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import type { NewLoad, PlanPreview, SubmitResult } from '../client/index.ts';
 import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
@@ -26,6 +29,10 @@ export interface SubmitCliOptions extends LoadFlags {
   secretEnv?: string;
   mqttTopic?: string;
   mqttUrl?: string;
+  k8sJob?: string;
+  k8sNamespace?: string;
+  kubeconfig?: string;
+  kubeContext?: string;
   /** false with --no-dispatch */
   dispatch?: boolean;
   cron?: string;
@@ -48,18 +55,38 @@ function keyValues(pairs: string[] | undefined, what: string): Record<string, st
   return out;
 }
 
-/** The dispatch target the flags describe: exactly one of --command, --webhook, --mqtt-topic, --no-dispatch. */
-function dispatchOf(opts: SubmitCliOptions): NewLoad['dispatch'] {
+/** A Job template file (JSON or YAML), read now: the load carries the Job, whichever worker runs it. */
+function readJobFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`--k8s-job: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  try {
+    return parseYaml(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new InputError(`--k8s-job: ${path} is not JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * The dispatch target the flags describe: exactly one of --command, --webhook, --mqtt-topic, --k8s-job,
+ * --no-dispatch. Paths are read relative to `cwd`.
+ */
+function dispatchOf(opts: SubmitCliOptions, cwd: string): NewLoad['dispatch'] {
   const chosen = [
     opts.command !== undefined && '--command',
     opts.webhook !== undefined && '--webhook',
     opts.mqttTopic !== undefined && '--mqtt-topic',
+    opts.k8sJob !== undefined && '--k8s-job',
     opts.dispatch === false && '--no-dispatch',
   ].filter((x): x is string => typeof x === 'string');
   if (chosen.length === 0) {
     throw new InputError(
       'submit: say what runs the load: --command "..." (a shell command), --webhook URL, --mqtt-topic TOPIC, ' +
-        'or --no-dispatch (gridshift only plans it and tells when, through events and the API)',
+        '--k8s-job FILE (a Kubernetes Job), or --no-dispatch (gridshift only plans it and tells when, through ' +
+        'events and the API)',
     );
   }
   if (chosen.length > 1) throw new InputError(`submit: give one of ${chosen.join(', ')}, not several`);
@@ -77,13 +104,17 @@ function dispatchOf(opts: SubmitCliOptions): NewLoad['dispatch'] {
     );
   if (opts.webhook === undefined) misplaced([['--secret-env', opts.secretEnv]], '--webhook');
   if (opts.mqttTopic === undefined) misplaced([['--mqtt-url', opts.mqttUrl]], '--mqtt-topic');
-  if (
-    opts.timeout !== undefined &&
-    opts.command === undefined &&
-    opts.webhook === undefined &&
-    opts.mqttTopic === undefined
-  )
-    throw new InputError('--timeout: applies only with --command, --webhook or --mqtt-topic');
+  if (opts.k8sJob === undefined)
+    misplaced(
+      [
+        ['--k8s-namespace', opts.k8sNamespace],
+        ['--kubeconfig', opts.kubeconfig],
+        ['--kube-context', opts.kubeContext],
+      ],
+      '--k8s-job',
+    );
+  if (opts.timeout !== undefined && opts.dispatch === false)
+    throw new InputError('--timeout: applies only with --command, --webhook, --mqtt-topic or --k8s-job');
   const timeoutSec = opts.timeout === undefined ? undefined : parseDuration(opts.timeout, '--timeout') * 60;
   if (opts.command !== undefined) {
     const env = keyValues(opts.env, '--env');
@@ -110,6 +141,16 @@ function dispatchOf(opts: SubmitCliOptions): NewLoad['dispatch'] {
       ...(opts.mqttUrl !== undefined ? { url: opts.mqttUrl } : {}),
       ...(timeoutSec !== undefined ? { timeoutSec } : {}),
     };
+  }
+  if (opts.k8sJob !== undefined) {
+    return {
+      kind: 'kubernetes',
+      namespace: opts.k8sNamespace ?? 'default',
+      template: readJobFile(resolve(cwd, opts.k8sJob)),
+      ...(opts.kubeconfig !== undefined ? { kubeconfig: resolve(cwd, opts.kubeconfig) } : {}),
+      ...(opts.kubeContext !== undefined ? { context: opts.kubeContext } : {}),
+      ...(timeoutSec !== undefined ? { timeoutSec: Math.ceil(timeoutSec) } : {}),
+    } as NewLoad['dispatch'];
   }
   return { kind: 'none' };
 }
@@ -143,7 +184,7 @@ export function submitRequestFromOptions(
     ...(opts.region !== undefined ? { region: opts.region } : {}),
     ...loadFields(opts, { nowMs, timeZone }),
     ...(opts.priority !== undefined ? { priority: integer(opts.priority, '--priority') } : {}),
-    dispatch: dispatchOf(opts),
+    dispatch: dispatchOf(opts, cli.io.cwd),
     ...(opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {}),
     ...(opts.maxRetries !== undefined ? { maxRetries: integer(opts.maxRetries, '--max-retries') } : {}),
     ...(opts.cron !== undefined
@@ -287,6 +328,16 @@ export function submitCommand(cli: Cli): Command {
       '--mqtt-url <url>',
       '--mqtt-topic: the broker (default GRIDSHIFT_MQTT_URL or mqtt://127.0.0.1:1883)',
     )
+    .option(
+      '--k8s-job <file>',
+      'run this Kubernetes Job (a JSON or YAML file), created suspended until its window',
+    )
+    .option('--k8s-namespace <ns>', '--k8s-job: the namespace of the Job (default: default)')
+    .option(
+      '--kubeconfig <file>',
+      '--k8s-job: the kubeconfig the workers use (default KUBECONFIG, ~/.kube/config, the pod)',
+    )
+    .option('--kube-context <name>', "--k8s-job: the kubeconfig's context (default its current one)")
     .option('--no-dispatch', 'run nothing: gridshift plans the load and tells when (events, API)')
     .option('--cron <expr>', 'a recurring load: cron expression of its usual start, e.g. "0 1 * * *"')
     .option('--flex <d>', '--cron: how far each run may move either side of its usual start, e.g. 8h')

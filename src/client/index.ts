@@ -19,6 +19,8 @@ import type {
   AuditVerdict,
   CloudRegion,
   CreatedToken,
+  Dashboard,
+  DashboardQuery,
   DecideNow,
   DecideNowRequest,
   Decision,
@@ -36,6 +38,7 @@ import type {
   Readiness,
   RecurringLoad,
   ReplanSummary,
+  ReplicaCap,
   Report,
   ReportQuery,
   SchedulerStatus,
@@ -113,6 +116,10 @@ export interface GridshiftClient {
     /** GET /v1/signals/{zone}: carbon and price now, their quality, the sources and the forecast */
     get(zone: string, query?: SignalsQuery, options?: CallOptions): Promise<ZoneSignals>;
   };
+  dashboard: {
+    /** GET /v1/dashboard: a zone's recent and coming hours, its figures now, the loads waiting there, the zones */
+    get(query?: DashboardQuery, options?: CallOptions): Promise<Dashboard>;
+  };
   zones: {
     list(query?: { search?: string }, options?: CallOptions): Promise<{ zones: Zone[] }>;
   };
@@ -127,6 +134,12 @@ export interface GridshiftClient {
     now(request: DecideNowRequest, options?: CallOptions): Promise<DecideNow>;
     /** POST /v1/decide/model-tier: large or small model now? */
     modelTier(request: ModelTierRequest, options?: CallOptions): Promise<ModelTier>;
+  };
+  scaling: {
+    /** GET /v1/scaling: the replica cap of every configured scaling target */
+    list(options?: CallOptions): Promise<{ targets: ReplicaCap[] }>;
+    /** GET /v1/scaling/{target}: the replica cap of one target now */
+    get(target: string, options?: CallOptions): Promise<ReplicaCap>;
   };
   reports: {
     get(query?: ReportQuery, options?: CallOptions): Promise<Report>;
@@ -290,11 +303,16 @@ export function createClient(options: ClientOptions): GridshiftClient {
     signals: {
       get: (zone, query = {}, o) => json('signals.get', { ...o, params: { zone }, query: { ...query } }),
     },
+    dashboard: { get: (query = {}, o) => json('dashboard.get', { ...o, query: { ...query } }) },
     zones: { list: (query = {}, o) => json('zones.list', { ...o, query: { ...query } }) },
     cloudRegions: { list: (query = {}, o) => json('cloudRegions.list', { ...o, query: { ...query } }) },
     decide: {
       now: (request, o) => json('decide.now', { ...o, body: request }),
       modelTier: (request, o) => json('decide.modelTier', { ...o, body: request }),
+    },
+    scaling: {
+      list: (o) => json('scaling.list', { ...o }),
+      get: (target, o) => json('scaling.get', { ...o, params: { target } }),
     },
     reports: { get: (query = {}, o) => json('reports.get', { ...o, query: { ...query } }) },
     audit: {

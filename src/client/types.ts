@@ -6,6 +6,7 @@
  * key by key, against /openapi.json.
  */
 import type { z } from 'zod';
+import type { Dashboard as DashboardShape } from '../api/dashboard-view.ts';
 import type { Problem as ProblemShape } from '../api/problem.ts';
 import type {
   accountingSchema,
@@ -41,6 +42,8 @@ export type Decision = z.infer<typeof decisionSchema>;
 export type Report = z.infer<typeof reportSchema>;
 export type ReportRow = Report['rows'][number];
 export type ZoneSignals = Snapshot;
+/** GET /v1/dashboard: the Now page's data for one zone. */
+export type Dashboard = DashboardShape;
 /** One Server-Sent Event of GET /v1/events. */
 export type ServerEvent = SchedulerEvent;
 export type ServerEventType = SchedulerEvent['type'];
@@ -136,6 +139,19 @@ export interface SignalsQuery {
   threshold?: number;
 }
 
+export interface DashboardQuery {
+  /** zone code, alias, name or cloud region; default the server's first configured zone */
+  zone?: string;
+  /** hours ahead, default 24, at most 168 */
+  hours?: number;
+  /** hours back, default 12, at most 48 */
+  pastHours?: number;
+  /** slot length in minutes, default 30 */
+  stepMin?: number;
+  /** "clean now" also needs the intensity below this, gCO2eq/kWh */
+  threshold?: number;
+}
+
 export interface Zone {
   code: string;
   name: string;
@@ -207,6 +223,23 @@ export interface ModelTierRequest {
   minSolarKw?: number;
   /** hours the forecast mean covers; default 24 */
   forecastHours?: number;
+}
+
+/** GET /v1/scaling/{target}: how many replicas a workload may run now, by its zone's carbon intensity */
+export interface ReplicaCap {
+  target: string;
+  zone: string;
+  at: string;
+  /** g/kWh now; null when no source answered */
+  carbonIntensity: number | null;
+  maxReplicas: number;
+  /** the band used (`lower < ci <= upper`); null when the fallback cap applies */
+  band: { index: number; lower: number | null; upper: number | null } | null;
+  fallback: boolean;
+  reason: string;
+  source: string | null;
+  degraded: boolean;
+  ref?: { kind: 'ScaledObject' | 'Deployment'; namespace: string; name: string };
 }
 
 export interface ModelTier {

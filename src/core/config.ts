@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
 import { parseDuration } from './human-time.ts';
+import { readScaling, type ScalingTarget, scalingTargetSchema } from './scaling-config.ts';
 import { METRICS, type Metric } from './series.ts';
 import { editDistance } from './text.ts';
 import { MINUTE_MS } from './time.ts';
@@ -49,6 +50,8 @@ export interface ZoneConfig {
   /** which carbon signal the zone plans on */
   metric: CarbonMetric;
   failurePolicy: FailurePolicy;
+  /** the retail tariff applied to the zone's prices (see signals/retail.ts); absent = prices as the sources give them */
+  retail?: { factor: number; feePerKwh: number; vatPct: number };
 }
 
 /** A CSV series the user supplies for a zone and metric; it answers first in that zone's chain. */
@@ -78,6 +81,8 @@ export interface GridshiftConfig {
   files: FileSource[];
   /** the providers' secrets that are set, by environment variable name (GRIDSHIFT_ENTSOE_TOKEN ...) */
   secrets: Record<string, string>;
+  /** replica caps by carbon intensity, by target name */
+  scaling: Record<string, ScalingTarget>;
 }
 
 /** A problem in the configuration file or a GRIDSHIFT_* variable; the message names where and what. */
@@ -117,12 +122,14 @@ export function defaultConfig(): GridshiftConfig {
     cache: { ttlMs: {} },
     files: [],
     secrets: {},
+    scaling: {},
   };
 }
 
 function cloneZone(z: ZoneConfig): ZoneConfig {
   return {
     ...z,
+    ...(z.retail ? { retail: { ...z.retail } } : {}),
     carbon: z.carbon.map((s) => ({ ...s, options: { ...s.options } })),
     price: z.price.map((s) => ({ ...s, options: { ...s.options } })),
   };
@@ -159,11 +166,18 @@ const carbonMetric = z.enum(['carbon_average', 'carbon_marginal'], {
   message: 'must be carbon_average or carbon_marginal',
 });
 
+const retail = z.strictObject({
+  factor: z.number().positive('must be a number > 0').optional(),
+  feePerKwh: z.number().optional(),
+  vatPct: z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100').optional(),
+});
+
 const zoneSchema = z.strictObject({
   carbon: chain.optional(),
   price: chain.optional(),
   metric: carbonMetric.optional(),
   failurePolicy: policy.optional(),
+  retail: retail.optional(),
 });
 
 const configSchema = z.strictObject({
@@ -182,6 +196,7 @@ const configSchema = z.strictObject({
   files: z
     .array(z.looseObject({ zone: z.string(), metric: z.enum(METRICS).optional(), path: z.string().min(1) }))
     .optional(),
+  scaling: z.record(z.string(), scalingTargetSchema).optional(),
 });
 type ConfigDocument = z.infer<typeof configSchema>;
 type RawChainEntry = z.infer<typeof chainEntry>;
@@ -311,6 +326,7 @@ export function parseConfigWith(
     cache: readCache(file.cache, r),
     files,
     secrets: readSecrets(providers, r.env),
+    scaling: readScaling(file.scaling ?? {}, r.fail),
   };
   applyEnvBaseUrls(config, r);
   return config;
@@ -332,9 +348,14 @@ function readDefaults(d: RawZone, r: Reading, shared: GridshiftConfig['providers
     price: readChain(d.price, 'price', 'defaults.price', r, shared) ?? cloneZone(OFFLINE_DEFAULTS).price,
     metric: d.metric ?? OFFLINE_DEFAULTS.metric,
     failurePolicy: d.failurePolicy ?? OFFLINE_DEFAULTS.failurePolicy,
+    ...(d.retail ? { retail: readRetail(d.retail) } : {}),
   };
   applyEnvDefaults(defaults, r, shared);
   return defaults;
+}
+
+function readRetail(raw: NonNullable<RawZone['retail']>): NonNullable<ZoneConfig['retail']> {
+  return { factor: raw.factor ?? 1, feePerKwh: raw.feePerKwh ?? 0, vatPct: raw.vatPct ?? 0 };
 }
 
 /** Zone keys may be codes, aliases, names or cloud regions; they are stored under the zone's code, which is what lookups use. */
@@ -364,6 +385,11 @@ function readZones(
       price: readChain(z.price, 'price', `${keyPath}.price`, r, shared) ?? cloneZone(defaults).price,
       metric: z.metric ?? defaults.metric,
       failurePolicy: z.failurePolicy ?? defaults.failurePolicy,
+      ...(z.retail
+        ? { retail: readRetail(z.retail) }
+        : defaults.retail
+          ? { retail: { ...defaults.retail } }
+          : {}),
     };
   }
   return zones;

@@ -85,6 +85,62 @@ export const mqttTarget = z
   })
   .strict();
 
+/** A DNS-1123 label: what Kubernetes accepts as a namespace (and a context name is checked as text). */
+const dnsLabel = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    message: 'a lowercase DNS label (a-z, 0-9, -), at most 63 characters',
+  });
+
+/**
+ * A batch/v1 Job template: what `kubectl create -f` takes for a Job. gridshift sets its name, namespace, its
+ * labels and annotations, `spec.suspend` and `spec.activeDeadlineSeconds`; the rest is the user's.
+ */
+const jobTemplate = z
+  .looseObject({
+    apiVersion: z.literal('batch/v1').optional(),
+    kind: z.literal('Job').optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    spec: z.looseObject({
+      template: z.looseObject({
+        spec: z.looseObject({ containers: z.array(z.record(z.string(), z.unknown())).min(1).max(64) }),
+      }),
+    }),
+  })
+  .refine((t) => JSON.stringify(t).length <= 262_144, {
+    message: 'a Job template may be at most 256 KiB as JSON',
+  })
+  // PostgreSQL's jsonb refuses the NUL character
+  .refine((t) => !JSON.stringify(t).includes('\\u0000'), { message: 'a Job template may not contain NUL' });
+
+export const kubernetesTarget = z
+  .object({
+    kind: z.literal('kubernetes'),
+    /** the namespace the Job is created in */
+    namespace: dnsLabel,
+    /** the Job to run, inline (JSON); or `templateFile` */
+    template: jobTemplate.optional(),
+    /** a JSON or YAML file holding the Job, read by the worker when it creates the Job */
+    templateFile: text(4096).min(1).optional(),
+    /** a kubeconfig file; default KUBECONFIG, ~/.kube/config, then the pod's service account */
+    kubeconfig: text(4096).min(1).optional(),
+    /** the kubeconfig context to use; default its current context */
+    context: text(253).min(1).optional(),
+    /** limit on the Job's run (its activeDeadlineSeconds); the load's deadline limits it too */
+    timeoutSec: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 86_400)
+      .optional(),
+  })
+  .strict()
+  .refine((t) => (t.template === undefined) !== (t.templateFile === undefined), {
+    message: 'give the Job as template or as templateFile (one of them)',
+    path: ['template'],
+  });
+
 /** No action: gridshift only tells when (events, API); the client starts the work itself. */
 export const noneTarget = z.object({ kind: z.literal('none') }).strict();
 
@@ -92,6 +148,7 @@ export const dispatchTarget = z.discriminatedUnion('kind', [
   shellTarget,
   webhookTarget,
   mqttTarget,
+  kubernetesTarget,
   noneTarget,
 ]);
 export type DispatchTargetInput = z.infer<typeof dispatchTarget>;

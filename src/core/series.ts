@@ -1,8 +1,12 @@
 import { MINUTE_MS } from './time.ts';
 import type { Unit } from './units.ts';
 
-/** What a series measures. Carbon intensities are gCO2eq/kWh; prices are a currency per kWh. */
-export type Metric = 'carbon_average' | 'carbon_marginal' | 'price';
+/**
+ * What a series measures. Carbon intensities are gCO2eq/kWh; prices are a currency per kWh; `pv_power` is a
+ * home's solar production in kW (mean over each interval), from the PV sources of a site, not of a zone.
+ */
+export type Metric = 'carbon_average' | 'carbon_marginal' | 'price' | 'pv_power';
+/** The grid signals a zone's source chains answer (what the configuration's `metric` keys may name). */
 export const METRICS: readonly Metric[] = ['carbon_average', 'carbon_marginal', 'price'];
 
 /** `actual` = measured or published after the fact; `forecast` = issued ahead of time. */

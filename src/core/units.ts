@@ -3,7 +3,8 @@ export const CARBON_UNIT = 'gCO2eq/kWh';
 export type CarbonUnit = typeof CARBON_UNIT;
 export type Currency = 'EUR' | 'GBP' | 'USD' | 'SEK' | 'NOK' | 'DKK' | 'AUD' | 'JPY' | 'INR' | 'SGD';
 export type PriceUnit = `${Currency}/kWh`;
-export type Unit = CarbonUnit | PriceUnit;
+export const POWER_UNIT = 'kW';
+export type Unit = CarbonUnit | PriceUnit | typeof POWER_UNIT;
 
 const GRAMS_PER_POUND = 453.59237;
 

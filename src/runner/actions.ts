@@ -20,6 +20,7 @@ import {
   queueAttempt,
   runZone,
   type SchedulerContext,
+  tellTarget,
 } from './context.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 
@@ -59,6 +60,7 @@ export async function cancelLoad(ctx: SchedulerContext, id: string, reason?: str
       });
     });
     publishState(ctx, moved.load, moved.from, nowMs);
+    await tellTarget(ctx, 'cancelled', moved.load);
     await logDecision(ctx, {
       loadId: id,
       kind: 'cancel',
@@ -135,6 +137,7 @@ export async function runLoadNow(ctx: SchedulerContext, id: string): Promise<Loa
     }
   }
   publishPlanned(ctx, current, 'run now by an operator', nowMs);
+  await tellTarget(ctx, 'moved', current);
   await logDecision(ctx, {
     loadId: id,
     kind: 'run_now',

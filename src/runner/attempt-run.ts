@@ -23,8 +23,15 @@ import {
   queueAttempt,
   runZone,
   type SchedulerContext,
+  tellTarget,
 } from './context.ts';
-import type { DispatchContext, DispatchOptions, DispatchOutcome, MqttPool } from './dispatch/index.ts';
+import {
+  type DispatchContext,
+  type DispatchOptions,
+  type DispatchOutcome,
+  type MqttPool,
+  runsTheWork,
+} from './dispatch/index.ts';
 import type { AttemptJob } from './queue.ts';
 
 /**
@@ -251,6 +258,15 @@ function dispatchLoad(r: AttemptRunner, a: Attempt, stopper: Stopper): Promise<D
       plannedStartMs: run.startMs,
       deadlineMs: load.interruptible && !last ? startedMs + pieceMs : load.deadlineMs,
       zone: runZone(load),
+      ...(load.interruptible
+        ? {
+            piece: {
+              index: currentRun(load).index,
+              count: plannedRuns(load).length,
+              loadDeadlineMs: load.deadlineMs,
+            },
+          }
+        : {}),
       signal: stopper.signal,
       onProcessGroup: (pgid) => void recordGroup(r, load.id, job.attempt, pgid),
     },
@@ -288,7 +304,7 @@ async function recordOutcome(
     actual: actualRun(a, endedMs),
   };
   const pieceDone =
-    load.interruptible && !last && (reason === 'piece_end' || (outcome.ok && load.dispatch.kind !== 'shell'));
+    load.interruptible && !last && (reason === 'piece_end' || (outcome.ok && !runsTheWork(load.dispatch)));
   if (pieceDone) {
     await nextPiece(r, a, ended);
     return;
@@ -308,14 +324,13 @@ interface Ended {
   actual: Run;
 }
 
-/** What ran: a command for as long as it ran; a start signal (webhook, MQTT, none) for the planned length. */
+/** What ran: a command or a Job for as long as it ran; a start signal (webhook, MQTT, none) for the planned length. */
 function actualRun({ load, run, startedMs }: Attempt, endedMs: number): Run {
-  const ranMs =
-    load.dispatch.kind === 'shell'
-      ? Math.max(0, endedMs - startedMs)
-      : load.interruptible
-        ? run.endMs - run.startMs
-        : load.durationMin * MINUTE_MS;
+  const ranMs = runsTheWork(load.dispatch)
+    ? Math.max(0, endedMs - startedMs)
+    : load.interruptible
+      ? run.endMs - run.startMs
+      : load.durationMin * MINUTE_MS;
   return { startMs: startedMs, endMs: startedMs + ranMs };
 }
 
@@ -371,7 +386,7 @@ async function recordFailure(
     endedMs,
     reason !== 'shutdown' && reason !== 'cut_off',
     // a command used energy for as long as it ran; a start signal that failed started nothing
-    load.dispatch.kind === 'shell' ? actual : undefined,
+    runsTheWork(load.dispatch) ? actual : undefined,
   );
 }
 
@@ -397,6 +412,7 @@ async function nextPiece(
   publishState(ctx, moved.load, 'running', nowMs);
   const { run } = currentRun(moved.load);
   await queueAttempt(ctx, moved.load, attempt, Math.max(run.startMs, nowMs));
+  await tellTarget(ctx, 'moved', moved.load);
 }
 
 /** The attempt's worker disappeared mid-run: failed as 'worker lost', then retried like any failure. */
@@ -433,6 +449,7 @@ function outcomeDetail(o: DispatchOutcome, attempt: number): Record<string, unkn
   if (o.exitCode !== undefined) d.exitCode = o.exitCode;
   if (o.signal) d.signal = o.signal;
   if (o.status !== undefined) d.status = o.status;
+  if (o.ref) d.ref = o.ref;
   if (o.outputTail) d.outputTail = o.outputTail;
   if (o.timedOut) d.timedOut = true;
   if (o.aborted) d.aborted = true;

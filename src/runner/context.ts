@@ -1,11 +1,13 @@
 import { type GridshiftConfig, zoneConfig } from '../core/config.ts';
 import type { Run } from '../core/load.ts';
+import type { DispatchTargetInput } from '../core/load-input.ts';
 import type { Metric } from '../core/series.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
 import type { SignalRegistry } from '../signals/registry.ts';
 import { appendDecision, type NewDecision } from '../store/audit.ts';
 import type { Store } from '../store/db.ts';
 import type { Load, LoadState } from '../store/loads.ts';
+import { type LifecycleEvent, tellTarget as tellTargetHook } from './dispatch/index.ts';
 import type { EventBus } from './events.ts';
 import type { Queue } from './queue.ts';
 import type { LoadAccounting, Report, ReportQuery } from './service.ts';
@@ -203,6 +205,42 @@ export function retryDelayMs(
   const nominal = Math.min(max, base * 2 ** Math.max(0, failures - 1));
   // jitter in [nominal/2, nominal]: retries of loads that failed together spread out
   return Math.round(nominal * (0.5 + random() * 0.5));
+}
+
+/** how long a lifecycle hook may take before the scheduler goes on without it, ms */
+const TARGET_HOOK_TIMEOUT_MS = 10_000;
+
+/**
+ * Tells the load's dispatch target that the load was prepared (queued), moved or cancelled, for targets that
+ * hold something for a waiting load (a suspended Kubernetes Job). Never fails and never takes longer than
+ * 10 s: a target that cannot be told is logged, and its dispatch makes what is missing.
+ */
+export async function tellTarget(ctx: SchedulerContext, event: LifecycleEvent, load: Load): Promise<void> {
+  const target = load.dispatch as DispatchTargetInput;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${TARGET_HOOK_TIMEOUT_MS / 1000} s`)),
+      TARGET_HOOK_TIMEOUT_MS,
+    );
+  });
+  try {
+    const hook = tellTargetHook(event, target, {
+      loadId: load.id,
+      attempt: load.queuedAttempt,
+      name: load.name,
+      plannedStartMs: currentRun(load).run.startMs,
+      deadlineMs: load.deadlineMs,
+    });
+    await Promise.race([hook, timeout]);
+  } catch (err) {
+    ctx.log('warn', `could not tell the ${target.kind} target that its load was ${event}`, {
+      loadId: load.id,
+      error: errorMessage(err),
+    });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function errorMessage(err: unknown): string {

@@ -4,7 +4,7 @@ import type { Run } from '../core/load.ts';
 import type { Grid } from '../core/series.ts';
 import { floorToStep, MINUTE_MS, toIso } from '../core/time.ts';
 import type { PlanningRequest } from '../planner/request.ts';
-import { isCleanNow } from '../signals/quality.ts';
+import { isBestNow, isCleanNow } from '../signals/quality.ts';
 import { appendDecision } from '../store/audit.ts';
 import {
   activeZones,
@@ -29,6 +29,7 @@ import {
   publishPlanned,
   runZone,
   type SchedulerContext,
+  tellTarget,
 } from './context.ts';
 import { materialiseRecurring } from './recurring.ts';
 import type { ReplanSummary } from './service.ts';
@@ -176,6 +177,7 @@ export async function replanOne(ctx: SchedulerContext, load: Load, nowMs: number
     reason,
   });
   publishPlanned(ctx, updated, reason, nowMs);
+  await tellTarget(ctx, 'moved', updated);
   return 'moved';
 }
 
@@ -318,12 +320,7 @@ export async function refreshSignals(ctx: SchedulerContext, nowMs: number): Prom
     const price = finiteOrNull(priceValues?.[0]);
     ctx.bus.publish({ type: 'signal.update', at, zone, carbon, price, source: signals.carbonSource });
     const clean = carbon !== null && isCleanNow(carbon, carbonValues.subarray(1)).clean;
-    // the best slot of a horizon that varies at all (on a flat forecast every slot would be the best)
-    const bestNow =
-      carbon !== null &&
-      carbon <= minOf(carbonValues) &&
-      carbon < maxOf(carbonValues) &&
-      (price === null || priceValues === undefined || price <= minOf(priceValues));
+    const bestNow = carbon !== null && isBestNow(carbon, carbonValues, price ?? undefined, priceValues);
     const before = await zoneSignalState(ctx.store, zone);
     if (clean && !before?.clean) ctx.bus.publish({ type: 'window.clean_started', at, zone, carbon, price });
     if (bestNow && !before?.bestNow) ctx.bus.publish({ type: 'window.best_now', at, zone, carbon, price });
@@ -342,15 +339,3 @@ export async function refreshSignals(ctx: SchedulerContext, nowMs: number): Prom
 
 const finiteOrNull = (v: number | undefined): number | null =>
   v !== undefined && Number.isFinite(v) ? v : null;
-
-function maxOf(values: Float64Array): number {
-  let max = Number.NEGATIVE_INFINITY;
-  for (const v of values) if (Number.isFinite(v) && v > max) max = v;
-  return max;
-}
-
-function minOf(values: Float64Array): number {
-  let min = Number.POSITIVE_INFINITY;
-  for (const v of values) if (Number.isFinite(v) && v < min) min = v;
-  return min;
-}

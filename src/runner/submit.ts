@@ -25,6 +25,7 @@ import {
   queueAttempt,
   runZone,
   type SchedulerContext,
+  tellTarget,
 } from './context.ts';
 import type { SubmitResult } from './service.ts';
 
@@ -425,6 +426,7 @@ export async function queueFirstAttempt(ctx: SchedulerContext, load: Load): Prom
   });
   if (!moved.won) return moved.load ?? load; // a worker started it already
   publishState(ctx, moved.load, 'planned');
+  await tellTarget(ctx, 'prepared', moved.load);
   return moved.load;
 }
 

@@ -2,7 +2,12 @@ import { hash32 } from '../core/random.ts';
 import { type Grid, resample } from '../core/series.ts';
 import { DAY_MS, MINUTE_MS } from '../core/time.ts';
 import type { ForecastOptions } from './forecast.ts';
-import { anchoredPaths, createProbabilisticForecaster, SAMPLED_PATHS } from './forecast-errors.ts';
+import {
+  anchoredPaths,
+  createProbabilisticForecaster,
+  quantileOfSorted,
+  SAMPLED_PATHS,
+} from './forecast-errors.ts';
 
 /**
  * Sampled error paths of a zone's carbon forecast: the built-in forecaster is fitted on the measured values
@@ -66,4 +71,34 @@ function onStep(g: Grid, stepMin: number, startMs: number, endMs: number): Grid 
   const stepMs = g.stepMin * MINUTE_MS;
   const points = Array.from(g.values, (value, i) => ({ start: g.startMs + i * stepMs, value }));
   return resample({ points, resolutionMin: g.stepMin }, stepMin, { startMs, endMs });
+}
+
+/**
+ * The band the sampled errors put around a forecast grid: at each slot from `errors.fromMs` on, the `low`
+ * and `high` quantiles of value + error over the paths; NaN where there is no value or no path (before
+ * the errors begin, past the paths' end). Grid-aligned with `grid`.
+ */
+export function forecastBand(
+  grid: Grid,
+  errors: CarbonErrors,
+  low = 0.1,
+  high = 0.9,
+): { low: Float64Array; high: Float64Array } {
+  const n = grid.values.length;
+  const out = { low: new Float64Array(n).fill(Number.NaN), high: new Float64Array(n).fill(Number.NaN) };
+  const stepMs = grid.stepMin * MINUTE_MS;
+  const first = Math.round((errors.fromMs - grid.startMs) / stepMs);
+  const sample: number[] = [];
+  for (let i = Math.max(0, first); i < n; i++) {
+    const v = grid.values[i];
+    const lead = i - first;
+    if (!Number.isFinite(v)) continue;
+    sample.length = 0;
+    for (const p of errors.paths) if (lead < p.length && Number.isFinite(p[lead])) sample.push(v + p[lead]);
+    if (sample.length === 0) continue;
+    sample.sort((a, b) => a - b);
+    out.low[i] = quantileOfSorted(sample, low);
+    out.high[i] = quantileOfSorted(sample, high);
+  }
+  return out;
 }

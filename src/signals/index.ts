@@ -11,6 +11,7 @@ export {
   type SignalCache,
   type SignalCacheOptions,
 } from './cache.ts';
+export { clearSkyPv, clearSkySource, sunPosition } from './clear-sky.ts';
 export { loadConfig, parseConfig } from './config.ts';
 export {
   type CsvFileOptions,
@@ -32,8 +33,11 @@ export {
   type ForecastOptions,
   forecastSeries,
 } from './forecast.ts';
+export { forecastSolar } from './forecast-solar.ts';
+export { forecastHouseLoad, HOUSE_LOAD_FORECAST } from './house-load.ts';
 export { type NordPoolCurrency, type NordPoolOptions, nordPool } from './nordpool.ts';
 export { OCTOPUS_AGILE_PRODUCT, OCTOPUS_REGIONS, type OctopusAgileOptions, octopusAgile } from './octopus.ts';
+export { openMeteo } from './open-meteo.ts';
 export { PROFILE_DEGRADED, profileTable } from './profile.ts';
 export {
   describeProvider,
@@ -56,11 +60,15 @@ export {
   nextPublicationMs,
   publishedUntilMs,
 } from './publication.ts';
+export { type PvSite, pvKwFromIrradiance, readPvSite } from './pv-site.ts';
 export {
   CARBON_BANDS_G,
   type CleanNow,
   type CleanNowOptions,
   carbonLevel,
+  type DayWindows,
+  dayWindows,
+  isBestNow,
   isCleanNow,
   percentileRank,
   QUALITY_LEVELS,
@@ -78,6 +86,7 @@ export {
   type ZoneSignalsQuery,
   type ZoneSignalsResult,
 } from './registry.ts';
+export { type RetailTariff, retailPrice } from './retail.ts';
 export { type SimulatorOptions, simulator, solarAvailableAt } from './simulator.ts';
 export { type Span, type Stitched, stitch } from './stitch.ts';
 export { type UkCarbonIntensityOptions, ukCarbonIntensity } from './ukgrid.ts';

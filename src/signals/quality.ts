@@ -121,3 +121,75 @@ export function isCleanNow(
     reason: reasons.join(', '),
   };
 }
+
+/**
+ * Whether the slot holding now is the cleanest of the coming hours, and the cheapest too where prices are
+ * known: a "cheapest and cleanest" window. It needs a horizon that varies: on a flat forecast every slot
+ * would be the best, and none is.
+ */
+export function isBestNow(
+  currentG: number,
+  carbonValues: ArrayLike<number>,
+  currentPrice?: number,
+  priceValues?: ArrayLike<number>,
+): boolean {
+  if (!Number.isFinite(currentG)) return false;
+  const { min, max } = rangeOf(carbonValues);
+  const priceKnown = currentPrice !== undefined && Number.isFinite(currentPrice) && priceValues !== undefined;
+  return currentG <= min && currentG < max && (!priceKnown || currentPrice <= rangeOf(priceValues).min);
+}
+
+function rangeOf(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+export interface DayWindows {
+  /** carbon below the mean of the day's values */
+  clean: boolean[];
+  /** price among the day's cheapest `cheapShare` of slots (ties included) */
+  cheapest: boolean[];
+  /** both: the best time to run appliances */
+  both: boolean[];
+  /** mean of the day's finite carbon values (NaN when none) */
+  carbonMean: number;
+  /** the price at or below which a slot is among the cheapest (NaN without prices) */
+  cheapAtOrBelow: number;
+}
+
+/**
+ * A zone's day slot by slot: clean when its carbon is below the day's forecast mean, cheapest when its price
+ * is among the day's lowest third (`cheapShare`, by rank: the ceil(n x share) cheapest slots and any equal
+ * to the last of them), "cheapest and cleanest" when both. A slot without a value is neither.
+ */
+export function dayWindows(
+  carbon: ArrayLike<number>,
+  price?: ArrayLike<number>,
+  options: { cheapShare?: number } = {},
+): DayWindows {
+  const share = options.cheapShare ?? 1 / 3;
+  if (!(share > 0 && share <= 1)) throw new RangeError(`cheapShare must be in (0, 1], got ${share}`);
+  const carbonMean = meanValue(carbon);
+  const prices = price
+    ? Array.from(price)
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b)
+    : [];
+  const cheapAtOrBelow = prices.length > 0 ? prices[Math.ceil(prices.length * share) - 1] : Number.NaN;
+  const clean = Array.from(
+    { length: carbon.length },
+    (_, i) => Number.isFinite(carbon[i]) && carbon[i] < carbonMean,
+  );
+  const cheapest = Array.from(
+    { length: carbon.length },
+    (_, i) => price !== undefined && Number.isFinite(price[i]) && price[i] <= cheapAtOrBelow,
+  );
+  return { clean, cheapest, both: clean.map((c, i) => c && cheapest[i]), carbonMean, cheapAtOrBelow };
+}

@@ -22,6 +22,7 @@ import {
 } from './extend.ts';
 import type { ProviderDescriptor, ProviderFactory, SignalProvider, SignalRequest } from './provider.ts';
 import { PROVIDERS, type ProviderName, providerDescriptor } from './providers.ts';
+import { retailSeries, retailSourceName } from './retail.ts';
 import { type Span, type Stitched, stitch } from './stitch.ts';
 
 /**
@@ -267,9 +268,18 @@ async function getSignal(r: Registry, query: SignalQuery): Promise<SignalAnswer>
   if (!(toMs > fromMs)) throw new RangeError(`signal range is empty: ${toIso(fromMs)} .. ${toIso(toMs)}`);
   const chain = chainOf(r, zone, metric);
   const collected = await collectLayers(r, chain, zone, query);
+  const zoneSettings = zoneConfig(r.config, zone.code);
   if (collected.layers.length === 0)
-    return unanswered(zone, metric, collected.failures, zoneConfig(r.config, zone.code).failurePolicy);
-  return assembleAnswer(chain, collected, zone, query);
+    return unanswered(zone, metric, collected.failures, zoneSettings.failurePolicy);
+  const answer = assembleAnswer(chain, collected, zone, query);
+  // prices as the household pays them, when the zone has a retail tariff (after the cache: it keeps the spot)
+  const tariff = metric === 'price' ? zoneSettings.retail : undefined;
+  if (!tariff || !answer.series) return answer;
+  return {
+    ...answer,
+    series: retailSeries(answer.series, tariff),
+    source: retailSourceName(answer.source ?? answer.series.source),
+  };
 }
 
 /** Asks the chain in order until the range is covered; each source fills only what the ones before left. */

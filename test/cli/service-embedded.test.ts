@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { embeddedBackend } from '../api/helpers.ts';
@@ -171,6 +173,65 @@ describe('gridshift submit (embedded store)', () => {
     expect(mqtt.load.dispatch).toEqual({ kind: 'mqtt', topic: 'home/dishwasher', url: 'mqtt://broker:1883' });
   });
 
+  it('a Kubernetes Job from its file: --k8s-job, read at submit, so the load carries the Job to any worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridshift-cli-k8s-'));
+    try {
+      const jobFile = join(dir, 'train.yaml');
+      writeFileSync(
+        jobFile,
+        'apiVersion: batch/v1\nkind: Job\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n' +
+          '      containers:\n        - name: train\n          image: registry.example/train:1\n',
+      );
+      const kubeconfig = join(dir, 'no-such-kubeconfig');
+      const k8s = await submitJson(
+        'k',
+        ...[
+          '--k8s-job',
+          jobFile,
+          '--k8s-namespace',
+          'ml',
+          '--kubeconfig',
+          kubeconfig,
+          '--kube-context',
+          'lab',
+        ],
+        ...['--timeout', '90m'],
+      );
+      expect(k8s.load.dispatch).toEqual({
+        kind: 'kubernetes',
+        namespace: 'ml',
+        template: {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          spec: {
+            template: {
+              spec: {
+                restartPolicy: 'Never',
+                containers: [{ name: 'train', image: 'registry.example/train:1' }],
+              },
+            },
+          },
+        },
+        kubeconfig,
+        context: 'lab',
+        timeoutSec: 5400,
+      });
+      const misplaced = await gs([
+        'submit',
+        '--name',
+        'x',
+        ...shellLoad,
+        '--no-dispatch',
+        '--k8s-namespace',
+        'ml',
+      ]);
+      expect(misplaced.code).toBe(2);
+      expect(misplaced.stderr).toContain('--k8s-namespace: applies only with --k8s-job');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a recurring load: --cron and --flex', async () => {
     const out = json(
       await gs([
@@ -292,7 +353,8 @@ describe('gridshift loads (embedded store)', () => {
     expect((await gs(['loads', 'show', backup.id, '--watch', '--interval', '0.05s'])).stderr).toBe(
       'error: --interval: at least 0.1s, e.g. 2s\n',
     );
-  });
+    // a dozen CLI processes in a row: give them time on a busy machine
+  }, 60_000);
 
   it('an unknown load exits 2', async () => {
     const r = await gs(['loads', 'show', '00000000-0000-4000-8000-000000000000']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountingLines, eventDetailText, loadDetailLines } from '../../src/cli/load-view.ts';
+import { accountingLines, dispatchText, eventDetailText, loadDetailLines } from '../../src/cli/load-view.ts';
 import { reportLines } from '../../src/cli/report.ts';
 import { explainError } from '../../src/cli/scheduler-access.ts';
 import { statusLines } from '../../src/cli/status.ts';
@@ -142,7 +142,24 @@ describe('accountingLines', () => {
   });
 });
 
+describe('dispatchText', () => {
+  it('a Kubernetes target: its namespace, and its template file and context when given', () => {
+    expect(dispatchText({ kind: 'kubernetes', namespace: 'ml-batch', template: {} })).toBe(
+      'kubernetes: a Job in namespace ml-batch',
+    );
+    expect(
+      dispatchText({ kind: 'kubernetes', namespace: 'ml', templateFile: 'jobs/train.yaml', context: 'lab' }),
+    ).toBe('kubernetes: a Job in namespace ml from jobs/train.yaml (context lab)');
+  });
+});
+
 describe('eventDetailText', () => {
+  it('the Job a Kubernetes attempt ran as, with its exit code', () => {
+    expect(
+      eventDetailText(event('failed', { ref: 'ml/gridshift-l1-1', exitCode: 2, durationMs: 1500 }), 'UTC'),
+    ).toBe('Job ml/gridshift-l1-1; exit code 2; ran 1.5s');
+  });
+
   it('a dead load counts its failures and the retries it was allowed, in the singular too', () => {
     expect(eventDetailText(event('dead', { event: 'dead', failures: 3, maxRetries: 2 }), 'UTC')).toBe(
       '3 failures, 2 retries allowed',

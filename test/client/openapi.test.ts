@@ -10,6 +10,7 @@ import {
   type CloudRegion,
   type CreatedToken,
   createClient,
+  type DashboardQuery,
   type DecideNow,
   type DecideNowRequest,
   type ListLoadsQuery,
@@ -426,6 +427,16 @@ describe('the client and /openapi.json', () => {
       [
         '/v1/signals/{zone}',
         { metric: false, hours: false, stepMin: false, threshold: false } satisfies RequiredMap<SignalsQuery>,
+      ],
+      [
+        '/v1/dashboard',
+        {
+          zone: false,
+          hours: false,
+          pastHours: false,
+          stepMin: false,
+          threshold: false,
+        } satisfies RequiredMap<DashboardQuery>,
       ],
       ['/v1/zones', { search: false }],
       ['/v1/cloud-regions', { provider: false, zone: false }],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/core/errors.ts';
 import type { Point } from '../../src/core/series.ts';
 import { HOUR_MS } from '../../src/core/time.ts';
+import { forecastBand } from '../../src/signals/carbon-errors.ts';
 import { parseConfig } from '../../src/signals/config.ts';
 import { createRegistry } from '../../src/signals/registry.ts';
 import { carbonSeries, t, testProvider } from './test-provider.ts';
@@ -94,5 +95,24 @@ describe('ZoneSignals.carbonErrors', () => {
     const z = await reg.getZoneSignals('DE', query);
     expect(z.carbon.values.length).toBe(48);
     expect(z.carbonErrors).toBeUndefined();
+  });
+});
+
+describe('forecastBand', () => {
+  it('puts the quantiles of value + error around the slots the errors cover', () => {
+    // five hourly slots; the errors begin at slot 2, with paths of two leads
+    const grid = { startMs: now, stepMin: 60, values: Float64Array.from([100, 110, 200, 300, Number.NaN]) };
+    const errors = {
+      fromMs: now + 2 * HOUR_MS,
+      paths: [Float64Array.from([-10, 40]), Float64Array.from([0, -20]), Float64Array.from([30, 0])],
+    };
+    const band = forecastBand(grid, errors, 0.25, 0.75);
+    // slot 2: 190, 200, 230 -> q25 = 195, q75 = 215; slot 3: 280, 300, 340 -> 290, 320
+    expect(Array.from(band.low)).toEqual([Number.NaN, Number.NaN, 195, 290, Number.NaN]);
+    expect(Array.from(band.high)).toEqual([Number.NaN, Number.NaN, 215, 320, Number.NaN]);
+    // the default 10-90 % band: slot 2 at 192 and 224
+    const wide = forecastBand(grid, errors);
+    expect(wide.low[2]).toBeCloseTo(192, 9);
+    expect(wide.high[2]).toBeCloseTo(224, 9);
   });
 });

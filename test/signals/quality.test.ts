@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CARBON_BANDS_G,
   carbonLevel,
+  isBestNow,
   isCleanNow,
   percentileRank,
   QUALITY_LEVELS,
@@ -116,5 +117,17 @@ describe('isCleanNow', () => {
       clean: false,
       reason: 'no current reading',
     });
+  });
+});
+
+describe('isBestNow', () => {
+  it('is the cleanest slot of a horizon that varies, and the cheapest where prices are known', () => {
+    expect(isBestNow(100, [100, 300, 200])).toBe(true);
+    expect(isBestNow(150, [100, 300, 200])).toBe(false);
+    expect(isBestNow(100, [100, 100, 100])).toBe(false);
+    expect(isBestNow(100, [100, 300], 0.2, [0.2, 0.3])).toBe(true);
+    expect(isBestNow(100, [100, 300], 0.3, [0.2, 0.3])).toBe(false);
+    expect(isBestNow(100, [100, Number.NaN, 300], Number.NaN, [0.1])).toBe(true);
+    expect(isBestNow(Number.NaN, [100, 300])).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import type { DashboardFiles } from '../dashboard-files.ts';
 import {
   ApiError,
   type FieldProblem,
@@ -155,19 +156,26 @@ export function sendProblem(reply: FastifyReply, problem: Problem & { headers?: 
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
-export const errorsPlugin = unencapsulated(async (app: FastifyInstance) => {
+export interface ErrorsOptions {
+  /** the dashboard's files: a GET no route matched may be one of its pages or files before it is a 404 */
+  dashboard?: DashboardFiles;
+}
+
+export const errorsPlugin = unencapsulated(async (app: FastifyInstance, options: ErrorsOptions = {}) => {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const problem = toProblem(err, request);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ status: problem.status, problem: problem.type }, problem.detail ?? problem.title);
     return sendProblem(reply, problem);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      type: PROBLEM_TYPES.notFound,
-      title: 'Not Found',
-      status: 404,
-      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
-    }),
+  app.setNotFoundHandler(
+    (request, reply) =>
+      options.dashboard?.serve(request, reply) ||
+      sendProblem(reply, {
+        type: PROBLEM_TYPES.notFound,
+        title: 'Not Found',
+        status: 404,
+        detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+      }),
   );
 });

@@ -1,34 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { zoneConfig } from '../../core/config.ts';
-import { CLOUD_REGIONS, type CloudRegion, listZones, ZONE_ALIASES, type Zone } from '../../core/zones.ts';
+import { CLOUD_REGIONS, type CloudRegion, listZones } from '../../core/zones.ts';
 import type { ApiContext } from '../context.ts';
 import { problemResponses } from '../problem.ts';
+import { aliasesOf, cloudRegionSchema, zoneSchema, zoneView } from '../zone-view.ts';
 
 /** The grid zones gridshift knows (with the sources configured for each) and the cloud regions' zones. */
-
-const zoneSchema = z
-  .object({
-    code: z.string(),
-    name: z.string(),
-    timeZone: z.string(),
-    country: z.string(),
-    parent: z.string().optional(),
-    aliases: z.array(z.string()),
-    metric: z.enum(['carbon_average', 'carbon_marginal']).describe('the carbon signal the zone plans on'),
-    failurePolicy: z.enum(['open', 'closed']),
-    sources: z.object({ carbon: z.array(z.string()), price: z.array(z.string()) }),
-  })
-  .meta({ id: 'Zone' });
-
-const cloudRegionSchema = z
-  .object({
-    provider: z.enum(['aws', 'azure', 'gcp']),
-    region: z.string(),
-    zone: z.string().describe('the grid zone powering the region'),
-    location: z.string(),
-  })
-  .meta({ id: 'CloudRegion' });
 
 function contains(haystack: (string | undefined)[], needle: string | undefined): boolean {
   if (!needle) return true;
@@ -37,26 +14,6 @@ function contains(haystack: (string | undefined)[], needle: string | undefined):
 }
 
 export const zoneRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
-  const aliasesOf = (code: string) =>
-    Object.entries(ZONE_ALIASES)
-      .filter(([, target]) => target === code)
-      .map(([alias]) => alias);
-
-  const view = (z: Zone): z.infer<typeof zoneSchema> => {
-    const zc = zoneConfig(ctx.config, z.code);
-    return {
-      code: z.code,
-      name: z.name,
-      timeZone: z.timeZone,
-      country: z.country,
-      ...(z.parent ? { parent: z.parent } : {}),
-      aliases: aliasesOf(z.code),
-      metric: zc.metric,
-      failurePolicy: zc.failurePolicy,
-      sources: { carbon: zc.carbon.map((s) => s.provider), price: zc.price.map((s) => s.provider) },
-    };
-  };
-
   app.get(
     '/v1/zones',
     {
@@ -80,7 +37,7 @@ export const zoneRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
         .filter((z) =>
           contains([z.code, z.name, z.country, z.timeZone, ...aliasesOf(z.code)], request.query.search),
         )
-        .map(view),
+        .map((z) => zoneView(ctx.config, z)),
     }),
   );
 

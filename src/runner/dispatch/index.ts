@@ -1,9 +1,14 @@
 import type { DispatchTargetInput } from '../../core/load-input.ts';
+import { kubernetesLifecycle, runKubernetes } from './kubernetes.ts';
+import type { LifecycleEvent, TargetLifecycle, TargetLoad } from './lifecycle.ts';
 import { MqttPool, runMqtt } from './mqtt.ts';
 import { runShell } from './shell.ts';
 import type { DispatchContext, DispatchOutcome } from './types.ts';
 import { runWebhook } from './webhook.ts';
 
+export { jobName } from './kube-job.ts';
+export { type KubernetesOptions, runKubernetes } from './kubernetes.ts';
+export type { LifecycleEvent, TargetLifecycle, TargetLoad } from './lifecycle.ts';
 export {
   DEFAULT_MQTT_TIMEOUT_MS,
   DEFAULT_MQTT_URL,
@@ -18,6 +23,7 @@ export {
   type DispatchContext,
   type Dispatcher,
   type DispatchOutcome,
+  type KubernetesTarget,
   type MqttTarget,
   type NoneTarget,
   OUTPUT_TAIL_BYTES,
@@ -85,6 +91,8 @@ export async function dispatch(
           await pool.close();
         }
       }
+      case 'kubernetes':
+        return await runKubernetes(target, ctx, { env: options.env });
       case 'none':
         // gridshift only announces the start (events, API); the client does the work
         return { ok: true, durationMs: 0 };
@@ -100,4 +108,34 @@ export async function dispatch(
       error: `dispatcher failed: ${err instanceof Error ? err.message : String(err)}`,
     };
   }
+}
+
+/**
+ * Whether the target runs the work itself until it is done (a command, a Kubernetes Job), so that its run
+ * lasts as long as it ran; other targets (webhook, MQTT, none) only give a start signal.
+ */
+export function runsTheWork(target: { kind: string }): boolean {
+  return target.kind === 'shell' || target.kind === 'kubernetes';
+}
+
+/** The targets with lifecycle hooks (only Kubernetes: the suspended Job a waiting load has). */
+const lifecycles: {
+  [K in DispatchTargetInput['kind']]?: TargetLifecycle<Extract<DispatchTargetInput, { kind: K }>>;
+} = { kubernetes: kubernetesLifecycle };
+
+/**
+ * Tells the load's target that its load was prepared, moved or cancelled, if the target cares; a target
+ * without that hook is not asked. Throws what the hook throws: the caller logs it and carries on.
+ */
+export async function tellTarget(
+  event: LifecycleEvent,
+  target: DispatchTargetInput,
+  load: TargetLoad,
+  env?: NodeJS.ProcessEnv,
+): Promise<boolean> {
+  const hooks = lifecycles[target.kind] as TargetLifecycle<DispatchTargetInput> | undefined;
+  const hook = hooks?.[event];
+  if (!hook) return false;
+  await hook(target, load, env);
+  return true;
 }

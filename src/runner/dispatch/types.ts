@@ -1,10 +1,17 @@
 import type { z } from 'zod';
-import type { mqttTarget, noneTarget, shellTarget, webhookTarget } from '../../core/load-input.ts';
+import type {
+  kubernetesTarget,
+  mqttTarget,
+  noneTarget,
+  shellTarget,
+  webhookTarget,
+} from '../../core/load-input.ts';
 
 export type ShellTarget = z.infer<typeof shellTarget>;
 export type WebhookTarget = z.infer<typeof webhookTarget>;
 export type MqttTarget = z.infer<typeof mqttTarget>;
 export type NoneTarget = z.infer<typeof noneTarget>;
+export type KubernetesTarget = z.infer<typeof kubernetesTarget>;
 
 /** What a dispatcher knows about the attempt it starts. */
 export interface DispatchContext {
@@ -18,6 +25,8 @@ export interface DispatchContext {
   zone: string;
   /** aborted on shutdown or cancel: the dispatcher stops the work and reports it as not ok */
   signal: AbortSignal;
+  /** interruptible loads: which piece this attempt runs (`deadlineMs` is then the piece's planned end) */
+  piece?: { index: number; count: number; loadDeadlineMs: number };
   /** shell: told the process group of the command once it started (recorded, to end it after a crash) */
   onProcessGroup?: (pgid: number) => void;
 }
@@ -38,6 +47,8 @@ export interface DispatchOutcome {
   outputBytes?: number;
   /** webhook: whether the request carried an x-gridshift-signature header */
   signed?: boolean;
+  /** kubernetes: the Job that ran the attempt, as namespace/name */
+  ref?: string;
   /** why it is not ok, in words */
   error?: string;
   /** the target's time limit ran out */

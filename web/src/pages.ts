@@ -1,0 +1,55 @@
+import type { ComponentType } from 'preact';
+import { notBuilt } from './pages/not-built.tsx';
+import { NowPage } from './pages/now.tsx';
+
+/**
+ * The dashboard's pages, in navigation order. A page is a path and a component; the navigation, the
+ * router and the document title all read this list, so a new page (Home, Kubernetes, Fleet ...) is one
+ * entry here. The Now page is the landing page and loads with the shell; a heavier page can be loaded
+ * on first visit with a dynamic import behind its entry.
+ */
+export interface Page {
+  path: string;
+  label: string;
+  component: ComponentType;
+}
+
+export const PAGES: Page[] = [
+  { path: '/', label: 'Now', component: NowPage },
+  {
+    path: '/loads',
+    label: 'Loads',
+    component: notBuilt('Loads', 'Meanwhile: `gridshift loads`, or GET /v1/loads (see /docs).'),
+  },
+  {
+    path: '/queue',
+    label: 'Queue',
+    component: notBuilt('Queue', 'Meanwhile: `gridshift status`, or GET /v1/scheduler (see /docs).'),
+  },
+  {
+    path: '/savings',
+    label: 'Savings',
+    component: notBuilt('Savings', 'Meanwhile: `gridshift report`, or GET /v1/reports (see /docs).'),
+  },
+  {
+    path: '/settings',
+    label: 'Settings',
+    component: notBuilt('Settings', 'Meanwhile: `gridshift zones`, or GET /v1/zones (see /docs).'),
+  },
+];
+
+const NOT_FOUND: Page = {
+  path: '',
+  label: 'Not found',
+  component: notBuilt('No such page', 'The navigation above lists the pages there are.'),
+};
+
+/** The page a path shows: its own, or the page it lies under (`/loads/abc` is Loads). */
+export function pageFor(path: string): Page {
+  const clean = path.replace(/\/+$/, '') || '/';
+  return (
+    PAGES.find((p) => p.path === clean) ??
+    PAGES.find((p) => p.path !== '/' && clean.startsWith(`${p.path}/`)) ??
+    NOT_FOUND
+  );
+}
