@@ -1,6 +1,7 @@
 import type { ComponentType } from 'preact';
 import { notBuilt } from './pages/not-built.tsx';
 import { NowPage } from './pages/now.tsx';
+import { QueuePage } from './pages/queue.tsx';
 
 /**
  * The dashboard's pages, in navigation order. A page is a path and a component; the navigation, the
@@ -21,11 +22,7 @@ export const PAGES: Page[] = [
     label: 'Loads',
     component: notBuilt('Loads', 'Meanwhile: `gridshift loads`, or GET /v1/loads (see /docs).'),
   },
-  {
-    path: '/queue',
-    label: 'Queue',
-    component: notBuilt('Queue', 'Meanwhile: `gridshift status`, or GET /v1/scheduler (see /docs).'),
-  },
+  { path: '/queue', label: 'Queue', component: QueuePage },
   {
     path: '/savings',
     label: 'Savings',
