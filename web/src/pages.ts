@@ -2,6 +2,7 @@ import type { ComponentType } from 'preact';
 import { notBuilt } from './pages/not-built.tsx';
 import { NowPage } from './pages/now.tsx';
 import { QueuePage } from './pages/queue.tsx';
+import { SavingsPage } from './pages/savings.tsx';
 
 /**
  * The dashboard's pages, in navigation order. A page is a path and a component; the navigation, the
@@ -23,11 +24,7 @@ export const PAGES: Page[] = [
     component: notBuilt('Loads', 'Meanwhile: `gridshift loads`, or GET /v1/loads (see /docs).'),
   },
   { path: '/queue', label: 'Queue', component: QueuePage },
-  {
-    path: '/savings',
-    label: 'Savings',
-    component: notBuilt('Savings', 'Meanwhile: `gridshift report`, or GET /v1/reports (see /docs).'),
-  },
+  { path: '/savings', label: 'Savings', component: SavingsPage },
   {
     path: '/settings',
     label: 'Settings',
