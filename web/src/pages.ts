@@ -3,6 +3,7 @@ import { notBuilt } from './pages/not-built.tsx';
 import { NowPage } from './pages/now.tsx';
 import { QueuePage } from './pages/queue.tsx';
 import { SavingsPage } from './pages/savings.tsx';
+import { SettingsPage } from './pages/settings.tsx';
 
 /**
  * The dashboard's pages, in navigation order. A page is a path and a component; the navigation, the
@@ -25,11 +26,7 @@ export const PAGES: Page[] = [
   },
   { path: '/queue', label: 'Queue', component: QueuePage },
   { path: '/savings', label: 'Savings', component: SavingsPage },
-  {
-    path: '/settings',
-    label: 'Settings',
-    component: notBuilt('Settings', 'Meanwhile: `gridshift zones`, or GET /v1/zones (see /docs).'),
-  },
+  { path: '/settings', label: 'Settings', component: SettingsPage },
 ];
 
 const NOT_FOUND: Page = {
