@@ -1,9 +1,7 @@
 import type { ComponentType } from 'preact';
+import { lazyPage } from './lazy-page.tsx';
 import { notBuilt } from './pages/not-built.tsx';
 import { NowPage } from './pages/now.tsx';
-import { QueuePage } from './pages/queue.tsx';
-import { SavingsPage } from './pages/savings.tsx';
-import { SettingsPage } from './pages/settings.tsx';
 
 /**
  * The dashboard's pages, in navigation order. A page is a path and a component; the navigation, the
@@ -24,9 +22,21 @@ export const PAGES: Page[] = [
     label: 'Loads',
     component: notBuilt('Loads', 'Meanwhile: `gridshift loads`, or GET /v1/loads (see /docs).'),
   },
-  { path: '/queue', label: 'Queue', component: QueuePage },
-  { path: '/savings', label: 'Savings', component: SavingsPage },
-  { path: '/settings', label: 'Settings', component: SettingsPage },
+  {
+    path: '/queue',
+    label: 'Queue',
+    component: lazyPage('Queue', () => import('./pages/queue.tsx').then((m) => m.QueuePage)),
+  },
+  {
+    path: '/savings',
+    label: 'Savings',
+    component: lazyPage('Savings', () => import('./pages/savings.tsx').then((m) => m.SavingsPage)),
+  },
+  {
+    path: '/settings',
+    label: 'Settings',
+    component: lazyPage('Settings', () => import('./pages/settings.tsx').then((m) => m.SettingsPage)),
+  },
 ];
 
 const NOT_FOUND: Page = {

@@ -182,11 +182,17 @@ function DeadLetters(props: { data: QueueData; busy: boolean; act: Act }) {
             <caption>Loads whose retries ran out{moreDead ? ` (the newest ${DEAD_SHOWN})` : ''}</caption>
             <thead>
               <tr>
-                <th scope="col">Load</th>
-                <th scope="col">Zone</th>
+                <th scope="col" class="left">
+                  Load
+                </th>
+                <th scope="col" class="left">
+                  Zone
+                </th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Died</th>
-                <th scope="col">Last error</th>
+                <th scope="col" class="left">
+                  Last error
+                </th>
                 <th scope="col">
                   <span class="visually-hidden">Action</span>
                 </th>
