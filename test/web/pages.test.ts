@@ -250,6 +250,20 @@ describe('the Queue page', { timeout: 60_000 }, () => {
     expect(await text(page, 'count-dead')).toBe('1');
     await page.close();
   });
+  it('offers the sign-in box when an action needs a token the open server did not get (401)', async () => {
+    const page = await openPage(`${openUrl}/queue`);
+    await page.getByRole('button', { name: 'Pause the scheduler' }).click();
+    await expect.poll(() => text(page, 'action-problem'), SOON).toContain('401 Unauthorized');
+    await page.getByTestId('action-problem').getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('API token').fill(tokens.admin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Pause the scheduler' }).click();
+    await expect.poll(() => text(page, 'scheduler-state'), SOON).toContain('Paused since');
+    await page.getByRole('button', { name: 'Resume the scheduler' }).click();
+    await expect.poll(() => text(page, 'scheduler-state'), SOON).toContain('Running');
+    expect((await scheduler.status()).paused).toBe(false);
+    await page.close();
+  });
 });
 
 describe('the Savings page and report', { timeout: 60_000 }, () => {
@@ -369,6 +383,25 @@ describe('the Savings page and report', { timeout: 60_000 }, () => {
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     await page.emulateMedia({ media: 'screen' });
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
+
+  it('takes a custom period from the picker, and says when nothing ran in it', async () => {
+    await page.goto(`${openUrl}/savings`);
+    const day = new Date(T0).toLocaleDateString('en-CA');
+    await page.getByLabel('Period', { exact: true }).selectOption('custom');
+    await page.getByLabel('From').fill(day);
+    await page.getByLabel('To (inclusive)').fill(day);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect.poll(() => text(page, 'total-energy'), SOON).toBe('3 kWh');
+    expect(new URL(page.url()).search).toBe(`?period=custom&from=${day}&to=${day}`);
+    const before = new Date(T0 - 3 * DAY_MS).toLocaleDateString('en-CA');
+    await page.getByLabel('From').fill(before);
+    await page.getByLabel('To (inclusive)').fill(before);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect.poll(() => text(page, 'total-energy'), SOON).toBe('0 kWh');
+    expect(await page.getByText('No load ran in this period.').count()).toBeGreaterThan(0);
+    expect(pageErrors(page)).toEqual([]);
   });
 });
 

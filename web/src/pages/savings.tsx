@@ -77,7 +77,7 @@ function PeriodPicker({ period }: { period: Period }) {
   return (
     <form
       class="inline-form no-print"
-      aria-label="Period"
+      aria-label="Choose the period"
       onSubmit={(event) => {
         event.preventDefault();
         navigate(`/savings${periodSearch({ key, fromDay: from || undefined, toDay: to || undefined })}`);
