@@ -5,13 +5,13 @@ import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /**
- * What the browser tests share: Debian's Chromium driven by playwright-core, a server listening on a free
- * port, a page that counts its errors (and what its Content-Security-Policy refused), and axe-core run in
- * the page.
+ * What the browser tests share: Debian's Chromium driven by playwright-core, a page that records its
+ * errors (uncaught ones and what its Content-Security-Policy refused), axe-core's serious and critical
+ * violations, and a server listening on a free local port.
  */
 
-export const BROWSER = '/usr/bin/chromium';
-/** how long the page may take to show what the server sent (a loaded CI machine runs many files at once) */
+const BROWSER = '/usr/bin/chromium';
+/** how long a page may take to show what the server sent (a loaded CI machine runs many files at once) */
 export const SOON = { timeout: 15_000 };
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -29,13 +29,8 @@ export async function listen(app: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 
-export async function openPage(
-  browser: Browser,
-  url: string,
-  width = 1200,
-  options: { acceptDownloads?: boolean } = {},
-): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 }, ...options });
+export async function openPage(browser: Browser, url: string, width = 1200): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   // what the page's Content-Security-Policy refused would break it quietly: count it as an error
@@ -60,11 +55,4 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return results
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.join(', ')}`);
-}
-
-/** Whether the page scrolls sideways at its viewport's width. */
-export async function scrollsSideways(page: Page): Promise<boolean> {
-  return (await page.evaluate(
-    'document.documentElement.scrollWidth > document.documentElement.clientWidth',
-  )) as boolean;
 }

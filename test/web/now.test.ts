@@ -75,7 +75,7 @@ afterAll(async () => {
   await backend?.cleanup();
 });
 
-const openPage = (url: string, width?: number) => openPageIn(browser, url, width);
+const openPage = (url: string, width?: number): Promise<Page> => openPageIn(browser, url, width);
 
 describe('the Now page', { timeout: 60_000 }, () => {
   let page: Page;

@@ -22,7 +22,6 @@ import {
   openPage as openPageIn,
   pageErrors,
   SOON,
-  scrollsSideways,
   seriousViolations,
 } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
@@ -150,7 +149,13 @@ afterAll(async () => {
   await backend?.cleanup();
 });
 
-const openPage = (url: string, width?: number) => openPageIn(browser, url, width, { acceptDownloads: true });
+const openPage = (url: string, width?: number): Promise<Page> => openPageIn(browser, url, width);
+
+/** Whether the page scrolls sideways at its viewport's width. */
+const scrollsSideways = async (page: Page): Promise<boolean> =>
+  (await page.evaluate(
+    'document.documentElement.scrollWidth > document.documentElement.clientWidth',
+  )) as boolean;
 
 async function signedIn(path: string, token: string): Promise<Page> {
   const page = await openPage(`${closedUrl}${path}`);

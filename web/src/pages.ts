@@ -1,5 +1,5 @@
 import type { ComponentType } from 'preact';
-import { lazyPage } from './lazy-page.tsx';
+import { lazyPage } from './components/lazy-page.tsx';
 import { notBuilt } from './pages/not-built.tsx';
 import { NowPage } from './pages/now.tsx';
 

@@ -1,12 +1,5 @@
-import type { LiveState } from '../live.ts';
+import { LIVE_TEXT, type LiveState } from '../live.ts';
 import { LOCAL_TIME_ZONE, localTime } from '../local-time.ts';
-
-const LIVE_TEXT: Record<LiveState, string> = {
-  connecting: 'Live updates: connecting…',
-  live: 'Live updates: on',
-  reconnecting: 'Live updates: the connection dropped, reconnecting…',
-  off: 'Live updates: off (this server sends no events)',
-};
 
 /** Whether the page follows the server's events, and when it last read, in the browser's time zone. */
 export function LiveLine(props: { state: LiveState; at: string }) {
