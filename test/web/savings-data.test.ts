@@ -3,6 +3,7 @@ import type { Report } from '../../src/client/index.ts';
 import { LOCAL_TIME_ZONE } from '../../web/src/local-time.ts';
 import {
   exportName,
+  periodDays,
   periodOf,
   periodSearch,
   reportCsv,
@@ -56,6 +57,19 @@ describe('periodOf', () => {
       step: 'month',
     });
     expect(periodOf(q('period=custom&from=3.11.2026'), NOW)).toEqual({ key: 'custom', step: 'month' });
+  });
+});
+
+describe('periodDays', () => {
+  it('lists every day of a period stepped by day, across a month end', () => {
+    expect(periodDays(periodOf(q('from=2026-10-30&to=2026-11-02'), NOW))).toEqual([
+      '2026-10-30',
+      '2026-10-31',
+      '2026-11-01',
+      '2026-11-02',
+    ]);
+    expect(periodDays(periodOf(q('period=7d'), NOW))).toHaveLength(7);
+    expect(periodDays(periodOf(q('period=year'), NOW))).toBeNull();
   });
 });
 

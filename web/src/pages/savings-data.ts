@@ -79,6 +79,15 @@ export function periodOf(query: URLSearchParams, nowMs: number): Period {
   };
 }
 
+/** Every day of a period stepped by day, first to last (YYYY-MM-DD); null for other periods. */
+export function periodDays(period: Period): string[] | null {
+  if (period.step !== 'day' || !period.fromDay || !period.toDay) return null;
+  const days: string[] = [];
+  for (let i = 0; days.at(-1) !== period.toDay && i <= 62; i++)
+    days.push(localDay(midnight(period.fromDay, i).getTime()));
+  return days;
+}
+
 /** The period in words: "1 Nov 2026 to 30 Nov 2026", "since the start". */
 export function periodText(period: Period): string {
   const day = (d: string) =>

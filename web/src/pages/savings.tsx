@@ -11,6 +11,7 @@ import {
   PERIODS,
   type Period,
   type PeriodKey,
+  periodDays,
   periodOf,
   periodSearch,
   periodText,
@@ -225,23 +226,32 @@ function Exports({ reports }: { reports: SavingsReports }) {
   );
 }
 
-function trendData(report: Report): TrendData {
+/** The trend's bars: every day of the period (nothing ran: 0), or the report's rows for weeks and months. */
+function trendData(report: Report, period: Period): TrendData {
+  const keys = periodDays(period) ?? report.rows.map((r) => r.key);
+  const byKey = new Map(report.rows.map((r) => [r.key, r]));
+  const kgOf = (key: string, g: (r: Report['rows'][number]) => number | null) => {
+    const row = byKey.get(key);
+    if (!row) return 0;
+    const grams = g(row);
+    return grams === null ? null : grams / 1000;
+  };
   return {
-    keys: report.rows.map((r) => r.key),
-    emittedKg: report.rows.map((r) => (r.emissionsG === null ? null : r.emissionsG / 1000)),
-    baselineKg: report.rows.map((r) => (r.baselineEmissionsG === null ? null : r.baselineEmissionsG / 1000)),
+    keys,
+    emittedKg: keys.map((k) => kgOf(k, (r) => r.emissionsG)),
+    baselineKg: keys.map((k) => kgOf(k, (r) => r.baselineEmissionsG)),
   };
 }
 
 function Trend({ reports, print = false }: { reports: SavingsReports; print?: boolean }) {
-  const data = useMemo(() => trendData(reports.trend), [reports.trend]);
+  const data = useMemo(() => trendData(reports.trend, reports.period), [reports]);
   const [open, setOpen] = useState(print);
   const step = reports.period.step;
   const first = step[0]?.toUpperCase() + step.slice(1);
   return (
     <section class="page-part" aria-labelledby="trend-title">
       <h2 id="trend-title">Per {step}</h2>
-      {data.keys.length === 0 ? (
+      {reports.trend.rows.length === 0 ? (
         <p>No load ran in this period.</p>
       ) : (
         <>
