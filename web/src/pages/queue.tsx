@@ -202,7 +202,7 @@ function DeadLetters(props: { data: QueueData; busy: boolean; act: Act }) {
               {dead.map((l) => (
                 <tr key={l.id}>
                   <th scope="row">{l.name}</th>
-                  <td>{l.plan?.zone ?? l.zones[0] ?? '–'}</td>
+                  <td class="left">{l.plan?.zone ?? l.zones[0] ?? '–'}</td>
                   <td>{l.attempt}</td>
                   <td>{localTime(l.stateChangedAt)}</td>
                   <td class="wrap">{l.lastError ?? '–'}</td>
@@ -270,7 +270,9 @@ function Recurring({ recurring }: { recurring: RecurringLoad[] }) {
     <section class="page-part" aria-labelledby="recurring-title">
       <h2 id="recurring-title">Recurring loads</h2>
       {recurring.length === 0 ? (
-        <p>No recurring load (submit one with a `recurrence`).</p>
+        <p>
+          No recurring load (submit one with a <code>recurrence</code>).
+        </p>
       ) : (
         <ScrollRegion label="Recurring loads">
           <table data-testid="recurring-loads">
