@@ -406,6 +406,15 @@ describe('the Savings page and report', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Show', exact: true }).click();
     await expect.poll(() => text(page, 'total-energy'), SOON).toBe('0 kWh');
     expect(await page.getByText('No load ran in this period.').count()).toBeGreaterThan(0);
+    // the last 7 days, then the same days as a custom period: the same request, answered once
+    await page.goto(`${openUrl}/savings?period=7d`);
+    await expect.poll(() => text(page, 'total-energy'), SOON).toBe('3 kWh');
+    const days = (await text(page, 'period')) ?? '';
+    await page.getByLabel('Period', { exact: true }).selectOption('custom');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('period'), SOON).toBe('custom');
+    await expect.poll(() => text(page, 'period'), SOON).toBe(days);
+    expect(await text(page, 'total-energy')).toBe('3 kWh');
     expect(pageErrors(page)).toEqual([]);
   });
 });

@@ -34,12 +34,27 @@ export function SavingsPage() {
   const { path, query } = useLocation();
   const printable = path.replace(/\/+$/, '') === '/savings/report';
   const period = useMemo(() => periodOf(query, Date.now()), [query.toString()]);
-  const { data, trouble, read } = useApiRead(
+  const {
+    data: lastRead,
+    trouble,
+    read,
+  } = useApiRead(
     (client, signal) => readReports(client, period, signal),
     [period.from, period.to, period.step],
   );
+  // the reports of the period asked for, not of the one before (another preset may name the same days)
+  const data = useMemo(
+    () =>
+      lastRead &&
+      lastRead.period.from === period.from &&
+      lastRead.period.to === period.to &&
+      lastRead.period.step === period.step
+        ? { ...lastRead, period }
+        : null,
+    [lastRead, period],
+  );
   const title = printable ? 'Savings and emissions report' : 'Savings';
-  if (!data || data.period !== period)
+  if (!data)
     return (
       <section aria-labelledby="page-title" aria-busy={!trouble}>
         <h1 id="page-title">{title}</h1>
