@@ -1,8 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
 import { floorToStep, HOUR_MS, toIso } from '../../src/core/time.ts';
@@ -12,6 +9,14 @@ import type { Store } from '../../src/store/db.ts';
 import { embeddedBackend, tokensFor } from '../api/helpers.ts';
 import { type TableSource, tableRegistry, tableSource, testQueue, testScheduler } from '../runner/helpers.ts';
 import type { TestBackend } from '../store/backends.ts';
+import {
+  launchBrowser,
+  listen,
+  openPage as openPageIn,
+  pageErrors,
+  SOON,
+  seriousViolations,
+} from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
 
 /**
@@ -20,12 +25,6 @@ import { ensureDashboardBuilt } from './build.ts';
  * at 0.25 EUR/kWh except 150 g/kWh at 0.20 from three to five hours after the current half hour; FR is 88
  * g/kWh for the next two hours and 120 after that, at 0.18 EUR/kWh all day: its cleanest and cheapest now. Two servers share the scheduler: one with open read access, one without.
  */
-
-const BROWSER = '/usr/bin/chromium';
-/** how long the page may take to show what the server sent (a loaded CI machine runs many files at once) */
-const SOON = { timeout: 15_000 };
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** the scheduler's clock stands still, so that no half-hour boundary passes while the tests run */
 const NOW = Date.now();
@@ -46,11 +45,6 @@ let closedUrl: string;
 let readToken: string;
 let browser: Browser;
 
-async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
-
 beforeAll(async () => {
   const built = ensureDashboardBuilt();
   backend = embeddedBackend();
@@ -69,11 +63,7 @@ beforeAll(async () => {
   closedServer = await buildServer(deps);
   openUrl = await listen(openServer);
   closedUrl = await listen(closedServer);
-  if (!existsSync(BROWSER))
-    throw new Error(
-      `${BROWSER} is missing: install Debian's Chromium (apt-get install -y chromium), as .ci/run does`,
-    );
-  browser = await chromium.launch({ executablePath: BROWSER, args: ['--no-sandbox'] });
+  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
@@ -85,33 +75,7 @@ afterAll(async () => {
   await backend?.cleanup();
 });
 
-async function openPage(url: string, width = 1200): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  // what the page's Content-Security-Policy refused would break it quietly: count it as an error
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text()))
-      errors.push(message.text());
-  });
-  await page.goto(url);
-  Object.assign(page, { errors });
-  return page;
-}
-
-const pageErrors = (page: Page): string[] => (page as Page & { errors: string[] }).errors;
-
-/** axe-core's serious and critical violations on the page as it is now. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // evaluated through the browser's debugging protocol: the page's own CSP forbids inline scripts
-  if ((await page.evaluate('typeof axe')) === 'undefined') await page.evaluate(AXE);
-  const results = (await page.evaluate(
-    "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })))",
-  )) as { id: string; impact: string; nodes: string[] }[];
-  return results
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.join(', ')}`);
-}
+const openPage = (url: string, width?: number): Promise<Page> => openPageIn(browser, url, width);
 
 describe('the Now page', { timeout: 60_000 }, () => {
   let page: Page;
@@ -206,12 +170,15 @@ describe('the Now page', { timeout: 60_000 }, () => {
     await phone.close();
   });
 
-  it('names the pages not built yet as such', async () => {
-    await page.getByRole('link', { name: 'Savings' }).click();
-    expect(await page.getByTestId('not-built').textContent()).toBe('This page is not built yet.');
-    expect(new URL(page.url()).pathname).toBe('/savings');
+  it('moves to another page and back without a reload', async () => {
+    await page.evaluate('window.notReloaded = true');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), SOON).toBe('Settings');
+    expect(new URL(page.url()).pathname).toBe('/settings');
+    expect(await page.getByRole('link', { name: 'Settings' }).getAttribute('aria-current')).toBe('page');
     await page.goBack();
     await expect.poll(() => page.getByTestId('carbon-now').count(), SOON).toBe(1);
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
     expect(pageErrors(page)).toEqual([]);
   });
 });

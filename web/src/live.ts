@@ -11,6 +11,14 @@ export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'off';
 
 const RETRY_MS = 5_000;
 
+/** The state of the stream in words, for the line a page shows at its bottom. */
+export const LIVE_TEXT: Record<LiveState, string> = {
+  connecting: 'Live updates: connecting…',
+  live: 'Live updates: on',
+  reconnecting: 'Live updates: the connection dropped, reconnecting…',
+  off: 'Live updates: off (this server sends no events)',
+};
+
 export function useLiveEvents(
   client: GridshiftClient,
   onEvent: (event: ServerEvent | null) => void,
