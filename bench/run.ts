@@ -16,6 +16,7 @@ const ALL = [
   'bounds',
   'service',
   'dashboard',
+  'home',
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length > 0 ? wanted : ALL;

@@ -1,6 +1,6 @@
 /**
- * gridshift as a library: grid signals, the planner, accounting and the simulator. The CLI (`gridshift`)
- * is built on exactly these exports.
+ * gridshift as a library: grid signals, the planner, the home optimiser, accounting and the simulator.
+ * The CLI (`gridshift`) is built on exactly these exports.
  */
 export type { EnergyEstimate, Equivalents, Footprint, Savings, WorkloadKind } from './accounting/index.ts';
 export {
@@ -30,6 +30,7 @@ export {
   resolveZone,
   type Zone,
 } from './core/zones.ts';
+export * from './optimize/index.ts';
 export * from './planner/index.ts';
 export { signPayload, verifySignature } from './runner/dispatch/webhook.ts';
 export {

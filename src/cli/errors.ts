@@ -1,16 +1,19 @@
 /**
  * How the CLI ends: exit codes and the one-line error message. Scripts rely on the codes:
  * 0 ok, 2 bad input (fix the command line or config), 3 no signal and the failure policy is closed
- * (try later), 4 the audit chain is broken (`audit verify`), 5 a watched load ended without succeeding
- * (`loads show --watch`), 1 anything else.
+ * (try later), or no feasible plan (`home optimize`: the message names the constraint), 4 the audit
+ * chain is broken (`audit verify`), 5 a watched load ended without succeeding (`loads show --watch`),
+ * 1 anything else.
  */
 import { InputError } from '../core/errors.ts';
+import { InfeasibleError } from '../optimize/errors.ts';
 
 export const EXIT = {
   ok: 0,
   error: 1,
   badInput: 2,
   noSignal: 3,
+  infeasible: 3,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -35,6 +38,7 @@ function isInputError(err: unknown): boolean {
 
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof NoSignalError) return EXIT.noSignal;
+  if (err instanceof InfeasibleError) return EXIT.infeasible;
   if (isInputError(err)) return EXIT.badInput;
   return EXIT.error;
 }

@@ -10,6 +10,7 @@ import { AuditBrokenError, auditCommand } from './audit.ts';
 import { type CliIO, createCli } from './context.ts';
 import { EXIT, errorText, exitCodeFor, LoadEndedError } from './errors.ts';
 import { estimateCommand } from './estimate.ts';
+import { homeCommand } from './home.ts';
 import { loadsCommand } from './loads.ts';
 import { planCommand } from './plan.ts';
 import { reportCommand } from './report.ts';
@@ -52,6 +53,7 @@ export function buildProgram(io: CliIO): Command {
     planCommand(cli),
     signalsCommand(cli),
     simulateCommand(cli),
+    homeCommand(cli),
     serveCommand(cli),
     workerCommand(cli),
     submitCommand(cli),

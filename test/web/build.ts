@@ -5,13 +5,22 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The dashboard's build for the browser tests: made with Vite when web/dist is missing or older than any
- * of its sources (web/ and the API client it bundles), so that `npm test` on a fresh clone needs nothing
+ * of its sources (web/ and what of src/ it bundles), so that `npm test` on a fresh clone needs nothing
  * before it.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILT = join(ROOT, 'web/dist/index.html');
-const SOURCES = ['web/src', 'web/index.html', 'web/vite.config.ts', 'src/client'].map((p) => join(ROOT, p));
+/** web/ and what of src/ the dashboard bundles (the client; the report's formatting and equivalents) */
+const SOURCES = [
+  'web/src',
+  'web/index.html',
+  'web/vite.config.ts',
+  'src/client',
+  'src/core/format.ts',
+  'src/core/time.ts',
+  'src/accounting/equivalents.ts',
+].map((p) => join(ROOT, p));
 
 function newestMs(path: string): number {
   const stat = statSync(path);

@@ -170,12 +170,15 @@ describe('the Now page', { timeout: 60_000 }, () => {
     await phone.close();
   });
 
-  it('names the pages not built yet as such', async () => {
-    await page.getByRole('link', { name: 'Savings' }).click();
-    expect(await page.getByTestId('not-built').textContent()).toBe('This page is not built yet.');
-    expect(new URL(page.url()).pathname).toBe('/savings');
+  it('moves to another page and back without a reload', async () => {
+    await page.evaluate('window.notReloaded = true');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), SOON).toBe('Settings');
+    expect(new URL(page.url()).pathname).toBe('/settings');
+    expect(await page.getByRole('link', { name: 'Settings' }).getAttribute('aria-current')).toBe('page');
     await page.goBack();
     await expect.poll(() => page.getByTestId('carbon-now').count(), SOON).toBe(1);
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
     expect(pageErrors(page)).toEqual([]);
   });
 });

@@ -25,17 +25,17 @@ export const PAGES: Page[] = [
   {
     path: '/queue',
     label: 'Queue',
-    component: notBuilt('Queue', 'Meanwhile: `gridshift status`, or GET /v1/scheduler (see /docs).'),
+    component: lazyPage('Queue', () => import('./pages/queue.tsx').then((m) => m.QueuePage)),
   },
   {
     path: '/savings',
     label: 'Savings',
-    component: notBuilt('Savings', 'Meanwhile: `gridshift report`, or GET /v1/reports (see /docs).'),
+    component: lazyPage('Savings', () => import('./pages/savings.tsx').then((m) => m.SavingsPage)),
   },
   {
     path: '/settings',
     label: 'Settings',
-    component: notBuilt('Settings', 'Meanwhile: `gridshift zones`, or GET /v1/zones (see /docs).'),
+    component: lazyPage('Settings', () => import('./pages/settings.tsx').then((m) => m.SettingsPage)),
   },
 ];
 
