@@ -321,7 +321,7 @@ describe("a load's detail", { timeout: 90_000 }, () => {
     const page = await openPage(browser, `${openUrl}/loads/${load.id}`);
     await expect.poll(() => page.getByTestId('detail-state').textContent(), SOON).toBe('waiting');
     await page.getByRole('button', { name: 'Run now' }).click();
-    const trouble = page.getByTestId('load-actions').getByTestId('trouble');
+    const trouble = page.getByTestId('load-actions').getByTestId('action-problem');
     await expect.poll(() => trouble.textContent(), SOON).toContain('401 Unauthorized');
     expect(await stateOf(load.id)).toBe('waiting');
     await page.getByTestId('load-actions').getByRole('button', { name: 'Sign in' }).click();
@@ -338,7 +338,7 @@ describe("a load's detail", { timeout: 90_000 }, () => {
     const page = await signedIn(`${closedUrl}/loads/${load.id}`, tokens.read);
     await expect.poll(() => page.getByTestId('detail-state').textContent(), SOON).toBe('waiting');
     await page.getByRole('button', { name: 'Cancel' }).click();
-    const trouble = page.getByTestId('load-actions').getByTestId('trouble');
+    const trouble = page.getByTestId('load-actions').getByTestId('action-problem');
     await expect.poll(() => trouble.textContent(), SOON).toContain('403 Forbidden');
     expect(await trouble.textContent()).toContain('write scope');
     expect(await page.getByRole('alert').count()).toBe(1);

@@ -1,15 +1,18 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { Decision, Load, LoadDetail, Plan } from '../../../src/client/index.ts';
+import type { Decision, GridshiftClient, Load, LoadDetail, Plan } from '../../../src/client/index.ts';
+import { ActionNotice } from '../components/action-notice.tsx';
 import { AttemptTimeline, OutputTail } from '../components/attempt-timeline.tsx';
+import { LiveLine } from '../components/live-line.tsx';
 import { type DrawnPlan, PlanChart } from '../components/plan-chart.tsx';
 import { PlanExplanation } from '../components/plan-explanation.tsx';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { timeIn, zoneTimeName } from '../format.ts';
 import { type LiveState, useLiveEvents } from '../live.ts';
+import { LOCAL_TIME_ZONE } from '../local-time.ts';
 import { type Trouble, troubleOf, useSession } from '../session.ts';
+import { useApiAction } from '../use-read.ts';
 import { awaitsAccounting, useAccountingFollowUp } from './loads-follow-up.ts';
-import { CAN, LOCAL_TIME_ZONE, loadZone, mass, money, savingsText } from './loads-format.ts';
-import { LiveLine } from './loads-list.tsx';
+import { CAN, loadZone, mass, money, savingsText } from './loads-format.ts';
 import { useZoneSignals } from './loads-signals.ts';
 
 /**
@@ -46,6 +49,7 @@ function explanationOf(decisions: Decision[]): Explanation {
 export function LoadDetailPage(props: { id: string }) {
   const session = useSession();
   const [detail, setDetail] = useState<LoadDetail | null>(null);
+  const [readAt, setReadAt] = useState('');
   const [explanation, setExplanation] = useState<Explanation>({ plan: null, overridden: null });
   const [trouble, setTrouble] = useState<Trouble | null>(null);
   const reading = useRef<AbortController | null>(null);
@@ -69,6 +73,7 @@ export function LoadDetailPage(props: { id: string }) {
       const [d] = await Promise.all([client.loads.get(props.id, { signal: abort.signal }), readDecisions()]);
       if (abort.signal.aborted) return;
       setDetail(d);
+      setReadAt(new Date().toISOString());
       setExplanation(explanationOf(decisions));
       setTrouble(null);
     } catch (err) {
@@ -115,6 +120,7 @@ export function LoadDetailPage(props: { id: string }) {
       onRetry={read}
       onAction={(load) => setDetail({ ...detail, load })}
       live={live}
+      readAt={readAt}
     />
   );
 }
@@ -127,6 +133,7 @@ function LoadView(props: {
   onRetry: () => void;
   onAction: (load: Load) => void;
   live: LiveState;
+  readAt: string;
 }) {
   const { detail, explanation } = props;
   const { load } = detail;
@@ -193,7 +200,7 @@ function LoadView(props: {
         <OutputTail events={detail.events} />
       </section>
       <p class="hint">Times in {zoneTimeName(tz)}.</p>
-      <LiveLine state={props.live} />
+      <LiveLine state={props.live} at={props.readAt} />
     </section>
   );
 }
@@ -226,64 +233,44 @@ function Figures({ detail, timeZone: tz }: { detail: LoadDetail; timeZone: strin
   );
 }
 
-type ActionName = 'run now' | 'cancel' | 'retry';
-
+/** Run now, cancel, retry: each needs a write token; what became of the last one is said below them. */
 function Actions(props: { load: Load; onDone: (load: Load) => void; onChanged: () => void }) {
-  const session = useSession();
-  const [busy, setBusy] = useState<ActionName | null>(null);
-  const [trouble, setTrouble] = useState<Trouble | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const action = useApiAction();
   const { load } = props;
-  const act = async (name: ActionName) => {
-    setBusy(name);
-    setTrouble(null);
-    setDone(null);
-    try {
-      const { client } = session;
-      const { load: next } =
-        name === 'run now'
-          ? await client.loads.runNow(load.id)
-          : name === 'cancel'
-            ? await client.loads.cancel(load.id, { reason: 'cancelled from the dashboard' })
-            : await client.loads.retry(load.id);
-      setDone(`${name[0].toUpperCase()}${name.slice(1)}: done, the load is ${next.state}.`);
+  const act = (name: string, call: (client: GridshiftClient) => Promise<{ load: Load }>) =>
+    action.run(name, async (client) => {
+      const { load: next } = await call(client);
       props.onDone(next);
       props.onChanged();
-    } catch (err) {
-      setTrouble(troubleOf(err));
-    } finally {
-      setBusy(null);
-    }
-  };
-  const hint =
-    trouble?.kind === 'forbidden'
-      ? 'This token may only read: sign out and sign in with a token that has the write scope.'
-      : trouble?.kind === 'unauthorized'
-        ? 'Actions need an API token with the write scope (gridshift token create --scope write).'
-        : undefined;
+      return `${name}: done, the load is ${next.state}.`;
+    });
+  const idle = action.busy === null;
   return (
     <div class="load-actions" data-testid="load-actions">
-      <button type="button" disabled={busy !== null || !CAN.runNow(load)} onClick={() => act('run now')}>
+      <button
+        type="button"
+        disabled={!idle || !CAN.runNow(load)}
+        onClick={() => act('Run now', (c) => c.loads.runNow(load.id))}
+      >
         Run now
       </button>
-      <button type="button" disabled={busy !== null || !CAN.cancel(load)} onClick={() => act('cancel')}>
+      <button
+        type="button"
+        disabled={!idle || !CAN.cancel(load)}
+        onClick={() =>
+          act('Cancel', (c) => c.loads.cancel(load.id, { reason: 'cancelled from the dashboard' }))
+        }
+      >
         Cancel
       </button>
-      <button type="button" disabled={busy !== null || !CAN.retry(load)} onClick={() => act('retry')}>
+      <button
+        type="button"
+        disabled={!idle || !CAN.retry(load)}
+        onClick={() => act('Retry', (c) => c.loads.retry(load.id))}
+      >
         Retry
       </button>
-      {busy && <span class="skeleton"> {busy}…</span>}
-      {done && (
-        <p role="status" data-testid="action-done">
-          {done}
-        </p>
-      )}
-      {trouble && <TroubleNotice trouble={trouble} hint={hint} />}
-      {trouble?.kind === 'unauthorized' && (
-        <button type="button" onClick={() => session.needToken('')}>
-          Sign in
-        </button>
-      )}
+      <ActionNotice action={action} needs="the write scope" />
     </div>
   );
 }

@@ -3,9 +3,6 @@ import { timeIn } from '../format.ts';
 
 /** The Loads page's numbers and times for people. */
 
-/** The browser's own time zone: the loads of many zones are listed together in it. */
-export const LOCAL_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-
 /** Grams of CO2eq, in g, kg or t by size: `412 g`, `3.25 kg`, `1.2 t`. */
 export function mass(grams: number | null | undefined): string {
   if (grams === null || grams === undefined || !Number.isFinite(grams)) return '–';

@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ListLoadsQuery, Load, LoadAccounting, LoadState } from '../../../src/client/index.ts';
+import { LiveLine } from '../components/live-line.tsx';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { timeIn, zoneTimeName } from '../format.ts';
-import { LIVE_TEXT, type LiveState, useLiveEvents } from '../live.ts';
+import { useLiveEvents } from '../live.ts';
+import { LOCAL_TIME_ZONE } from '../local-time.ts';
 import { navigate, useLocation } from '../router.ts';
 import { type Trouble, troubleOf, useSession } from '../session.ts';
 import { awaitsAccounting, useAccountingFollowUp } from './loads-follow-up.ts';
-import { LOCAL_TIME_ZONE, loadZone, mass, savingsText } from './loads-format.ts';
+import { loadZone, mass, savingsText } from './loads-format.ts';
 
 /**
  * The loads, newest first, a page at a time (GET /v1/loads and its cursor), filtered by state, zone and
@@ -56,7 +58,7 @@ export function LoadList() {
   const key = `${filters.state}|${filters.zone}|${filters.tag}|${filters.limit}`;
   /** the cursors of the pages before this one (the first page has none) */
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<{ loads: Load[]; next: string | null } | null>(null);
+  const [page, setPage] = useState<{ loads: Load[]; next: string | null; at: string } | null>(null);
   const [accounting, setAccounting] = useState<Record<string, LoadAccounting | null>>({});
   const [trouble, setTrouble] = useState<Trouble | null>(null);
   const reading = useRef<AbortController | null>(null);
@@ -77,7 +79,7 @@ export function LoadList() {
         },
       );
       if (abort.signal.aborted) return;
-      setPage({ loads: p.loads, next: p.nextCursor });
+      setPage({ loads: p.loads, next: p.nextCursor, at: new Date().toISOString() });
       setTrouble(null);
       // what the loads that ran emitted and saved: in each one's detail
       const ran = p.loads.filter((l) => l.startedAt !== null);
@@ -145,7 +147,7 @@ export function LoadList() {
           </button>
         </nav>
       )}
-      <LiveLine state={live} />
+      {page && <LiveLine state={live} at={page.at} />}
     </section>
   );
 }
@@ -269,13 +271,5 @@ function LoadTable(props: { loads: Load[]; accounting: Record<string, LoadAccoun
         })}
       </tbody>
     </table>
-  );
-}
-
-export function LiveLine(props: { state: LiveState }) {
-  return (
-    <p class="live" aria-live="polite" data-testid="live-state" data-state={props.state}>
-      {LIVE_TEXT[props.state]}
-    </p>
   );
 }

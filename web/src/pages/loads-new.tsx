@@ -11,9 +11,10 @@ import { PlanExplanation } from '../components/plan-explanation.tsx';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { ZonePicker } from '../components/zone-picker.tsx';
 import { zoneTimeName } from '../format.ts';
+import { LOCAL_TIME_ZONE } from '../local-time.ts';
 import { navigate } from '../router.ts';
 import { type Trouble, troubleOf, useSession } from '../session.ts';
-import { LOCAL_TIME_ZONE, mass, percent } from './loads-format.ts';
+import { mass, percent } from './loads-format.ts';
 import { useZoneSignals } from './loads-signals.ts';
 
 /**
