@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Decision, GridshiftClient, Load, LoadDetail, Plan } from '../../../src/client/index.ts';
 import { ActionNotice } from '../components/action-notice.tsx';
 import { AttemptTimeline, OutputTail } from '../components/attempt-timeline.tsx';
@@ -9,8 +9,8 @@ import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { timeIn, zoneTimeName } from '../format.ts';
 import { type LiveState, useLiveEvents } from '../live.ts';
 import { LOCAL_TIME_ZONE } from '../local-time.ts';
-import { type Trouble, troubleOf, useSession } from '../session.ts';
-import { useApiAction } from '../use-read.ts';
+import { type Trouble, useSession } from '../session.ts';
+import { useApiAction, useApiRead } from '../use-read.ts';
 import { awaitsAccounting, useAccountingFollowUp } from './loads-follow-up.ts';
 import { CAN, loadZone, mass, money, savingsText } from './loads-format.ts';
 import { useZoneSignals } from './loads-signals.ts';
@@ -46,51 +46,38 @@ function explanationOf(decisions: Decision[]): Explanation {
   return { plan, overridden };
 }
 
+/** The load's decisions, oldest first, page after page (a bounded number of them). */
+async function decisionsOf(
+  client: GridshiftClient,
+  loadId: string,
+  signal: AbortSignal,
+): Promise<Decision[]> {
+  const decisions: Decision[] = [];
+  let afterSeq = 0;
+  for (let i = 0; i < MAX_DECISION_PAGES; i++) {
+    const page = await client.audit.list({ loadId, afterSeq }, { signal });
+    decisions.push(...page.decisions);
+    if (page.nextAfterSeq === null) break;
+    afterSeq = page.nextAfterSeq;
+  }
+  return decisions;
+}
+
 export function LoadDetailPage(props: { id: string }) {
   const session = useSession();
-  const [detail, setDetail] = useState<LoadDetail | null>(null);
-  const [readAt, setReadAt] = useState('');
-  const [explanation, setExplanation] = useState<Explanation>({ plan: null, overridden: null });
-  const [trouble, setTrouble] = useState<Trouble | null>(null);
-  const reading = useRef<AbortController | null>(null);
-
-  const read = useCallback(async () => {
-    reading.current?.abort();
-    const abort = new AbortController();
-    reading.current = abort;
-    const { client } = session;
-    try {
-      const decisions: Decision[] = [];
-      const readDecisions = async () => {
-        let afterSeq = 0;
-        for (let i = 0; i < MAX_DECISION_PAGES; i++) {
-          const page = await client.audit.list({ loadId: props.id, afterSeq }, { signal: abort.signal });
-          decisions.push(...page.decisions);
-          if (page.nextAfterSeq === null) break;
-          afterSeq = page.nextAfterSeq;
-        }
-      };
-      const [d] = await Promise.all([client.loads.get(props.id, { signal: abort.signal }), readDecisions()]);
-      if (abort.signal.aborted) return;
-      setDetail(d);
-      setReadAt(new Date().toISOString());
-      setExplanation(explanationOf(decisions));
-      setTrouble(null);
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      const t = troubleOf(err);
-      if (t.kind === 'unauthorized') session.needToken(t.message);
-      else setTrouble(t);
-    }
-  }, [session, props.id]);
-
-  useEffect(() => {
-    void read();
-    return () => reading.current?.abort();
-  }, [read]);
+  const { data, trouble, read } = useApiRead(
+    async (client, signal) => {
+      const [detail, decisions] = await Promise.all([
+        client.loads.get(props.id, { signal }),
+        decisionsOf(client, props.id, signal),
+      ]);
+      return { detail, explanation: explanationOf(decisions), at: new Date().toISOString() };
+    },
+    [props.id],
+  );
 
   const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useAccountingFollowUp(detail !== null && awaitsAccounting(detail.load, detail.accounting), read);
+  useAccountingFollowUp(data !== null && awaitsAccounting(data.detail.load, data.detail.accounting), read);
   const live = useLiveEvents(session.client, (event) => {
     if (event && !('loadId' in event && event.loadId === props.id)) return;
     clearTimeout(settle.current);
@@ -98,7 +85,7 @@ export function LoadDetailPage(props: { id: string }) {
   });
   useEffect(() => () => clearTimeout(settle.current), []);
 
-  if (!detail)
+  if (!data)
     return (
       <section aria-labelledby="page-title" aria-busy={!trouble}>
         <p>
@@ -114,13 +101,12 @@ export function LoadDetailPage(props: { id: string }) {
     );
   return (
     <LoadView
-      detail={detail}
-      explanation={explanation}
+      detail={data.detail}
+      explanation={data.explanation}
       trouble={trouble}
       onRetry={read}
-      onAction={(load) => setDetail({ ...detail, load })}
       live={live}
-      readAt={readAt}
+      readAt={data.at}
     />
   );
 }
@@ -131,7 +117,6 @@ function LoadView(props: {
   explanation: Explanation;
   trouble: Trouble | null;
   onRetry: () => void;
-  onAction: (load: Load) => void;
   live: LiveState;
   readAt: string;
 }) {
@@ -168,7 +153,7 @@ function LoadView(props: {
         </span>
       </h1>
       {props.trouble && <TroubleNotice trouble={props.trouble} onRetry={props.onRetry} />}
-      <Actions load={load} onDone={props.onAction} onChanged={props.onRetry} />
+      <Actions load={load} onDone={props.onRetry} />
       <Figures detail={detail} timeZone={tz} />
       <section aria-labelledby="decision-title">
         <h2 id="decision-title">Why it runs then</h2>
@@ -234,14 +219,13 @@ function Figures({ detail, timeZone: tz }: { detail: LoadDetail; timeZone: strin
 }
 
 /** Run now, cancel, retry: each needs a write token; what became of the last one is said below them. */
-function Actions(props: { load: Load; onDone: (load: Load) => void; onChanged: () => void }) {
+function Actions(props: { load: Load; onDone: () => void }) {
   const action = useApiAction();
   const { load } = props;
   const act = (name: string, call: (client: GridshiftClient) => Promise<{ load: Load }>) =>
     action.run(name, async (client) => {
       const { load: next } = await call(client);
-      props.onDone(next);
-      props.onChanged();
+      props.onDone();
       return `${name}: done, the load is ${next.state}.`;
     });
   const idle = action.busy === null;

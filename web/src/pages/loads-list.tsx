@@ -1,12 +1,19 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { ListLoadsQuery, Load, LoadAccounting, LoadState } from '../../../src/client/index.ts';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type {
+  GridshiftClient,
+  ListLoadsQuery,
+  Load,
+  LoadAccounting,
+  LoadState,
+} from '../../../src/client/index.ts';
 import { LiveLine } from '../components/live-line.tsx';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { timeIn, zoneTimeName } from '../format.ts';
 import { useLiveEvents } from '../live.ts';
 import { LOCAL_TIME_ZONE } from '../local-time.ts';
 import { navigate, useLocation } from '../router.ts';
-import { type Trouble, troubleOf, useSession } from '../session.ts';
+import { useSession } from '../session.ts';
+import { useApiRead } from '../use-read.ts';
 import { awaitsAccounting, useAccountingFollowUp } from './loads-follow-up.ts';
 import { loadZone, mass, savingsText } from './loads-format.ts';
 
@@ -51,6 +58,23 @@ function listQuery(f: Filters, cursor: string | undefined): ListLoadsQuery {
   };
 }
 
+/** What the loads that ran emitted and saved: in each one's detail, read a few at a time. */
+async function readAccounting(
+  client: GridshiftClient,
+  loads: Load[],
+  signal: AbortSignal,
+  onFound: (found: Record<string, LoadAccounting | null>) => void,
+): Promise<void> {
+  const ran = loads.filter((l) => l.startedAt !== null);
+  for (let i = 0; i < ran.length; i += DETAILS_AT_ONCE) {
+    const details = await Promise.all(
+      ran.slice(i, i + DETAILS_AT_ONCE).map((l) => client.loads.get(l.id, { signal }).catch(() => null)),
+    );
+    if (signal.aborted) return;
+    onFound(Object.fromEntries(details.flatMap((d) => (d ? [[d.load.id, d.accounting]] : []))));
+  }
+}
+
 export function LoadList() {
   const session = useSession();
   const { query } = useLocation();
@@ -58,54 +82,34 @@ export function LoadList() {
   const key = `${filters.state}|${filters.zone}|${filters.tag}|${filters.limit}`;
   /** the cursors of the pages before this one (the first page has none) */
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<{ loads: Load[]; next: string | null; at: string } | null>(null);
   const [accounting, setAccounting] = useState<Record<string, LoadAccounting | null>>({});
-  const [trouble, setTrouble] = useState<Trouble | null>(null);
-  const reading = useRef<AbortController | null>(null);
   const cursor = cursors[cursors.length - 1];
 
   // new filters start again at the first page
   useEffect(() => setCursors([undefined]), [key]);
 
-  const read = useCallback(async () => {
-    reading.current?.abort();
-    const abort = new AbortController();
-    reading.current = abort;
-    try {
-      const p = await session.client.loads.list(
-        listQuery(filtersOf(new URLSearchParams(location.search)), cursor),
-        {
-          signal: abort.signal,
-        },
-      );
-      if (abort.signal.aborted) return;
-      setPage({ loads: p.loads, next: p.nextCursor, at: new Date().toISOString() });
-      setTrouble(null);
-      // what the loads that ran emitted and saved: in each one's detail
-      const ran = p.loads.filter((l) => l.startedAt !== null);
-      for (let i = 0; i < ran.length; i += DETAILS_AT_ONCE) {
-        const details = await Promise.all(
-          ran
-            .slice(i, i + DETAILS_AT_ONCE)
-            .map((l) => session.client.loads.get(l.id, { signal: abort.signal }).catch(() => null)),
-        );
-        if (abort.signal.aborted) return;
-        const found = Object.fromEntries(details.flatMap((d) => (d ? [[d.load.id, d.accounting]] : [])));
-        // what was read before stays shown until its new value is in
-        setAccounting((known) => ({ ...known, ...found }));
-      }
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      const t = troubleOf(err);
-      if (t.kind === 'unauthorized') session.needToken(t.message);
-      else setTrouble(t);
-    }
-  }, [session, cursor, key]);
+  const {
+    data: page,
+    trouble,
+    read,
+  } = useApiRead(
+    async (client, signal) => {
+      const query = listQuery(filtersOf(new URLSearchParams(location.search)), cursor);
+      const p = await client.loads.list(query, { signal });
+      return { loads: p.loads, next: p.nextCursor, at: new Date().toISOString() };
+    },
+    [cursor, key],
+  );
 
   useEffect(() => {
-    void read();
-    return () => reading.current?.abort();
-  }, [read]);
+    if (!page) return;
+    const abort = new AbortController();
+    // what was read before stays shown until its new value is in
+    void readAccounting(session.client, page.loads, abort.signal, (found) =>
+      setAccounting((known) => ({ ...known, ...found })),
+    );
+    return () => abort.abort();
+  }, [page]);
 
   const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useAccountingFollowUp(page?.loads.some((l) => awaitsAccounting(l, accounting[l.id])) ?? false, read);
