@@ -2,7 +2,7 @@ import { ProviderError } from '../core/errors.ts';
 import type { Point, Series } from '../core/series.ts';
 import { DAY_MS, floorToStep, MINUTE_MS } from '../core/time.ts';
 import type { SignalProvider, SignalRequest } from './provider.ts';
-import { type PvSite, pvKwFromIrradiance, pvSeries, readPvSite } from './pv-site.ts';
+import { type PvSite, pvKwFromIrradiance, pvSeries, readPvSource } from './pv-site.ts';
 
 /**
  * What a PV array makes under a cloudless sky, offline: the sun's position (NOAA's low-precision formulas,
@@ -99,7 +99,7 @@ const STEP_MIN = 15;
 
 /** The clear-sky model as a PV source for one site (`pv_power`, any range, no I/O). */
 export function clearSkySource(options: Record<string, unknown>): SignalProvider {
-  const site = readPvSite(options, NAME);
+  const { site } = readPvSource(options, NAME);
   return {
     name: NAME,
     ttlMs: DAY_MS,

@@ -4,7 +4,7 @@ import type { Point, Series } from '../core/series.ts';
 import { MINUTE_MS } from '../core/time.ts';
 import { expectShape, getJson } from './http.ts';
 import type { SignalProvider, SignalRequest } from './provider.ts';
-import { pvSeries, readPvSite } from './pv-site.ts';
+import { pvSeries, readPvSource } from './pv-site.ts';
 
 /**
  * Forecast.Solar's estimate (free tier: no key, today and tomorrow, 12 requests an hour per address; a
@@ -23,10 +23,8 @@ const shape = z.object({
 });
 
 export function forecastSolar(options: Record<string, unknown>): SignalProvider {
-  const site = readPvSite(options, NAME);
-  const baseUrl = String(options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const apiKey = typeof options.apiKey === 'string' && options.apiKey !== '' ? options.apiKey : undefined;
-  const timeoutMs = typeof options.timeoutMs === 'number' ? options.timeoutMs : undefined;
+  const { site, timeoutMs, apiKey, ...given } = readPvSource(options, NAME);
+  const baseUrl = (given.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   const path =
     `${apiKey ? `/${encodeURIComponent(apiKey)}` : ''}/estimate/${site.latitude}/${site.longitude}` +
     `/${site.tiltDeg}/${site.azimuthDeg}/${site.kwp}`;

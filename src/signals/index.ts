@@ -60,7 +60,7 @@ export {
   nextPublicationMs,
   publishedUntilMs,
 } from './publication.ts';
-export { type PvSite, pvKwFromIrradiance, readPvSite } from './pv-site.ts';
+export { type PvSite, type PvSourceOptions, pvKwFromIrradiance, readPvSource } from './pv-site.ts';
 export {
   CARBON_BANDS_G,
   type CleanNow,

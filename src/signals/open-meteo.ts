@@ -4,7 +4,7 @@ import type { Point, Series } from '../core/series.ts';
 import { ceilToStep, floorToStep, HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import { expectShape, getJson } from './http.ts';
 import type { SignalProvider, SignalRequest } from './provider.ts';
-import { pvKwFromIrradiance, pvSeries, readPvSite } from './pv-site.ts';
+import { pvKwFromIrradiance, pvSeries, readPvSource } from './pv-site.ts';
 
 /**
  * Open-Meteo's weather forecast API (free, no key): hourly global tilted irradiance on the array's plane
@@ -35,9 +35,8 @@ function gmtMs(text: string): number {
 const hourParam = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
 export function openMeteo(options: Record<string, unknown>): SignalProvider {
-  const site = readPvSite(options, NAME);
-  const baseUrl = String(options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const timeoutMs = typeof options.timeoutMs === 'number' ? options.timeoutMs : undefined;
+  const { site, timeoutMs, ...given } = readPvSource(options, NAME);
+  const baseUrl = (given.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   return {
     name: NAME,
     ttlMs: TTL_MS,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InputError } from '../core/errors.ts';
 import type { Point, Series } from '../core/series.ts';
 import { POWER_UNIT } from '../core/units.ts';
+import { httpOptions } from './options.ts';
 
 /**
  * A home's solar array, as the PV sources need it: where it is, its peak power, and how its panels face.
@@ -29,13 +30,36 @@ export const pvSiteSchema = z.strictObject({
   lossPct: z.number().min(0).max(100).default(14),
 });
 
-/** The site from a source's options; an InputError naming the field otherwise. */
-export function readPvSite(options: Record<string, unknown>, source: string): PvSite {
-  const site = Object.fromEntries(Object.entries(options).filter(([k]) => k in pvSiteSchema.shape));
-  const parsed = pvSiteSchema.safeParse(site);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new InputError(`${source}: ${issue.path.join('.') || 'site'}: ${issue.message}`);
+/** What a PV source is made with: the site, and for the HTTP ones the shared HTTP options and a key. */
+const sourceOptions = z.strictObject({
+  ...pvSiteSchema.shape,
+  ...httpOptions,
+  apiKey: z.string().min(1).optional(),
+});
+
+export interface PvSourceOptions {
+  site: PvSite;
+  baseUrl?: string;
+  timeoutMs?: number;
+  apiKey?: string;
+}
+
+/** A PV source's options, checked; an InputError naming the source and the field otherwise. */
+export function readPvSource(options: Record<string, unknown>, source: string): PvSourceOptions {
+  const parsed = sourceOptions.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key =
+      issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'options');
+    throw new InputError(`${source}: ${key}: ${issue.message}`);
+  }
+  const { baseUrl, timeoutMs, apiKey, ...site } = parsed.data;
+  return {
+    site,
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
+  };
 }
 
 /** AC power of the array, kW, for an irradiance on the panels' plane (W/m²), with the site's losses. */
