@@ -5,7 +5,7 @@
  * against the baseline.
  */
 import { MINUTE_MS, toIso } from '../core/time.ts';
-import { baseline } from './baseline.ts';
+import { type BaselineSlot, baseline } from './baseline.ts';
 import { InfeasibleError } from './errors.ts';
 import { type Formulation, netCharging, netImportExport, type SlotFlows } from './exclusivity.ts';
 import { checkFeasible } from './feasibility.ts';
@@ -14,16 +14,9 @@ import { flowTotals } from './objective.ts';
 import type { HomeObjective, HomeScenario } from './scenario.ts';
 import { type Solver, type SolveStatus, solveModel } from './solve.ts';
 
-export interface HomeSlot {
+/** One slot of the plan: the baseline's flows (kW) and state of charge, its start, and the appliances' runs. */
+export interface HomeSlot extends BaselineSlot {
   start: string;
-  importKw: number;
-  exportKw: number;
-  chargeKw: number;
-  dischargeKw: number;
-  curtailKw: number;
-  evKw: number;
-  /** state of charge at the end of the slot */
-  socKwh: number;
   /** 1 when the load runs in the slot, else 0 */
   deferrable: Record<string, number>;
 }
