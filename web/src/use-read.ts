@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { GridshiftClient } from '../../src/client/index.ts';
 import { type Trouble, troubleOf, useSession } from './session.ts';
 
@@ -13,9 +13,20 @@ export interface ApiRead<T> {
   read: () => Promise<void>;
 }
 
+export interface ApiReadOptions {
+  /** read again this often (ms) */
+  refreshMs?: number;
+  /**
+   * start the first read in a layout effect: right after the first render, not a frame later (the landing
+   * page's first figures come sooner); the same for the life of the component
+   */
+  early?: boolean;
+}
+
 export function useApiRead<T>(
   load: (client: GridshiftClient, signal: AbortSignal) => Promise<T>,
   deps: readonly unknown[],
+  options: ApiReadOptions = {},
 ): ApiRead<T> {
   const session = useSession();
   const [data, setData] = useState<T | null>(null);
@@ -37,10 +48,16 @@ export function useApiRead<T>(
       else setTrouble(t);
     }
   }, [session, ...deps]);
-  useEffect(() => {
+  const start = options.early ? useLayoutEffect : useEffect;
+  const { refreshMs } = options;
+  start(() => {
     void read();
-    return () => reading.current?.abort();
-  }, [read]);
+    const timer = refreshMs ? setInterval(read, refreshMs) : undefined;
+    return () => {
+      clearInterval(timer);
+      reading.current?.abort();
+    };
+  }, [read, refreshMs]);
   return { data, trouble, read };
 }
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Dashboard, ServerEvent } from '../../../src/client/index.ts';
 import { chartData } from '../chart-data.ts';
 import { NumbersTable } from '../components/numbers-table.tsx';
@@ -8,7 +8,8 @@ import { ZonePicker } from '../components/zone-picker.tsx';
 import { grams, price, timeIn, zoneTimeName } from '../format.ts';
 import { LIVE_TEXT, type LiveState, useLiveEvents } from '../live.ts';
 import { navigate, useLocation } from '../router.ts';
-import { type Trouble, troubleOf, useSession } from '../session.ts';
+import { useSession } from '../session.ts';
+import { useApiRead } from '../use-read.ts';
 
 /**
  * The landing page: a zone's grid now (carbon intensity, its level, "clean now?", price, the sources and
@@ -51,36 +52,16 @@ export function NowPage() {
   const session = useSession();
   const { query } = useLocation();
   const asked = query.get('zone') ?? rememberedZone() ?? undefined;
-  const [dashboard, setDashboard] = useState<Dashboard | null>(null);
-  const [trouble, setTrouble] = useState<Trouble | null>(null);
-  const reading = useRef<AbortController | null>(null);
-
-  const read = useCallback(async () => {
-    reading.current?.abort();
-    const abort = new AbortController();
-    reading.current = abort;
-    try {
-      const d = await session.client.dashboard.get(asked ? { zone: asked } : {}, { signal: abort.signal });
-      if (abort.signal.aborted) return;
-      setDashboard(d);
-      setTrouble(null);
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      const t = troubleOf(err);
-      if (t.kind === 'unauthorized') session.needToken(t.message);
-      else setTrouble(t);
-    }
-  }, [session, asked]);
-
-  // a layout effect: the first request starts right after the first render, not a frame later
-  useLayoutEffect(() => {
-    void read();
-    const timer = setInterval(read, REFRESH_MS);
-    return () => {
-      clearInterval(timer);
-      reading.current?.abort();
-    };
-  }, [read]);
+  // read early: the first request starts right after the first render, not a frame later
+  const {
+    data: dashboard,
+    trouble,
+    read,
+  } = useApiRead(
+    (client, signal) => client.dashboard.get(asked ? { zone: asked } : {}, { signal }),
+    [asked],
+    { refreshMs: REFRESH_MS, early: true },
+  );
 
   const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const live = useLiveEvents(session.client, (event) => {
