@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { buildServer, type ServerDeps } from '../../src/api/server.ts';
 
 /**
  * What the browser tests share: Debian's Chromium driven by playwright-core, a page that records its
@@ -55,4 +56,30 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return results
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.join(', ')}`);
+}
+
+/** The dashboard served twice on the same dependencies: with open read access, and with tokens required. */
+export interface DashboardServers {
+  /** the open-read server, for requests the test makes itself (inject) */
+  open: FastifyInstance;
+  openUrl: string;
+  closedUrl: string;
+  close(): Promise<void>;
+}
+
+export async function dashboardServers(
+  deps: Omit<ServerDeps, 'auth' | 'dashboard' | 'logger'>,
+): Promise<DashboardServers> {
+  const both = { ...deps, logger: false as const, dashboard: {} };
+  const open = await buildServer({ ...both, auth: { openRead: true } });
+  const closed = await buildServer(both);
+  return {
+    open,
+    openUrl: await listen(open),
+    closedUrl: await listen(closed),
+    async close() {
+      await open.close();
+      await closed.close();
+    },
+  };
 }

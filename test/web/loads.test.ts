@@ -1,7 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.ts';
 import { floorToStep, HOUR_MS, toIso } from '../../src/core/time.ts';
 import type { Queue } from '../../src/runner/queue.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
@@ -11,7 +9,15 @@ import type { TokenScope } from '../../src/store/tokens.ts';
 import { embeddedBackend, tokensFor } from '../api/helpers.ts';
 import { tableRegistry, tableSource, testQueue, testScheduler, waitFor } from '../runner/helpers.ts';
 import type { TestBackend } from '../store/backends.ts';
-import { launchBrowser, listen, openPage, pageErrors, SOON, seriousViolations } from './browser.ts';
+import {
+  type DashboardServers,
+  dashboardServers,
+  launchBrowser,
+  openPage,
+  pageErrors,
+  SOON,
+  seriousViolations,
+} from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
 
 /**
@@ -33,8 +39,7 @@ let store: Store;
 let queue: Queue;
 let scheduler: Scheduler;
 let worker: Worker;
-let openServer: FastifyInstance;
-let closedServer: FastifyInstance;
+let servers: DashboardServers | undefined;
 let openUrl: string;
 let closedUrl: string;
 let tokens: Record<TokenScope, string>;
@@ -70,18 +75,14 @@ beforeAll(async () => {
     deadline: toIso(SLOT + 6 * HOUR_MS),
   });
   await built;
-  const deps = { scheduler, registry, store, logger: false as const, dashboard: {} };
-  openServer = await buildServer({ ...deps, auth: { openRead: true } });
-  closedServer = await buildServer(deps);
-  openUrl = await listen(openServer);
-  closedUrl = await listen(closedServer);
+  servers = await dashboardServers({ scheduler, registry, store });
+  ({ openUrl, closedUrl } = servers);
   browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await openServer?.close();
-  await closedServer?.close();
+  await servers?.close();
   await worker?.drain(2000);
   await scheduler?.close();
   await queue?.stop({ graceful: false });

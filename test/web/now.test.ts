@@ -1,7 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.ts';
 import { floorToStep, HOUR_MS, toIso } from '../../src/core/time.ts';
 import type { Queue } from '../../src/runner/queue.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
@@ -10,8 +8,9 @@ import { embeddedBackend, tokensFor } from '../api/helpers.ts';
 import { type TableSource, tableRegistry, tableSource, testQueue, testScheduler } from '../runner/helpers.ts';
 import type { TestBackend } from '../store/backends.ts';
 import {
+  type DashboardServers,
+  dashboardServers,
   launchBrowser,
-  listen,
   openPage as openPageIn,
   pageErrors,
   SOON,
@@ -38,8 +37,7 @@ let store: Store;
 let queue: Queue;
 let scheduler: Scheduler;
 let source: TableSource;
-let openServer: FastifyInstance;
-let closedServer: FastifyInstance;
+let servers: DashboardServers | undefined;
 let openUrl: string;
 let closedUrl: string;
 let readToken: string;
@@ -58,18 +56,14 @@ beforeAll(async () => {
   queue = await testQueue(store);
   scheduler = testScheduler(store, queue, registry, { now: () => NOW });
   await built;
-  const deps = { scheduler, registry, store, logger: false as const, dashboard: {} };
-  openServer = await buildServer({ ...deps, auth: { openRead: true } });
-  closedServer = await buildServer(deps);
-  openUrl = await listen(openServer);
-  closedUrl = await listen(closedServer);
+  servers = await dashboardServers({ scheduler, registry, store });
+  ({ openUrl, closedUrl } = servers);
   browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await openServer?.close();
-  await closedServer?.close();
+  await servers?.close();
   await scheduler?.close();
   await queue?.stop({ graceful: false });
   await backend?.cleanup();

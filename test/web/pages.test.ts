@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountLoad } from '../../src/accounting/ledger.ts';
-import { buildServer } from '../../src/api/server.ts';
 import type { LoadInput } from '../../src/core/load-input.ts';
 import { DAY_MS, floorToStep, HOUR_MS, toIso } from '../../src/core/time.ts';
 import { publishState } from '../../src/runner/context.ts';
@@ -17,8 +15,9 @@ import { embeddedBackend, tokensFor } from '../api/helpers.ts';
 import { tableRegistry, tableSource, testQueue, testScheduler } from '../runner/helpers.ts';
 import type { TestBackend } from '../store/backends.ts';
 import {
+  type DashboardServers,
+  dashboardServers,
   launchBrowser,
-  listen,
   openPage as openPageIn,
   pageErrors,
   SOON,
@@ -48,8 +47,7 @@ let backend: TestBackend;
 let store: Store;
 let queue: Queue;
 let scheduler: Scheduler;
-let openServer: FastifyInstance;
-let closedServer: FastifyInstance;
+let servers: DashboardServers | undefined;
 let openUrl: string;
 let closedUrl: string;
 let tokens: Record<TokenScope, string>;
@@ -129,21 +127,16 @@ beforeAll(async () => {
     registry,
     config: { ...registry.config, scaling },
     store,
-    logger: false as const,
-    dashboard: {},
     version: VERSION,
   };
-  openServer = await buildServer({ ...deps, auth: { openRead: true } });
-  closedServer = await buildServer(deps);
-  openUrl = await listen(openServer);
-  closedUrl = await listen(closedServer);
+  servers = await dashboardServers(deps);
+  ({ openUrl, closedUrl } = servers);
   browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await openServer?.close();
-  await closedServer?.close();
+  await servers?.close();
   await scheduler?.close();
   await queue?.stop({ graceful: false });
   await backend?.cleanup();
@@ -166,7 +159,7 @@ async function signedIn(path: string, token: string): Promise<Page> {
 
 /** The API's own answer, as the page's requests get it. */
 async function api<T>(path: string): Promise<T> {
-  const r = await openServer.inject({ url: path, headers: { authorization: `Bearer ${tokens.admin}` } });
+  const r = await servers!.open.inject({ url: path, headers: { authorization: `Bearer ${tokens.admin}` } });
   expect(r.statusCode).toBe(200);
   return r.json() as T;
 }
