@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
 import { parseDuration } from './human-time.ts';
+import { type ControllerConfig, kubernetesSchema, readKubernetes } from './kubernetes-config.ts';
 import { readScaling, type ScalingTarget, scalingTargetSchema } from './scaling-config.ts';
 import { METRICS, type Metric } from './series.ts';
 import { editDistance } from './text.ts';
@@ -83,6 +84,8 @@ export interface GridshiftConfig {
   secrets: Record<string, string>;
   /** replica caps by carbon intensity, by target name */
   scaling: Record<string, ScalingTarget>;
+  /** the Kubernetes controller (node taints, replica caps), when `kubernetes.controller` is configured */
+  kubernetesController?: ControllerConfig;
 }
 
 /** A problem in the configuration file or a GRIDSHIFT_* variable; the message names where and what. */
@@ -197,6 +200,7 @@ const configSchema = z.strictObject({
     .array(z.looseObject({ zone: z.string(), metric: z.enum(METRICS).optional(), path: z.string().min(1) }))
     .optional(),
   scaling: z.record(z.string(), scalingTargetSchema).optional(),
+  kubernetes: kubernetesSchema.optional(),
 });
 type ConfigDocument = z.infer<typeof configSchema>;
 type RawChainEntry = z.infer<typeof chainEntry>;
@@ -328,6 +332,11 @@ export function parseConfigWith(
     secrets: readSecrets(providers, r.env),
     scaling: readScaling(file.scaling ?? {}, r.fail),
   };
+  const controller = readKubernetes(file.kubernetes, config.scaling, parseDurationMs, r.fail);
+  if (controller) {
+    if (controller.kubeconfig) controller.kubeconfig = resolve(r.baseDir, expandHome(controller.kubeconfig));
+    config.kubernetesController = controller;
+  }
   applyEnvBaseUrls(config, r);
   return config;
 }
