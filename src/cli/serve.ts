@@ -11,6 +11,7 @@ import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
 import { MINUTE_MS } from '../core/time.ts';
 import { VERSION } from '../core/version.ts';
+import { controllerConfigOf } from '../integrations/kubernetes/start.ts';
 import type { Role } from '../runner/context.ts';
 import type { Store } from '../store/db.ts';
 import { createToken, listTokens, revokeToken } from '../store/tokens.ts';
@@ -35,6 +36,7 @@ interface ServeOptions {
   grace: string;
   step: string;
   logLevel?: string;
+  k8sController?: boolean;
 }
 
 /** A port number 0..65535 (0: any free port). */
@@ -112,6 +114,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
       );
   }
   const config = cli.config(globals);
+  const controllerSettings = opts.k8sController ? controllerConfigOf(config) : undefined;
   const registry = registryFor(cli, globals);
   const roles: Role[] = ['api', ...(opts.worker ? (['worker'] as const) : []), 'planner'];
   const log = logTo(cli, globals);
@@ -166,6 +169,21 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
         throw err;
       }
       url = localUrl(app.server.address() as AddressInfo);
+      let controller: { stop(): Promise<void> } | undefined;
+      if (controllerSettings) {
+        const [{ runController }, { buildController }] = await Promise.all([
+          import('../integrations/kubernetes/controller.ts'),
+          import('../integrations/kubernetes/start.ts'),
+        ]);
+        const ctl = await buildController(config, registry, store, {
+          log,
+          env: cli.io.env as NodeJS.ProcessEnv,
+        }).catch(async (err) => {
+          await app.close().catch(() => {});
+          throw err;
+        });
+        controller = runController(ctl, { intervalMs: controllerSettings.intervalMs, log });
+      }
       if (dataDir && store.kind === 'embedded') {
         local = await localToken(store);
         writeServerFile(
@@ -183,6 +201,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
       return {
         close: async () => {
           draining = true;
+          await controller?.stop();
           // first stop pointing CLI commands here, while the store is still open
           if (dataDir) removeServerFile(dataDir, process.pid, serversDir);
           if (local) await revokeToken(store, local.id).catch(() => {});
@@ -201,6 +220,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
       pid: process.pid,
       store: databaseUrl ? { kind: 'postgres', url: redactUrl(databaseUrl) } : { kind: 'embedded', dataDir },
       roles,
+      k8sController: controllerSettings !== undefined,
       concurrency: opts.worker ? concurrency : 0,
       plannerIntervalMs,
       stepMin,
@@ -214,6 +234,10 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
     cli.print(
       `Roles: api, ${worker}planner (every ${periodText(plannerIntervalMs)}), on a ${stepMin}-minute grid`,
     );
+    if (controllerSettings)
+      cli.print(
+        `Kubernetes controller: ${controllerSettings.rules.length} taint rules, ${controllerSettings.caps.targets.length} replica caps, a round every ${periodText(controllerSettings.intervalMs)}${controllerSettings.dryRun ? ' (dry run)' : ''}`,
+      );
     if (!opts.worker && dataDir)
       cli.print(
         'Note: --no-worker on the embedded store: no process runs loads; they wait until a server with a worker runs.',
@@ -247,6 +271,10 @@ export function serveCommand(cli: Cli): Command {
     .option('--planner-interval <d>', 'how often the planner refreshes signals and replans', '5m')
     .option('--grace <d>', 'on SIGTERM, how long running loads may go on', '30s')
     .option('--step <minutes>', 'planning grid: loads start on these boundaries (or at once)', '30')
+    .option(
+      '--k8s-controller',
+      'also run the Kubernetes controller (kubernetes.controller in the configuration: taints, replica caps)',
+    )
     .option(
       '--log-level <level>',
       `request log level: ${LOG_LEVELS.join(', ')} (default info, or warn when the output is a terminal)`,
