@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { runCli } from '../../src/cli/program.ts';
 import { type KubeApiDouble, startKubeApi } from '../helpers/kube-api.ts';
+import { childEnv, MAIN, NODE, runChild, until } from './service-helpers.ts';
 
 /** `gridshift k8s controller` against the Kubernetes API double, on the controller's CSV fixtures (2025-06-02). */
 
@@ -129,4 +131,70 @@ describe('gridshift k8s controller', () => {
     expect(r.stderr).toContain("grant the controller's user or service account the verb list on nodes");
     expect(r.stderr).toContain("error: 1 of the round's steps failed (see above)");
   });
+});
+
+describe('gridshift serve --k8s-controller', () => {
+  it('runs the controller beside the API until SIGTERM', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'gridshift-k8s-serve-'));
+    const cluster = await startKubeApi();
+    try {
+      // the offline profile always has a carbon intensity for DE: a rule on "above -1" taints at once
+      writeFileSync(
+        join(own, 'gridshift.config.yaml'),
+        toYaml({
+          kubernetes: {
+            controller: {
+              interval: '5s',
+              rules: {
+                always: {
+                  zone: 'DE',
+                  nodeSelector: 'gridshift.io/pool=serve-test',
+                  taint: { key: 'gridshift.io/energy', value: 'any', effect: 'PreferNoSchedule' },
+                  when: { carbonAbove: -1 },
+                },
+              },
+            },
+          },
+        }),
+      );
+      cluster.put({
+        kind: 'Node',
+        apiVersion: 'v1',
+        metadata: { name: 'serve-1', labels: { 'gridshift.io/pool': 'serve-test' } },
+      });
+      const env = childEnv({
+        KUBECONFIG: cluster.writeKubeconfig(own),
+        HOME: own,
+        GRIDSHIFT_DATA_DIR: join(own, 'data'),
+      });
+      const server = spawn(NODE, [MAIN, 'serve', '--port', '0', '--k8s-controller'], { env, cwd: own });
+      let out = '';
+      server.stdout.on('data', (d) => (out += d));
+      server.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+      try {
+        await until('the node to be tainted', async () =>
+          cluster.object('nodes', undefined, 'serve-1')?.spec.taints?.length ? true : undefined,
+        );
+        expect(out).toContain('Kubernetes controller: 1 taint rules, 0 replica caps, a round every 5s');
+        expect(cluster.object('nodes', undefined, 'serve-1')?.spec.taints).toEqual([
+          { key: 'gridshift.io/energy', value: 'any', effect: 'PreferNoSchedule' },
+        ]);
+      } finally {
+        server.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+      const log = await runChild(['audit', 'export'], env, own);
+      expect(log.code, log.stderr).toBe(0);
+      expect(
+        log.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).kind),
+      ).toEqual(['kube_taint']);
+    } finally {
+      await cluster.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
