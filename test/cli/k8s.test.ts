@@ -69,7 +69,8 @@ async function run(args: string[], cwd = dir) {
   return { code, stdout, stderr };
 }
 
-describe('gridshift k8s controller', () => {
+// the first command creates the embedded store (PGlite's initdb and the migrations): slow on a busy machine
+describe('gridshift k8s controller', { timeout: 90_000 }, () => {
   it('without kubernetes.controller in the configuration is bad input (exit 2)', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'gridshift-k8s-empty-'));
     try {

@@ -56,6 +56,13 @@ export interface KubeApiDouble {
   put(object: Obj): Obj;
   /** a node, ScaledObject or HPA as stored (`namespace` undefined for nodes) */
   object(resource: ObjectResource, namespace: string | undefined, name: string): Obj | undefined;
+  /** someone else's write to the object just before the next patch of it arrives (that patch then carries a stale resourceVersion) */
+  changeBeforeNextPatch(
+    resource: ObjectResource,
+    namespace: string | undefined,
+    name: string,
+    change: (o: Obj) => void,
+  ): void;
   /** the core/v1 Events created in a namespace */
   events(namespace: string): Obj[];
   /** answers `verb` on `resource` (jobs, pods, pods/log, nodes, events, scaledobjects, horizontalpodautoscalers) with 403 Forbidden */
@@ -163,6 +170,7 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
   const forbidden = new Set<string>();
   const objects = new Map<string, Obj>();
   const eventList: Obj[] = [];
+  const beforePatch = new Map<string, (o: Obj) => void>();
   const objectKey = (resource: string, ns: string | undefined, name: string) =>
     `${resource}/${ns ?? ''}/${name}`;
   const events: { rv: number; type: string; object: Obj }[] = [];
@@ -392,6 +400,12 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
         415,
         status(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format'),
       );
+    const meddle = beforePatch.get(objectKey(resource, ns, name));
+    if (meddle) {
+      beforePatch.delete(objectKey(resource, ns, name));
+      meddle(stored);
+      touch(stored);
+    }
     const wantRv = body?.metadata?.resourceVersion;
     if (wantRv !== undefined && wantRv !== stored.metadata.resourceVersion)
       return reply(
@@ -680,6 +694,8 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
       const o = objects.get(objectKey(resource, ns, name));
       return o ? clone(o) : undefined;
     },
+    changeBeforeNextPatch: (resource, ns, name, change) =>
+      void beforePatch.set(objectKey(resource, ns, name), change),
     events: (ns) => eventList.filter((e) => e.metadata.namespace === ns).map(clone),
     forbid: (verb, resource) => void forbidden.add(`${verb} ${resource}`),
     dropWatches() {

@@ -130,7 +130,8 @@ async function decisions(): Promise<Decision[]> {
   return out;
 }
 
-describe('the Kubernetes controller', () => {
+// each round reads signals and talks HTTPS to the double; four rounds can take a while on a busy machine
+describe('the Kubernetes controller', { timeout: 60_000 }, () => {
   it('taints the matching nodes above the price, keeps the taint within the hold time, removes it after', async () => {
     const controller = await controllerFor(configWith({}));
 
@@ -229,6 +230,22 @@ describe('the Kubernetes controller', () => {
     api.put({ ...n, spec: { taints: [...n.spec.taints, dedicated] } });
     await controller.round(at(3));
     expect(taintsOf('gpu-2')).toEqual([dedicated]);
+  });
+
+  it('reads a node again when it changed between the read and the patch (409), keeping the new taint', async () => {
+    const controller = await controllerFor(configWith({}));
+    const dedicated = { key: 'dedicated', value: 'ml', effect: 'NoSchedule' };
+    api.changeBeforeNextPatch('nodes', undefined, 'gpu-2', (n) => {
+      n.spec.taints = [dedicated];
+    });
+    const r = await controller.round(at(0));
+    expect(r.errors).toEqual([]);
+    expect(taintsOf('gpu-2')).toEqual([dedicated, TAINT]);
+    const gpu2 = api.requests.filter((q) => q.path === '/api/v1/nodes/gpu-2');
+    expect(gpu2.map((q) => q.method)).toEqual(['PATCH', 'GET', 'PATCH']);
+    expect((await decisions()).filter((d) => (d.choice as { node: string }).node === 'gpu-2')).toHaveLength(
+      1,
+    );
   });
 
   it('in a dry run changes nothing in the cluster, and logs what it would do', async () => {
