@@ -106,6 +106,17 @@ export function readKubernetes(
   }
   if (intervalMs < 5000) fail('kubernetes.controller.interval', 'must be at least 5s');
   const rules = Object.entries(c.rules).map(([name, r]) => readRule(name, r, fail));
+  // a taint is its key and effect on a node: two rules setting one would undo each other
+  rules.forEach((r, i) => {
+    const other = rules
+      .slice(0, i)
+      .find((o) => o.taint.key === r.taint.key && o.taint.effect === r.taint.effect);
+    if (other)
+      fail(
+        `kubernetes.controller.rules.${r.name}.taint`,
+        `rule ${other.name} sets the same taint (${r.taint.key}:${r.taint.effect}); give each rule its own key or effect`,
+      );
+  });
   const capTargets =
     c.caps?.targets ??
     Object.entries(scalingTargets)

@@ -87,6 +87,9 @@ describe('kubernetes.controller in the configuration', () => {
     expect(bad({ caps: { targets: ['web'] } }, { web: { ...web, ref: undefined } })).toBe(
       'gridshift.config.yaml: kubernetes.controller.caps.targets[0]: scaling.web has no ref: say which ScaledObject or Deployment it caps',
     );
+    expect(bad({ rules: { gpu: rule(), gpu2: rule({ nodeSelector: 'pool=gpu2' }) } })).toBe(
+      'gridshift.config.yaml: kubernetes.controller.rules.gpu2.taint: rule gpu sets the same taint (gridshift.io/energy:NoSchedule); give each rule its own key or effect',
+    );
     expect(bad({ rulez: {} })).toBe(
       'gridshift.config.yaml: kubernetes.controller.rulez: unknown key "rulez"',
     );
