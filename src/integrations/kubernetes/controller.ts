@@ -103,198 +103,208 @@ export function createController(deps: ControllerDeps): Controller {
       };
       const readings = new Map<string, Promise<ZoneReading>>();
       const read = (zone: string) => {
-        let r = readings.get(zone);
-        if (!r) {
-          r = deps.read(zone, nowMs);
-          readings.set(zone, r);
-          void r.then((x) => result.readings.push(x));
+        let pending = readings.get(zone);
+        if (!pending) {
+          pending = deps.read(zone, nowMs);
+          readings.set(zone, pending);
+          void pending.then((x) => result.readings.push(x));
         }
-        return r;
+        return pending;
       };
-      for (const rule of deps.config.rules) await taintRound(rule, await read(rule.zone), nowMs, result);
+      const r: Round = { deps, dryRun, imagined, nowMs, result };
+      for (const rule of deps.config.rules) await taintRound(r, rule, await read(rule.zone));
       for (const name of deps.config.caps.targets) {
         const target = deps.scaling[name];
-        if (target?.ref) await capRound(target, await read(target.zone), nowMs, result);
+        if (target?.ref) await capRound(r, target, await read(target.zone));
       }
       await Promise.all(readings.values());
       return result;
     },
   };
+}
 
-  async function taintRound(rule: TaintRule, reading: ZoneReading, nowMs: number, result: RoundResult) {
-    let nodes: NodeView[];
+/** What the steps of one round share. */
+interface Round {
+  deps: ControllerDeps;
+  dryRun: boolean;
+  /** a dry run's would-be state, by object and rule */
+  imagined: Map<string, Observed<boolean> | Observed<number | null>>;
+  nowMs: number;
+  result: RoundResult;
+}
+
+async function taintRound(r: Round, rule: TaintRule, reading: ZoneReading) {
+  let nodes: NodeView[];
+  try {
+    nodes = await listNodes(r.deps.clients, rule.nodeSelector);
+  } catch (err) {
+    r.result.errors.push(`rule ${rule.name}: ${message(err)}`);
+    return;
+  }
+  for (const node of nodes) {
     try {
-      nodes = await listNodes(deps.clients, rule.nodeSelector);
+      await taintNode(r, rule, reading, node);
     } catch (err) {
-      result.errors.push(`rule ${rule.name}: ${message(err)}`);
-      return;
-    }
-    for (const node of nodes) {
-      try {
-        await taintNode(rule, reading, node, nowMs, result);
-      } catch (err) {
-        result.errors.push(`rule ${rule.name}, node ${node.name}: ${message(err)}`);
-      }
+      r.result.errors.push(`rule ${rule.name}, node ${node.name}: ${message(err)}`);
     }
   }
+}
 
-  async function taintNode(
-    rule: TaintRule,
-    reading: ZoneReading,
-    first: NodeView,
-    nowMs: number,
-    result: RoundResult,
-  ) {
-    const key = `node/${first.name}/${rule.name}`;
-    const annotation = taintAnnotation(rule.name);
-    let node = first;
-    // a node changed between the list and the patch (409) is read again and decided afresh, once
-    for (let attempt = 0; ; attempt++) {
-      const observed = (dryRun ? (imagined.get(key) as Observed<boolean> | undefined) : undefined) ?? {
-        value: hasTaint(node.taints, rule.taint),
-        sinceMs: sinceOf(node.annotations, annotation),
-      };
-      const d = decideTaint(rule, reading, observed, nowMs);
-      if (d.held) result.held.push({ object: `node/${node.name}`, by: rule.name, reason: d.reason });
-      if (!d.change) return;
-      const change: Change = {
-        kind: d.value ? 'taint' : 'untaint',
-        object: `node/${node.name}`,
-        by: rule.name,
-        reason: d.reason,
-        dryRun,
-      };
-      if (dryRun) {
-        imagined.set(key, { value: d.value, sinceMs: nowMs });
-      } else {
-        try {
-          await patchNode(deps.clients, node, withTaint(node.taints, rule.taint, d.value), {
-            [annotation]: new Date(nowMs).toISOString(),
-          });
-        } catch (err) {
-          if (apiStatus(err) === 409 && attempt === 0) {
-            node = await getNode(deps.clients, node.name);
-            continue;
-          }
-          throw err;
-        }
-        await event(result, {
-          involved: { apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid },
-          namespace: deps.config.eventNamespace,
-          reason: d.value ? 'GridshiftTainted' : 'GridshiftUntainted',
-          action: d.value ? 'Taint' : 'Untaint',
-          message: d.reason,
-          atMs: nowMs,
-        });
-      }
-      await record(
-        change,
-        reading,
-        { node: node.name, rule: rule.name, taint: rule.taint, on: d.value },
-        nowMs,
-      );
-      result.changes.push(change);
-      return;
-    }
-  }
-
-  async function capRound(target: ScalingTarget, reading: ZoneReading, nowMs: number, result: RoundResult) {
-    const ref = target.ref;
-    if (!ref) return;
-    let scaler: ScalerView | null;
-    try {
-      scaler =
-        ref.kind === 'ScaledObject'
-          ? await getScaledObject(deps.clients, ref.namespace, ref.name)
-          : await hpaOfDeployment(deps.clients, ref.namespace, ref.name);
-    } catch (err) {
-      result.errors.push(`scaling target ${target.name}: ${message(err)}`);
-      return;
-    }
-    if (!scaler) {
-      result.errors.push(
-        `scaling target ${target.name}: no HorizontalPodAutoscaler in namespace ${ref.namespace} scales Deployment ${ref.name}, so there is no cap to set`,
-      );
-      return;
-    }
-    const object = `${scaler.kind.toLowerCase()}/${scaler.namespace}/${scaler.name}`;
-    const observed = (dryRun ? (imagined.get(object) as Observed<number | null> | undefined) : undefined) ?? {
-      value: scaler.maxReplicas,
-      sinceMs: sinceOf(scaler.annotations, CAP_ANNOTATION),
+async function taintNode(r: Round, rule: TaintRule, reading: ZoneReading, first: NodeView) {
+  const key = `node/${first.name}/${rule.name}`;
+  const annotation = taintAnnotation(rule.name);
+  let node = first;
+  // a node changed between the list and the patch (409) is read again and decided afresh, once
+  for (let attempt = 0; ; attempt++) {
+    const observed = (r.dryRun ? (r.imagined.get(key) as Observed<boolean> | undefined) : undefined) ?? {
+      value: hasTaint(node.taints, rule.taint),
+      sinceMs: sinceOf(node.annotations, annotation),
     };
-    const policy = {
-      bands: target.bands,
-      fallbackMaxReplicas: target.fallbackMaxReplicas,
-      hysteresisG: deps.config.caps.hysteresisG,
-      minHoldMs: deps.config.caps.minHoldMs,
-    };
-    const d = decideCap(policy, reading.carbon, observed, nowMs);
-    if (d.held) result.held.push({ object, by: target.name, reason: d.reason });
+    const d = decideTaint(rule, reading, observed, r.nowMs);
+    if (d.held) r.result.held.push({ object: `node/${node.name}`, by: rule.name, reason: d.reason });
     if (!d.change) return;
-    let to = d.value;
-    let reason = d.reason;
-    // an HPA keeps at least its minReplicas (and 1): the API refuses a maxReplicas below them
-    const floor = scaler.kind === 'HorizontalPodAutoscaler' ? Math.max(1, scaler.minReplicas) : 0;
-    if (to < floor) {
-      to = floor;
-      reason = `${reason} (the HorizontalPodAutoscaler's floor is ${floor}: set to ${floor})`;
-      if (to === observed.value) return;
-    }
-    const change: Change = { kind: 'cap', object, by: target.name, from: observed.value, to, reason, dryRun };
-    try {
-      if (dryRun) imagined.set(object, { value: to, sinceMs: nowMs });
-      else {
-        await patchCap(deps.clients, scaler, to, { [CAP_ANNOTATION]: new Date(nowMs).toISOString() });
-        await event(result, {
-          involved: {
-            apiVersion: scaler.apiVersion,
-            kind: scaler.kind,
-            name: scaler.name,
-            namespace: scaler.namespace,
-            uid: scaler.uid,
-          },
-          namespace: scaler.namespace,
-          reason: 'GridshiftReplicaCap',
-          action: 'Cap',
-          message: reason,
-          atMs: nowMs,
+    const change: Change = {
+      kind: d.value ? 'taint' : 'untaint',
+      object: `node/${node.name}`,
+      by: rule.name,
+      reason: d.reason,
+      dryRun: r.dryRun,
+    };
+    if (r.dryRun) {
+      r.imagined.set(key, { value: d.value, sinceMs: r.nowMs });
+    } else {
+      try {
+        await patchNode(r.deps.clients, node, withTaint(node.taints, rule.taint, d.value), {
+          [annotation]: new Date(r.nowMs).toISOString(),
         });
+      } catch (err) {
+        if (apiStatus(err) === 409 && attempt === 0) {
+          node = await getNode(r.deps.clients, node.name);
+          continue;
+        }
+        throw err;
       }
-      await record(change, reading, { object, target: target.name, from: observed.value, to }, nowMs);
-      result.changes.push(change);
-    } catch (err) {
-      result.errors.push(`scaling target ${target.name}: ${message(err)}`);
+      await event(r, {
+        involved: { apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid },
+        namespace: r.deps.config.eventNamespace,
+        reason: d.value ? 'GridshiftTainted' : 'GridshiftUntainted',
+        action: d.value ? 'Taint' : 'Untaint',
+        message: d.reason,
+        atMs: r.nowMs,
+      });
     }
+    await record(r, change, reading, { node: node.name, rule: rule.name, taint: rule.taint, on: d.value });
+    r.result.changes.push(change);
+    return;
   }
+}
 
-  /** An Event on the object; a failure to create it is reported, and the change stands. */
-  async function event(result: RoundResult, e: Parameters<typeof createEvent>[1]) {
-    try {
-      await createEvent(deps.clients, e);
-    } catch (err) {
-      result.errors.push(`event on ${e.involved.kind} ${e.involved.name}: ${message(err)}`);
+async function capRound(r: Round, target: ScalingTarget, reading: ZoneReading) {
+  const ref = target.ref;
+  if (!ref) return;
+  let scaler: ScalerView | null;
+  try {
+    scaler =
+      ref.kind === 'ScaledObject'
+        ? await getScaledObject(r.deps.clients, ref.namespace, ref.name)
+        : await hpaOfDeployment(r.deps.clients, ref.namespace, ref.name);
+  } catch (err) {
+    r.result.errors.push(`scaling target ${target.name}: ${message(err)}`);
+    return;
+  }
+  if (!scaler) {
+    r.result.errors.push(
+      `scaling target ${target.name}: no HorizontalPodAutoscaler in namespace ${ref.namespace} scales Deployment ${ref.name}, so there is no cap to set`,
+    );
+    return;
+  }
+  const object = `${scaler.kind.toLowerCase()}/${scaler.namespace}/${scaler.name}`;
+  const observed = (r.dryRun
+    ? (r.imagined.get(object) as Observed<number | null> | undefined)
+    : undefined) ?? {
+    value: scaler.maxReplicas,
+    sinceMs: sinceOf(scaler.annotations, CAP_ANNOTATION),
+  };
+  const policy = {
+    bands: target.bands,
+    fallbackMaxReplicas: target.fallbackMaxReplicas,
+    hysteresisG: r.deps.config.caps.hysteresisG,
+    minHoldMs: r.deps.config.caps.minHoldMs,
+  };
+  const d = decideCap(policy, reading.carbon, observed, r.nowMs);
+  if (d.held) r.result.held.push({ object, by: target.name, reason: d.reason });
+  if (!d.change) return;
+  let to = d.value;
+  let reason = d.reason;
+  // an HPA keeps at least its minReplicas (and 1): the API refuses a maxReplicas below them
+  const floor = scaler.kind === 'HorizontalPodAutoscaler' ? Math.max(1, scaler.minReplicas) : 0;
+  if (to < floor) {
+    to = floor;
+    reason = `${reason} (the HorizontalPodAutoscaler's floor is ${floor}: set to ${floor})`;
+    if (to === observed.value) return;
+  }
+  const change: Change = {
+    kind: 'cap',
+    object,
+    by: target.name,
+    from: observed.value,
+    to,
+    reason,
+    dryRun: r.dryRun,
+  };
+  try {
+    if (r.dryRun) r.imagined.set(object, { value: to, sinceMs: r.nowMs });
+    else {
+      await patchCap(r.deps.clients, scaler, to, { [CAP_ANNOTATION]: new Date(r.nowMs).toISOString() });
+      await event(r, {
+        involved: {
+          apiVersion: scaler.apiVersion,
+          kind: scaler.kind,
+          name: scaler.name,
+          namespace: scaler.namespace,
+          uid: scaler.uid,
+        },
+        namespace: scaler.namespace,
+        reason: 'GridshiftReplicaCap',
+        action: 'Cap',
+        message: reason,
+        atMs: r.nowMs,
+      });
     }
+    await record(r, change, reading, { object, target: target.name, from: observed.value, to });
+    r.result.changes.push(change);
+  } catch (err) {
+    r.result.errors.push(`scaling target ${target.name}: ${message(err)}`);
   }
+}
 
-  async function record(change: Change, reading: ZoneReading, choice: object, nowMs: number) {
-    await appendDecision(deps.db, {
-      kind: `kube_${change.kind}`,
-      inputs: {
-        zone: reading.zone,
-        at: reading.at,
-        carbon: reading.carbon,
-        price: reading.price,
-        clean: reading.clean,
-        carbonSource: reading.carbonSource,
-        priceSource: reading.priceSource,
-        ...(reading.notes.length ? { notes: reading.notes } : {}),
-      },
-      choice: { ...choice, dryRun: change.dryRun },
-      reason: change.dryRun ? `dry run: ${change.reason}` : change.reason,
-      atMs: nowMs,
-    });
-    deps.log?.('info', `${change.dryRun ? 'dry run: ' : ''}${change.object}: ${change.reason}`);
+/** An Event on the object; a failure to create it is reported, and the change stands. */
+async function event(r: Round, e: Parameters<typeof createEvent>[1]) {
+  try {
+    await createEvent(r.deps.clients, e);
+  } catch (err) {
+    r.result.errors.push(`event on ${e.involved.kind} ${e.involved.name}: ${message(err)}`);
   }
+}
+
+async function record(r: Round, change: Change, reading: ZoneReading, choice: object) {
+  await appendDecision(r.deps.db, {
+    kind: `kube_${change.kind}`,
+    inputs: {
+      zone: reading.zone,
+      at: reading.at,
+      carbon: reading.carbon,
+      price: reading.price,
+      clean: reading.clean,
+      carbonSource: reading.carbonSource,
+      priceSource: reading.priceSource,
+      ...(reading.notes.length ? { notes: reading.notes } : {}),
+    },
+    choice: { ...choice, dryRun: change.dryRun },
+    reason: change.dryRun ? `dry run: ${change.reason}` : change.reason,
+    atMs: r.nowMs,
+  });
+  r.deps.log?.('info', `${change.dryRun ? 'dry run: ' : ''}${change.object}: ${change.reason}`);
 }
 
 /**
