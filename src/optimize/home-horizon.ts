@@ -81,12 +81,22 @@ function windowsBetween(
   return out;
 }
 
+/** The car's session (arrival, departure) under way at `ms`, or null when it is not plugged in then. */
+export function evSessionAt(home: HomeConfig, ms: number): [number, number] | null {
+  if (!home.ev) return null;
+  const [session] = windowsBetween(ms, ms + 1, home.ev.arrive, home.ev.depart, home.timeZone);
+  return session && session[0] <= ms ? session : null;
+}
+
 const round = (x: number, digits = 6): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 function horizonSlots(home: HomeConfig, f: HomeForecasts): number {
-  const lengths = [f.loadKw, f.pvKw, f.importPrice, f.carbon]
-    .filter((s) => s !== undefined)
-    .map((s) => s.length);
+  // a series the objective needs that nobody gave leaves nothing to plan
+  const needed = [
+    f.importPrice ?? (home.objective === 'carbon' ? undefined : []),
+    f.carbon ?? (home.objective === 'cost' ? undefined : []),
+  ];
+  const lengths = [f.loadKw, f.pvKw, ...needed].filter((s) => s !== undefined).map((s) => s.length);
   return Math.max(0, Math.min(Math.round((home.horizonHours * 60) / home.stepMin), ...lengths));
 }
 

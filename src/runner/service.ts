@@ -147,6 +147,14 @@ export type SchedulerEvent =
       source: string;
     }
   | {
+      type: 'home.setpoints';
+      at: string;
+      planId: number;
+      reason: string;
+      /** the home's setpoints for the slot under way (optimize/home-horizon.ts HomeSetpoints) */
+      setpoints: object;
+    }
+  | {
       type: 'window.clean_started' | 'window.best_now';
       at: string;
       zone: string;

@@ -231,6 +231,47 @@ CREATE TABLE running_attempts (
 CREATE INDEX running_attempts_worker ON running_attempts (worker);
 `,
   },
+  {
+    version: 5,
+    name: 'the home: plans solved, setpoints per slot, measurements',
+    sql: `
+-- Every plan the home controller solved (history kept: what was planned), with the scenario it solved.
+CREATE TABLE home_plans (
+  id bigserial PRIMARY KEY,
+  solved_at timestamptz NOT NULL,
+  start_at timestamptz NOT NULL,
+  step_min integer NOT NULL,
+  slots integer NOT NULL,
+  reason text NOT NULL,
+  inputs_hash text NOT NULL,
+  scenario jsonb NOT NULL,
+  plan jsonb NOT NULL,
+  inputs jsonb NOT NULL
+);
+CREATE INDEX home_plans_solved ON home_plans (solved_at DESC);
+
+-- The setpoints in force for each slot (the last plan solved in it), with that slot's planned and baseline
+-- cost and emissions: what was asked of the home, slot by slot.
+CREATE TABLE home_setpoints (
+  slot_start timestamptz PRIMARY KEY,
+  plan_id bigint NOT NULL,
+  setpoints jsonb NOT NULL,
+  planned jsonb NOT NULL,
+  published_at timestamptz NOT NULL
+);
+
+-- What the home reported: readings at an instant (any of them may be missing).
+CREATE TABLE home_measurements (
+  at timestamptz PRIMARY KEY,
+  load_kw double precision,
+  pv_kw double precision,
+  soc_kwh double precision,
+  ev_energy_kwh double precision,
+  import_kw double precision,
+  export_kw double precision
+);
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -18,6 +18,7 @@ export const EVENT_TYPES: readonly SchedulerEvent['type'][] = [
   'signal.update',
   'window.clean_started',
   'window.best_now',
+  'home.setpoints',
 ];
 
 export interface EventsOptions {
