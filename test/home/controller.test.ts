@@ -240,6 +240,29 @@ describe.each(BACKENDS)('the home controller ($kind store)', (b) => {
     }
   });
 
+  it('publishes again at the next check to an output that failed', async () => {
+    const again = makeController();
+    try {
+      receiver.handle((_req, res) => {
+        res.statusCode = 500;
+        res.end();
+      });
+      const before = receiver.requests.length;
+      await again.tick({ force: true });
+      expect(receiver.requests.length).toBe(before + 1);
+      receiver.handle((_req, res) => {
+        res.statusCode = 204;
+        res.end();
+      });
+      expect(await again.tick()).toMatchObject({ solved: false });
+      expect(receiver.requests.length).toBe(before + 2);
+      await again.tick();
+      expect(receiver.requests.length).toBe(before + 2); // taken: not sent again
+    } finally {
+      await again.close();
+    }
+  });
+
   it('says why it cannot plan when no price answers', async () => {
     source.down.add('DE');
     clock = T0 + 3 * SLOT;
