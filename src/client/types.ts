@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { Dashboard as DashboardShape } from '../api/dashboard-view.ts';
+import type { HomeHistoryView, HomePlanView } from '../api/home-view.ts';
 import type { Problem as ProblemShape } from '../api/problem.ts';
 import type {
   accountingSchema,
@@ -223,6 +224,21 @@ export interface ModelTierRequest {
   minSolarKw?: number;
   /** hours the forecast mean covers; default 24 */
   forecastHours?: number;
+}
+
+/** GET /v1/home/plan: the home's newest plan over its horizon, with the setpoints of the slot under way */
+export type HomePlan = HomePlanView;
+/** GET /v1/home/history: per slot what was planned, the home's readings, today against the baseline */
+export type HomeHistory = HomeHistoryView;
+/** A reading of the home (POST /v1/home/measurements); `at` defaults to now */
+export interface HomeReading {
+  at?: string;
+  loadKw?: number;
+  pvKw?: number;
+  socKwh?: number;
+  evEnergyKwh?: number;
+  importKw?: number;
+  exportKw?: number;
 }
 
 /** GET /v1/scaling/{target}: how many replicas a workload may run now, by its zone's carbon intensity */
