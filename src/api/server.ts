@@ -19,6 +19,7 @@ import { type CarbonAwareOptions, carbonAwareRoutes } from './routes/carbon-awar
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { decideRoutes } from './routes/decide.ts';
 import { type EventsOptions, eventRoutes } from './routes/events.ts';
+import { gridEventRoutes } from './routes/grid-events.ts';
 import { healthRoutes, type ReadinessOptions } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
 import { loadRoutes } from './routes/loads.ts';
@@ -139,6 +140,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(decideRoutes, { ctx });
   await app.register(scalingRoutes, { ctx });
   await app.register(homeRoutes, { ctx });
+  await app.register(gridEventRoutes, { ctx });
   await app.register(loadRoutes, { ctx });
   await app.register(recurringRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
@@ -185,6 +187,10 @@ async function registerDocuments(app: FastifyInstance, version: string | undefin
         { name: 'scheduler', description: 'status, pause and resume' },
         { name: 'scaling', description: 'replica caps by carbon intensity' },
         { name: 'home', description: 'the home planned ahead: plan, setpoints, readings' },
+        {
+          name: 'grid-events',
+          description: 'peak alerts, frequency drops, voltage anomalies, load shedding',
+        },
         { name: 'events', description: 'Server-Sent Events' },
         { name: 'tokens', description: 'API tokens (admin)' },
         { name: 'health', description: 'liveness, readiness, metrics' },

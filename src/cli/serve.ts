@@ -116,14 +116,21 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
   const roles: Role[] = ['api', ...(opts.worker ? (['worker'] as const) : []), 'planner'];
   const log = logTo(cli, globals);
   // loaded here, not at start-up: other commands do not need the server
-  const [{ buildServer }, { startService }, { createAccounting }, { redactUrl }, { startHomeController }] =
-    await Promise.all([
-      import('../api/server.ts'),
-      import('../runner/process.ts'),
-      import('../accounting/ledger.ts'),
-      import('../store/db.ts'),
-      import('../home/service.ts'),
-    ]);
+  const [
+    { buildServer },
+    { startService },
+    { createAccounting },
+    { redactUrl },
+    { startHomeController },
+    { startGridWatch },
+  ] = await Promise.all([
+    import('../api/server.ts'),
+    import('../runner/process.ts'),
+    import('../accounting/ledger.ts'),
+    import('../store/db.ts'),
+    import('../home/service.ts'),
+    import('../home/grid-watch.ts'),
+  ]);
   let draining = false;
   let url = '';
   let local: { secret: string; id: string; othersLive: number } | undefined;
@@ -144,6 +151,9 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
       const home = config.home
         ? startHomeController(config.home, { store, registry, bus, log, now })
         : undefined;
+      const gridWatch = Object.keys(config.gridEvents).length
+        ? startGridWatch(config.gridEvents, { store, bus, log, now })
+        : undefined;
       const app = await buildServer({
         scheduler,
         ...(home ? { home } : {}),
@@ -163,6 +173,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
       } catch (err) {
         await app.close().catch(() => {});
         await home?.close();
+        await gridWatch?.close();
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE')
           throw new InputError(
@@ -195,6 +206,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
           if (local) await revokeToken(store, local.id).catch(() => {});
           await app.close();
           await home?.close();
+          await gridWatch?.close();
         },
       };
     },

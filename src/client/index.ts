@@ -24,6 +24,8 @@ import type {
   DecideNow,
   DecideNowRequest,
   Decision,
+  GridEvent,
+  GridEventReport,
   HomeHistory,
   HomePlan,
   HomeReading,
@@ -155,6 +157,18 @@ export interface GridshiftClient {
     record(readings: HomeReading | HomeReading[], options?: CallOptions): Promise<{ recorded: number }>;
     /** POST /v1/home/replan: solves the home again now */
     replan(options?: CallOptions): Promise<{ solved: boolean; reason: string; plan?: HomePlan }>;
+  };
+  gridEvents: {
+    /** POST /v1/grid-events (admin): reports an event; the same `id` again updates it */
+    report(event: GridEventReport, options?: CallOptions): Promise<GridEvent>;
+    /** GET /v1/grid-events: the events on now and those ended recently; the worst on now */
+    list(
+      query?: { endedWithinHours?: number; zone?: string },
+      options?: CallOptions,
+    ): Promise<{ events: GridEvent[]; worst: GridEvent | null }>;
+    get(id: string, options?: CallOptions): Promise<GridEvent>;
+    /** POST /v1/grid-events/{id}/end (admin) */
+    end(id: string, options?: CallOptions): Promise<GridEvent>;
   };
   reports: {
     get(query?: ReportQuery, options?: CallOptions): Promise<Report>;
@@ -336,6 +350,12 @@ export function createClient(options: ClientOptions): GridshiftClient {
       record: (readings, o) =>
         json('home.record', { ...o, body: Array.isArray(readings) ? { readings } : readings }),
       replan: (o) => json('home.replan', { ...o }),
+    },
+    gridEvents: {
+      report: (event, o) => json('gridEvents.report', { ...o, body: event }),
+      list: (query = {}, o) => json('gridEvents.list', { ...o, query: { ...query } }),
+      get: (id, o) => json('gridEvents.get', { ...o, params: byId(id) }),
+      end: (id, o) => json('gridEvents.end', { ...o, params: byId(id) }),
     },
     reports: { get: (query = {}, o) => json('reports.get', { ...o, query: { ...query } }) },
     audit: {

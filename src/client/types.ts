@@ -241,6 +241,33 @@ export interface HomeReading {
   exportKw?: number;
 }
 
+/** A grid event as the API answers it (GET /v1/grid-events) */
+export interface GridEvent {
+  id: string;
+  kind: 'peak_alert' | 'frequency_drop' | 'voltage_anomaly' | 'load_shedding';
+  severity: 'info' | 'warning' | 'critical';
+  start: string;
+  /** null: until ended */
+  end: string | null;
+  active: boolean;
+  /** empty: every zone */
+  zones: string[];
+  source: 'api' | 'mqtt' | 'feed' | 'meter';
+  externalId: string | null;
+  receivedAt: string;
+  raw: unknown;
+}
+/** POST /v1/grid-events: `kind`, `severity`, optional `start`/`end` (ISO-8601 or epoch ms), `zones`, your `id` */
+export interface GridEventReport {
+  id?: string;
+  kind: GridEvent['kind'];
+  severity: GridEvent['severity'];
+  start?: string | number;
+  end?: string | number | null;
+  zones?: string[];
+  [extra: string]: unknown;
+}
+
 /** GET /v1/scaling/{target}: how many replicas a workload may run now, by its zone's carbon intensity */
 export interface ReplicaCap {
   target: string;

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
+import { type GridEventsConfig, gridEventsSchema } from './grid-events-config.ts';
 import { type HomeConfig, homeSchema, readHome } from './home-config.ts';
 import { parseDuration } from './human-time.ts';
 import { readScaling, type ScalingTarget, scalingTargetSchema } from './scaling-config.ts';
@@ -86,6 +87,8 @@ export interface GridshiftConfig {
   scaling: Record<string, ScalingTarget>;
   /** the household the service plans ahead (home-config.ts); absent = no home */
   home?: HomeConfig;
+  /** where grid events come from besides the API */
+  gridEvents: GridEventsConfig;
 }
 
 /** A problem in the configuration file or a GRIDSHIFT_* variable; the message names where and what. */
@@ -126,6 +129,7 @@ export function defaultConfig(): GridshiftConfig {
     files: [],
     secrets: {},
     scaling: {},
+    gridEvents: {},
   };
 }
 
@@ -201,6 +205,7 @@ const configSchema = z.strictObject({
     .optional(),
   scaling: z.record(z.string(), scalingTargetSchema).optional(),
   home: homeSchema.optional(),
+  gridEvents: gridEventsSchema,
 });
 type ConfigDocument = z.infer<typeof configSchema>;
 type RawChainEntry = z.infer<typeof chainEntry>;
@@ -332,6 +337,7 @@ export function parseConfigWith(
     secrets: readSecrets(providers, r.env),
     scaling: readScaling(file.scaling ?? {}, r.fail),
     ...(file.home ? { home: readHome(file.home, r.fail) } : {}),
+    gridEvents: file.gridEvents,
   };
   applyEnvBaseUrls(config, r);
   return config;

@@ -272,6 +272,28 @@ CREATE TABLE home_measurements (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'grid events',
+    sql: `
+-- What the grid's operator, an aggregator or the home's meter said about the grid. The same external id from
+-- the same source is one event, updated as it changes (an end time given later, a severity raised).
+CREATE TABLE grid_events (
+  id uuid PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('peak_alert', 'frequency_drop', 'voltage_anomaly', 'load_shedding')),
+  severity text NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  starts_at timestamptz NOT NULL,
+  ends_at timestamptz,
+  zones text[] NOT NULL DEFAULT '{}',
+  source text NOT NULL,
+  external_id text,
+  raw jsonb NOT NULL,
+  received_at timestamptz NOT NULL,
+  UNIQUE (source, external_id)
+);
+CREATE INDEX grid_events_starts ON grid_events (starts_at DESC);
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -591,3 +591,31 @@ SELECT
   (SELECT at FROM ${q(s)}.home_measurements WHERE ev_energy_kwh IS NOT NULL AND at <= $1 ORDER BY at DESC LIMIT 1) AS ev_at`;
 
 export const pruneHomeMeasurements = (s: string) => `DELETE FROM ${q(s)}.home_measurements WHERE at < $1`;
+
+// --- grid events -------------------------------------------------------------------------------------
+
+const GRID_EVENT_COLUMNS =
+  'id, kind, severity, starts_at, ends_at, zones, source, external_id, raw, received_at';
+
+/** $1 id ... $10 received_at; the same (source, external_id) updates the event and keeps its id. */
+export const upsertGridEvent = (s: string) => `
+INSERT INTO ${q(s)}.grid_events (id, kind, severity, starts_at, ends_at, zones, source, external_id, raw, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
+ON CONFLICT (source, external_id) DO UPDATE SET kind = EXCLUDED.kind, severity = EXCLUDED.severity,
+  starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, zones = EXCLUDED.zones, raw = EXCLUDED.raw,
+  received_at = EXCLUDED.received_at
+RETURNING ${GRID_EVENT_COLUMNS}, (xmax = 0) AS inserted`;
+
+export const selectGridEvent = (s: string) =>
+  `SELECT ${GRID_EVENT_COLUMNS} FROM ${q(s)}.grid_events WHERE id = $1`;
+
+/** Ends an open event at $2 (or keeps an earlier end). */
+export const endGridEvent = (s: string) => `
+UPDATE ${q(s)}.grid_events SET ends_at = LEAST(COALESCE(ends_at, $2), $2) WHERE id = $1
+RETURNING ${GRID_EVENT_COLUMNS}`;
+
+/** Events on at $1 (started, not ended), and those ended since $2, newest first; at most $3. */
+export const listGridEvents = (s: string) => `
+SELECT ${GRID_EVENT_COLUMNS} FROM ${q(s)}.grid_events
+WHERE starts_at <= $1 AND (ends_at IS NULL OR ends_at > $2)
+ORDER BY starts_at DESC, id LIMIT $3`;

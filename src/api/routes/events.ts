@@ -19,6 +19,7 @@ export const EVENT_TYPES: readonly SchedulerEvent['type'][] = [
   'window.clean_started',
   'window.best_now',
   'home.setpoints',
+  'grid.event',
 ];
 
 export interface EventsOptions {
