@@ -6,14 +6,8 @@
  */
 import type { HomeConfig } from '../core/home-config.ts';
 import type { HomeSetpoints } from '../optimize/home-horizon.ts';
-import { DEFAULT_MQTT_TIMEOUT_MS, type MqttPool } from '../runner/dispatch/mqtt.ts';
-import {
-  DEFAULT_SECRET_ENV,
-  describeUrl,
-  SIGNATURE_HEADER,
-  signPayload,
-  USER_AGENT,
-} from '../runner/dispatch/webhook.ts';
+import type { MqttPool } from '../runner/dispatch/mqtt.ts';
+import { httpPost, mqttPublish } from './outputs.ts';
 
 export type HomeOutput = 'mqtt' | 'webhook';
 
@@ -45,54 +39,6 @@ export function setpointTopics(prefix: string, m: SetpointsMessage): [string, st
   return out;
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function publishMqtt(
-  pool: MqttPool,
-  mqtt: NonNullable<HomeConfig['publish']['mqtt']>,
-  m: SetpointsMessage,
-) {
-  const client = pool.client(mqtt.url);
-  const sent = Promise.all(
-    setpointTopics(mqtt.topicPrefix, m).map(([topic, payload]) =>
-      client.publishAsync(topic, payload, { qos: 1, retain: true }),
-    ),
-  );
-  try {
-    await withTimeout(sent, DEFAULT_MQTT_TIMEOUT_MS, `MQTT ${describeUrl(mqtt.url)}`);
-  } catch (err) {
-    await pool.discard(mqtt.url, client);
-    throw err;
-  }
-}
-
-async function publishWebhook(url: string, m: SetpointsMessage, env: NodeJS.ProcessEnv, timeoutMs: number) {
-  const body = JSON.stringify(m);
-  const headers = new Headers({ 'content-type': 'application/json', 'user-agent': USER_AGENT });
-  const secret = env[DEFAULT_SECRET_ENV];
-  if (secret) headers.set(SIGNATURE_HEADER, signPayload(secret, body, Date.now() / 1000));
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    throw new Error(
-      `webhook ${describeUrl(url)}: ${(err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (err as Error).message}`,
-    );
-  }
-  await res.body?.cancel();
-  if (!res.ok) throw new Error(`webhook ${describeUrl(url)}: HTTP ${res.status}`);
-}
-
 export interface HomePublisher {
   /** the outputs configured */
   readonly outputs: HomeOutput[];
@@ -116,9 +62,15 @@ export function createHomePublisher(
       await Promise.all(
         to.map(async (output) => {
           try {
-            if (output === 'mqtt' && publish.mqtt) await publishMqtt(deps.mqtt, publish.mqtt, m);
+            if (output === 'mqtt' && publish.mqtt)
+              await mqttPublish(deps.mqtt, publish.mqtt.url, setpointTopics(publish.mqtt.topicPrefix, m), {
+                retain: true,
+              });
             if (output === 'webhook' && publish.webhook)
-              await publishWebhook(publish.webhook.url, m, env, deps.webhookTimeoutMs ?? 10_000);
+              await httpPost(publish.webhook.url, JSON.stringify(m), {
+                env,
+                timeoutMs: deps.webhookTimeoutMs ?? 10_000,
+              });
           } catch (err) {
             failed[output] = (err as Error).message;
           }
