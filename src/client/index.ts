@@ -157,6 +157,11 @@ export interface GridshiftClient {
     record(readings: HomeReading | HomeReading[], options?: CallOptions): Promise<{ recorded: number }>;
     /** POST /v1/home/replan: solves the home again now */
     replan(options?: CallOptions): Promise<{ solved: boolean; reason: string; plan?: HomePlan }>;
+    /** GET /v1/home/notices: what the home was told (windows beginning, grid events) */
+    notices(
+      query?: { hours?: number },
+      options?: CallOptions,
+    ): Promise<{ notices: Record<string, unknown>[] }>;
   };
   gridEvents: {
     /** POST /v1/grid-events (admin): reports an event; the same `id` again updates it */
@@ -350,6 +355,7 @@ export function createClient(options: ClientOptions): GridshiftClient {
       record: (readings, o) =>
         json('home.record', { ...o, body: Array.isArray(readings) ? { readings } : readings }),
       replan: (o) => json('home.replan', { ...o }),
+      notices: (query = {}, o) => json('home.notices', { ...o, query: { ...query } }),
     },
     gridEvents: {
       report: (event, o) => json('gridEvents.report', { ...o, body: event }),

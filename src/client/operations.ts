@@ -30,6 +30,7 @@ export const OPERATIONS = {
   'home.history': ['GET', '/v1/home/history'],
   'home.record': ['POST', '/v1/home/measurements'],
   'home.replan': ['POST', '/v1/home/replan'],
+  'home.notices': ['GET', '/v1/home/notices'],
   'gridEvents.report': ['POST', '/v1/grid-events'],
   'gridEvents.list': ['GET', '/v1/grid-events'],
   'gridEvents.get': ['GET', '/v1/grid-events/{id}'],

@@ -59,6 +59,23 @@ export interface HomePublishConfig {
   webhook?: { url: string };
 }
 
+export type NoticeWindow = 'clean' | 'cheapest' | 'best';
+
+export interface HomeNotifyConfig {
+  /** the window transitions told (default all three) */
+  windows: NoticeWindow[];
+  /** a slot is among the cheapest when its price is in the day's lowest `cheapShare` (default 1/3) */
+  cheapShare: number;
+  /** the least severity of the grid events told (`off`: none) */
+  gridEvents: 'info' | 'warning' | 'critical' | 'off';
+  /** daily `HH:MM-HH:MM` ranges in the home's time zone: nothing is told then but critical grid events */
+  quietHours: string[];
+  webhook?: { url: string };
+  mqtt?: { url: string; topic: string };
+  /** an ntfy topic URL (https://ntfy.sh/<topic> or your own server), its token from the variable named */
+  ntfy?: { url: string; tokenEnv?: string };
+}
+
 export interface HomeConfig {
   /** zone whose prices (retail tariff applied) and carbon intensity the home imports at */
   zone: string;
@@ -78,12 +95,19 @@ export interface HomeConfig {
   appliances: HomeApplianceConfig[];
   pv?: HomePvConfig;
   publish: HomePublishConfig;
+  notify?: HomeNotifyConfig;
 }
 
 const clock = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM (24-hour clock, e.g. 07:30)');
 const kw = z.number().min(0, 'must be 0 or more');
+export const clockRange = z
+  .string()
+  .regex(
+    /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/,
+    'must be a daily range HH:MM-HH:MM (e.g. 22:00-07:00)',
+  );
 const share = z.number().gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]');
 
 export const homeSchema = z.strictObject({
@@ -148,6 +172,25 @@ export const homeSchema = z.strictObject({
       webhook: z.strictObject({ url: z.url() }).optional(),
     })
     .default({}),
+  notify: z
+    .strictObject({
+      windows: z.array(z.enum(['clean', 'cheapest', 'best'])).default(['clean', 'cheapest', 'best']),
+      cheapShare: share.default(1 / 3),
+      gridEvents: z.enum(['info', 'warning', 'critical', 'off']).default('warning'),
+      quietHours: z.array(clockRange).default([]),
+      webhook: z.strictObject({ url: z.url() }).optional(),
+      mqtt: z.strictObject({ url: z.string().min(1), topic: z.string().min(1) }).optional(),
+      ntfy: z
+        .strictObject({
+          url: z.url(),
+          tokenEnv: z
+            .string()
+            .regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable')
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 /** The home, checked beyond the schema: zone known, time zone real, battery bounds in order, ids unique. */

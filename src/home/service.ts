@@ -5,11 +5,12 @@ import type { EventBus } from '../runner/events.ts';
 import type { SignalRegistry } from '../signals/registry.ts';
 import type { Store } from '../store/db.ts';
 import { createHomeController, type HomeController, type HomeControllerOptions } from './controller.ts';
+import { createNotifier } from './notifier.ts';
 import { createHomePublisher } from './publish.ts';
 
 /**
- * The home controller of a `gridshift serve` process, with its own MQTT connection for the setpoints:
- * started at once, closed with the process.
+ * The home controller of a `gridshift serve` process, and its notifier when the home asks for notices, with
+ * their own MQTT connection: started at once, closed with the process.
  */
 export function startHomeController(
   home: HomeConfig,
@@ -27,10 +28,15 @@ export function startHomeController(
     publisher: createHomePublisher(home.publish, { mqtt, ...(options.env ? { env: options.env } : {}) }),
   });
   controller.start();
+  const notifier = home.notify
+    ? createNotifier(home, home.notify, { ...deps, mqtt, ...(options.env ? { env: options.env } : {}) })
+    : undefined;
+  notifier?.start();
   return {
     ...controller,
     home,
     async close() {
+      await notifier?.close();
       await controller.close();
       await mqtt.close();
     },

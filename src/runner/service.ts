@@ -160,6 +160,18 @@ export type SchedulerEvent =
       zones: string[];
     }
   | {
+      type: 'home.notice';
+      at: string;
+      key: string;
+      kind: string;
+      title: string;
+      message: string;
+      window?: { start: string; end: string };
+      gridEvent?: { id: string; kind: string; severity: string; start: string; end: string | null };
+      devices: string[];
+      priority: number;
+    }
+  | {
       type: 'home.setpoints';
       at: string;
       planId: number;

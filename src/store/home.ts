@@ -160,3 +160,28 @@ export async function latestHomeReadings(
     evMs: msOrNull(r?.ev_at),
   };
 }
+
+/** Claims a notice's key: true when nobody told it before (then it is to be told), false otherwise. */
+export async function claimNotice(
+  db: Db,
+  notice: { key: string; kind: string },
+  atMs: number,
+): Promise<boolean> {
+  const rows = await db.query(sql.claimNotice(db.schema), [
+    notice.key,
+    notice.kind,
+    new Date(atMs),
+    JSON.stringify(notice),
+  ]);
+  return rows.length > 0;
+}
+
+/** The notices told since `sinceMs`, newest first. */
+export async function recentNotices(
+  db: Db,
+  sinceMs: number,
+  limit = 100,
+): Promise<Record<string, unknown>[]> {
+  const rows = await db.query<Row>(sql.recentNotices(db.schema), [new Date(sinceMs), limit]);
+  return rows.map((r) => json(r.notice));
+}

@@ -294,6 +294,21 @@ CREATE TABLE grid_events (
 CREATE INDEX grid_events_starts ON grid_events (starts_at DESC);
 `,
   },
+  {
+    version: 7,
+    name: 'home notices',
+    sql: `
+-- What the home was told, by transition (kind and window start, or event and severity): each is told once,
+-- whatever the restarts and however many processes share the store.
+CREATE TABLE home_notices (
+  key text PRIMARY KEY,
+  kind text NOT NULL,
+  told_at timestamptz NOT NULL,
+  notice jsonb NOT NULL
+);
+CREATE INDEX home_notices_told ON home_notices (told_at DESC);
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -619,3 +619,12 @@ export const listGridEvents = (s: string) => `
 SELECT ${GRID_EVENT_COLUMNS} FROM ${q(s)}.grid_events
 WHERE starts_at <= $1 AND (ends_at IS NULL OR ends_at > $2)
 ORDER BY starts_at DESC, id LIMIT $3`;
+
+// --- home notices ------------------------------------------------------------------------------------
+
+export const claimNotice = (s: string) => `
+INSERT INTO ${q(s)}.home_notices (key, kind, told_at, notice) VALUES ($1, $2, $3, $4::jsonb)
+ON CONFLICT (key) DO NOTHING RETURNING key`;
+
+export const recentNotices = (s: string) => `
+SELECT key, kind, told_at, notice FROM ${q(s)}.home_notices WHERE told_at >= $1 ORDER BY told_at DESC, key LIMIT $2`;

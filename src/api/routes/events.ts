@@ -20,6 +20,7 @@ export const EVENT_TYPES: readonly SchedulerEvent['type'][] = [
   'window.best_now',
   'home.setpoints',
   'grid.event',
+  'home.notice',
 ];
 
 export interface EventsOptions {

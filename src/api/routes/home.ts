@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HomeConfig } from '../../core/home-config.ts';
 import { HOME_HISTORY_MS } from '../../home/controller.ts';
-import { latestHomePlan, recordHomeMeasurements } from '../../store/home.ts';
+import { latestHomePlan, recentNotices, recordHomeMeasurements } from '../../store/home.ts';
 import type { ApiContext } from '../context.ts';
 import { homeHistorySchema, homeHistoryView, homePlanSchema, homePlanView } from '../home-view.ts';
 import { badRequest, notFound, problemResponses, unavailable } from '../problem.ts';
@@ -129,6 +129,35 @@ export const homeRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
       });
       await recordHomeMeasurements(ctx.store, readings, HOME_HISTORY_MS);
       return reply.code(202).send({ recorded: readings.length });
+    },
+  );
+
+  app.get(
+    '/v1/home/notices',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['home'],
+        summary: 'What the home was told',
+        description:
+          'The notices told in the last `hours` (clean, cheapest and best windows beginning; grid events), newest ' +
+          'first, as they were sent (the `home.notice` event).',
+        querystring: z.object({
+          hours: z.coerce
+            .number()
+            .min(1)
+            .max(24 * 30)
+            .default(24),
+        }),
+        response: {
+          200: z.object({ notices: z.array(z.record(z.string(), z.unknown())) }),
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      homeOf(ctx);
+      return { notices: await recentNotices(ctx.store, ctx.nowMs() - request.query.hours * 3_600_000) };
     },
   );
 
