@@ -11,6 +11,7 @@ import type { SchedulerEvent } from '../../src/runner/service.ts';
 import { dayWindows } from '../../src/signals/quality.ts';
 import type { Store } from '../../src/store/db.ts';
 import { recentNotices } from '../../src/store/home.ts';
+import { testHome } from '../helpers/home.ts';
 import { startServer, type TestServer } from '../helpers/http-server.ts';
 import { tableRegistry, tableSource } from '../runner/helpers.ts';
 import { BACKENDS, type TestBackend } from '../store/backends.ts';
@@ -18,29 +19,15 @@ import { BACKENDS, type TestBackend } from '../store/backends.ts';
 const DAY = Date.parse('2026-06-01T00:00:00Z');
 const at = (h: number, m = 0) => DAY + (h * 60 + m) * MINUTE_MS;
 
-function home(extra: Partial<HomeConfig> = {}): HomeConfig {
-  return {
+function home(extra: Record<string, unknown> = {}): HomeConfig {
+  return testHome({
     zone: 'DE',
-    timeZone: 'UTC',
     stepMin: 60,
     horizonHours: 24,
-    objective: 'cost',
-    exportPricePerKwh: 0,
     baseLoadKw: 0.5,
-    allowCurtailment: true,
-    appliances: [
-      {
-        id: 'dishwasher',
-        powerKw: 1,
-        durationMin: 60,
-        contiguous: true,
-        earliest: '10:00',
-        latestEnd: '20:00',
-      },
-    ],
-    publish: {},
+    appliances: [{ id: 'dishwasher', powerKw: 1, durationMin: 60, earliest: '10:00', latestEnd: '20:00' }],
     ...extra,
-  };
+  });
 }
 
 const notifyAll: HomeNotifyConfig = {
