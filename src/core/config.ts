@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
+import { type GridEventsConfig, gridEventsSchema } from './grid-events-config.ts';
+import { type HomeConfig, homeSchema, readHome } from './home-config.ts';
 import { parseDuration } from './human-time.ts';
 import { type ControllerConfig, kubernetesSchema, readKubernetes } from './kubernetes-config.ts';
 import { readScaling, type ScalingTarget, scalingTargetSchema } from './scaling-config.ts';
@@ -86,6 +88,10 @@ export interface GridshiftConfig {
   scaling: Record<string, ScalingTarget>;
   /** the Kubernetes controller (node taints, replica caps), when `kubernetes.controller` is configured */
   kubernetesController?: ControllerConfig;
+  /** the household the service plans ahead (home-config.ts); absent = no home */
+  home?: HomeConfig;
+  /** where grid events come from besides the API */
+  gridEvents: GridEventsConfig;
 }
 
 /** A problem in the configuration file or a GRIDSHIFT_* variable; the message names where and what. */
@@ -126,6 +132,7 @@ export function defaultConfig(): GridshiftConfig {
     files: [],
     secrets: {},
     scaling: {},
+    gridEvents: {},
   };
 }
 
@@ -201,6 +208,8 @@ const configSchema = z.strictObject({
     .optional(),
   scaling: z.record(z.string(), scalingTargetSchema).optional(),
   kubernetes: kubernetesSchema.optional(),
+  home: homeSchema.optional(),
+  gridEvents: gridEventsSchema,
 });
 type ConfigDocument = z.infer<typeof configSchema>;
 type RawChainEntry = z.infer<typeof chainEntry>;
@@ -331,6 +340,8 @@ export function parseConfigWith(
     files,
     secrets: readSecrets(providers, r.env),
     scaling: readScaling(file.scaling ?? {}, r.fail),
+    ...(file.home ? { home: readHome(file.home, r.fail) } : {}),
+    gridEvents: file.gridEvents,
   };
   const controller = readKubernetes(file.kubernetes, config.scaling, parseDurationMs, r.fail);
   if (controller) {
