@@ -25,7 +25,10 @@ export function percent(value: number | undefined | null): string {
   return value === undefined || value === null ? '' : ` (${fixed(value, 1)} %)`;
 }
 
-/** A saving in words: "0.45 saved", or "0.20 more" when the plan costs more than the baseline. */
+/**
+ * A saving in words: "0.45 saved (30.0 %)", or "0.20 more" when the plan costs more than the baseline;
+ * the share of the baseline, when given, is said without its sign.
+ */
 export function saving(
   value: number | undefined | null,
   show: (v: number) => string,
@@ -33,7 +36,8 @@ export function saving(
 ): string {
   if (value === undefined || value === null) return 'not known';
   if (Math.abs(value) < 1e-9) return 'the same as the baseline';
-  return value > 0 ? `${show(value)} saved${percent(pct)}` : `${show(-value)} more${percent(pct)}`;
+  const share = pct === undefined || pct === null ? undefined : Math.abs(pct);
+  return value > 0 ? `${show(value)} saved${percent(share)}` : `${show(-value)} more${percent(share)}`;
 }
 
 const REASONS: Record<string, string> = {

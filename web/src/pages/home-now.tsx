@@ -96,7 +96,12 @@ export function TodaySavings({ plan, history }: { plan: HomePlan; history: HomeH
         <div class="figure">
           <h3>This plan</h3>
           <p class="big" data-testid="plan-saved-cost">
-            {saving(plan.savings.cost, money, plan.savings.costPct)}
+            {saving(
+              plan.savings.cost,
+              money,
+              // a share of a baseline that costs nothing, or earns, says nothing
+              (plan.baseline.cost ?? 0) > 0 ? plan.savings.costPct : undefined,
+            )}
           </p>
           <p>
             over the next {Math.round((plan.slots * plan.stepMin) / 60)} h: {money(plan.totals.cost)} against{' '}
