@@ -157,6 +157,10 @@ describe('the Home page', { timeout: 60_000 }, () => {
     await expect.poll(() => text(page, 'home-unsolved'), SOON).toContain('No plan yet');
     expect(await text(page, 'home-unsolved')).toContain('the home has no plan yet');
     expect(await seriousViolations(page)).toEqual([]);
+    // solving needs a write token, which the open server did not get
+    await page.getByRole('button', { name: 'Solve now' }).click();
+    await expect.poll(() => text(page, 'action-problem'), SOON).toContain('401 Unauthorized');
+    expect(await text(page, 'action-problem')).toContain('This action needs a token with the write scope');
     await page.evaluate('window.notReloaded = true');
     expect(await controller.tick()).toMatchObject({ solved: true, reason: 'start' });
     // 11:05 in Berlin: the battery charges 2 kW at 0.30, before the 0.40 later

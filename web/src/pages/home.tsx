@@ -80,6 +80,10 @@ export function HomePage() {
               <strong>No plan yet.</strong> {data.detail}.
             </p>
             <p>The page shows the plan as soon as the first solve is done.</p>
+            <button type="button" onClick={solve} disabled={action.busy !== null}>
+              Solve now
+            </button>
+            <ActionNotice action={action} needs="the write scope" />
           </div>
         )}
       </section>
