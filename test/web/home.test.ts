@@ -33,7 +33,8 @@ import { ensureDashboardBuilt } from './build.ts';
  * embedded store, with prices from a table source, as in test/home/controller.test.ts but in Berlin time:
  * half-hour slots from 10:00 UTC (11:00 in Berlin); prices 0.30, 0.10, then 0.40; the house uses 1 kW.
  * The battery (2 of 4 kWh, 2 kW, lossless) charges in the two cheap slots; the dishwasher (1 kW, 30 min,
- * 11:00-14:00 Berlin) runs in the cheap slot at 10:30 UTC, the washer (13:00-14:00 Berlin) later.
+ * 11:00-14:00 Berlin) runs in the cheap slot at 10:30 UTC, the washer (13:00-14:00 Berlin) later; the EV
+ * comes home at 18:00, after the horizon.
  * So far today, as planned: 10:00 imports 3 kW at 0.30 and 10:30 4 kW at 0.10, 0.45 + 0.20 = 0.65. The
  * baseline rule never charges from the grid: it runs the dishwasher at once and covers the 2 kW from the
  * battery, importing nothing (0.00): today's plan costs 0.65 more, for the cheap hours later.
@@ -73,6 +74,17 @@ function homeConfig(): GridshiftConfig {
         chargeEfficiency: 1,
         dischargeEfficiency: 1,
         initialSocKwh: 2,
+      },
+      // plugged in only in the evening: not charging in these hours
+      ev: {
+        energyNeededKwh: 10,
+        maxChargeKw: 11,
+        minChargeKw: 4.1,
+        efficiency: 0.9,
+        arrive: '18:00',
+        depart: '07:00',
+        phases: 3,
+        volts: 230,
       },
       appliances: [
         { id: 'dishwasher', powerKw: 1, durationMin: 30, earliest: '11:00', latestEnd: '14:00' },
@@ -199,6 +211,9 @@ describe('the Home page', { timeout: 60_000 }, () => {
     expect(await text(page, 'battery-power')).toBe('2.0 kW');
     expect(await text(page, 'battery-soc')).toBe(`${plan.setpoints.battery?.socKwh.toFixed(1)} kWh`);
     expect(await text(page, 'battery-soc')).toBe('4.0 kWh');
+    expect(plan.setpoints.ev).toEqual({ charging: false, powerKw: 0, currentA: 0 });
+    expect(await text(page, 'ev-charging')).toBe('not charging');
+    expect(await text(page, 'ev-power')).toBe('0.0 kW');
     expect(await text(page, 'appliance-dishwasher')).toBe('on');
     expect(await text(page, 'appliance-washer')).toBe('off');
     expect(await text(page, 'grid-flow')).toBe('import 4.0 kW');

@@ -8,7 +8,7 @@ import {
 import { ActionNotice } from '../components/action-notice.tsx';
 import { TroubleNotice } from '../components/trouble-notice.tsx';
 import { timeIn, zoneTimeName } from '../format.ts';
-import { LIVE_TEXT, type LiveState, useLiveEvents } from '../live.ts';
+import { LIVE_TEXT, useLiveEvents } from '../live.ts';
 import { useSession } from '../session.ts';
 import { useApiAction, useApiRead } from '../use-read.ts';
 import { objectiveText, reasonText } from './home-format.ts';
@@ -110,7 +110,7 @@ export function HomePage() {
       <HomeHistorySection plan={plan} history={history} hours={HISTORY_HOURS} />
       <Sources plan={plan} />
       <p class="live" aria-live="polite" data-testid="live-state" data-state={live}>
-        {LIVE_TEXT[live as LiveState]} · read at {timeIn(history.to, tz)} ({zoneTimeName(tz)})
+        {LIVE_TEXT[live]} · read at {timeIn(history.to, tz)} ({zoneTimeName(tz)})
       </p>
     </section>
   );
