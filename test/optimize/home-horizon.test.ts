@@ -178,5 +178,8 @@ describe('the home section of the configuration', () => {
         },
       }),
     ).toThrow(/home\.battery\.initialSocKwh: 1 is outside/);
+    expect(() =>
+      parseConfig({ home: { zone: 'DE', pv: { source: 'clearSky', latitude: 52, longitude: 13, kwp: 5 } } }),
+    ).toThrow(/home\.pv: tiltDeg: /);
   });
 });
