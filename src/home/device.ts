@@ -32,11 +32,17 @@ export const DEFAULT_DEVICE_TIMEOUT_MS = 5000;
 
 const timeoutMs = z.number().int().min(100).max(60_000).optional();
 
+/** A device URL of one of `protocols`, without credentials: devices are stored and shown, secrets come from the environment. */
 const urlWith = (protocols: readonly string[], example: string) =>
-  text(2000).refine(
-    (s) => URL.canParse(s) && protocols.includes(new URL(s).protocol),
-    `must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, e.g. ${example}`,
-  );
+  text(2000)
+    .refine(
+      (s) => URL.canParse(s) && protocols.includes(new URL(s).protocol),
+      `must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, e.g. ${example}`,
+    )
+    .refine(
+      (s) => !URL.canParse(s) || (!new URL(s).username && !new URL(s).password),
+      'must not hold a user or password: they come from environment variables (docs/home.md)',
+    );
 
 const envName = text(200).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
