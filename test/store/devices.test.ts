@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.ts';
 import type { DeviceInput } from '../../src/home/device.ts';
 import {
