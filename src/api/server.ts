@@ -19,6 +19,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { decideRoutes } from './routes/decide.ts';
 import { type EventsOptions, eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessOptions } from './routes/health.ts';
+import { homeDeviceRoutes } from './routes/home-devices.ts';
 import { loadRoutes } from './routes/loads.ts';
 import { recurringRoutes } from './routes/recurring.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -141,6 +142,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(schedulerRoutes, { ctx });
   await app.register(eventRoutes, { ctx, options: deps.events ?? {} });
   await app.register(tokenRoutes, { ctx });
+  await app.register(homeDeviceRoutes, { ctx });
   await app.register(carbonAwareRoutes, { ctx, options: deps.carbonAware ?? {} });
   return app;
 }
@@ -180,6 +182,7 @@ async function registerDocuments(app: FastifyInstance, version: string | undefin
         { name: 'scheduler', description: 'status, pause and resume' },
         { name: 'events', description: 'Server-Sent Events' },
         { name: 'tokens', description: 'API tokens (admin)' },
+        { name: 'home', description: "a home's devices: list, add, change, remove (admin)" },
         { name: 'health', description: 'liveness, readiness, metrics' },
         { name: 'carbon-aware-sdk', description: 'Green Software Foundation Carbon Aware SDK Web API' },
       ],
