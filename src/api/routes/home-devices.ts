@@ -9,6 +9,7 @@ import {
   type Device,
   devicePatchSchema,
   deviceSchema,
+  type SavedState,
 } from '../../home/device.ts';
 import {
   addHomeDevice,
@@ -52,7 +53,6 @@ export const homeDeviceSchema = z
   .meta({ id: 'HomeDevice' });
 
 export function homeDeviceView(d: Device): z.infer<typeof homeDeviceSchema> {
-  const { savedAtMs, ...saved } = d.stateBefore ?? { savedAtMs: 0 };
   return {
     id: d.id,
     name: d.name,
@@ -65,12 +65,14 @@ export function homeDeviceView(d: Device): z.infer<typeof homeDeviceSchema> {
     ecoMode: d.ecoMode,
     runMin: d.runMin,
     protectedWindows: d.protectedWindows,
-    stateBefore: d.stateBefore
-      ? { ...(saved as Omit<typeof d.stateBefore, 'savedAtMs'>), savedAt: toIso(savedAtMs) }
-      : null,
+    stateBefore: d.stateBefore ? savedStateView(d.stateBefore) : null,
     createdAt: toIso(d.createdMs),
     updatedAt: toIso(d.updatedMs),
   };
+}
+
+function savedStateView({ savedAtMs, ...state }: SavedState) {
+  return { ...state, savedAt: toIso(savedAtMs) };
 }
 
 const deviceParams = z.object({ device: z.string().min(1).max(200).describe('the device id or name') });
