@@ -116,11 +116,20 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
   const roles: Role[] = ['api', ...(opts.worker ? (['worker'] as const) : []), 'planner'];
   const log = logTo(cli, globals);
   // loaded here, not at start-up: other commands do not need the server
-  const [{ buildServer }, { startService }, { createAccounting }, { redactUrl }] = await Promise.all([
+  const [
+    { buildServer },
+    { startService },
+    { createAccounting },
+    { redactUrl },
+    { startHomeController },
+    { startGridWatch },
+  ] = await Promise.all([
     import('../api/server.ts'),
     import('../runner/process.ts'),
     import('../accounting/ledger.ts'),
     import('../store/db.ts'),
+    import('../home/service.ts'),
+    import('../home/grid-watch.ts'),
   ]);
   let draining = false;
   let url = '';
@@ -138,9 +147,16 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
     stepMin,
     log,
     attach: async (scheduler) => {
-      const { store, queue } = scheduler.context;
+      const { store, queue, bus, now } = scheduler.context;
+      const home = config.home
+        ? startHomeController(config.home, { store, registry, bus, log, now })
+        : undefined;
+      const gridWatch = Object.keys(config.gridEvents).length
+        ? startGridWatch(config.gridEvents, { store, bus, log, now })
+        : undefined;
       const app = await buildServer({
         scheduler,
+        ...(home ? { home } : {}),
         registry,
         store,
         config,
@@ -156,6 +172,8 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
         await app.listen({ host: opts.host, port });
       } catch (err) {
         await app.close().catch(() => {});
+        await home?.close();
+        await gridWatch?.close();
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE')
           throw new InputError(
@@ -187,6 +205,8 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
           if (dataDir) removeServerFile(dataDir, process.pid, serversDir);
           if (local) await revokeToken(store, local.id).catch(() => {});
           await app.close();
+          await home?.close();
+          await gridWatch?.close();
         },
       };
     },
@@ -214,6 +234,13 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
     cli.print(
       `Roles: api, ${worker}planner (every ${periodText(plannerIntervalMs)}), on a ${stepMin}-minute grid`,
     );
+    if (config.home) {
+      const h = config.home;
+      const outputs = [...(h.publish.mqtt ? ['MQTT'] : []), ...(h.publish.webhook ? ['webhook'] : []), 'SSE'];
+      cli.print(
+        `Home: planned over ${h.horizonHours} h in ${h.stepMin}-minute slots (${h.zone}); setpoints at /v1/home/plan and to ${outputs.join(', ')}`,
+      );
+    }
     if (!opts.worker && dataDir)
       cli.print(
         'Note: --no-worker on the embedded store: no process runs loads; they wait until a server with a worker runs.',

@@ -24,8 +24,13 @@ import type {
   DecideNow,
   DecideNowRequest,
   Decision,
+  GridEvent,
+  GridEventReport,
   HomeDevice,
   HomeDevicePatch,
+  HomeHistory,
+  HomePlan,
+  HomeReading,
   ListLoadsQuery,
   Load,
   LoadDetail,
@@ -143,6 +148,35 @@ export interface GridshiftClient {
     list(options?: CallOptions): Promise<{ targets: ReplicaCap[] }>;
     /** GET /v1/scaling/{target}: the replica cap of one target now */
     get(target: string, options?: CallOptions): Promise<ReplicaCap>;
+  };
+  home: {
+    /** GET /v1/home/plan: the newest plan of the configured home and the setpoints now */
+    plan(options?: CallOptions): Promise<HomePlan>;
+    /** GET /v1/home/scenario: the scenario of the newest plan (what `home optimize --scenario` reads) */
+    scenario(options?: CallOptions): Promise<Record<string, unknown>>;
+    /** GET /v1/home/history: what was planned slot by slot, the readings, and today against the baseline */
+    history(query?: { hours?: number }, options?: CallOptions): Promise<HomeHistory>;
+    /** POST /v1/home/measurements: records readings (SoC, load, PV, EV energy ...) */
+    record(readings: HomeReading | HomeReading[], options?: CallOptions): Promise<{ recorded: number }>;
+    /** POST /v1/home/replan: solves the home again now */
+    replan(options?: CallOptions): Promise<{ solved: boolean; reason: string; plan?: HomePlan }>;
+    /** GET /v1/home/notices: what the home was told (windows beginning, grid events) */
+    notices(
+      query?: { hours?: number },
+      options?: CallOptions,
+    ): Promise<{ notices: Record<string, unknown>[] }>;
+  };
+  gridEvents: {
+    /** POST /v1/grid-events (admin): reports an event; the same `id` again updates it */
+    report(event: GridEventReport, options?: CallOptions): Promise<GridEvent>;
+    /** GET /v1/grid-events: the events on now and those ended recently; the worst on now */
+    list(
+      query?: { endedWithinHours?: number; zone?: string },
+      options?: CallOptions,
+    ): Promise<{ events: GridEvent[]; worst: GridEvent | null }>;
+    get(id: string, options?: CallOptions): Promise<GridEvent>;
+    /** POST /v1/grid-events/{id}/end (admin) */
+    end(id: string, options?: CallOptions): Promise<GridEvent>;
   };
   reports: {
     get(query?: ReportQuery, options?: CallOptions): Promise<Report>;
@@ -325,6 +359,21 @@ export function createClient(options: ClientOptions): GridshiftClient {
     scaling: {
       list: (o) => json('scaling.list', { ...o }),
       get: (target, o) => json('scaling.get', { ...o, params: { target } }),
+    },
+    home: {
+      plan: (o) => json('home.plan', { ...o }),
+      scenario: (o) => json('home.scenario', { ...o }),
+      history: (query = {}, o) => json('home.history', { ...o, query: { ...query } }),
+      record: (readings, o) =>
+        json('home.record', { ...o, body: Array.isArray(readings) ? { readings } : readings }),
+      replan: (o) => json('home.replan', { ...o }),
+      notices: (query = {}, o) => json('home.notices', { ...o, query: { ...query } }),
+    },
+    gridEvents: {
+      report: (event, o) => json('gridEvents.report', { ...o, body: event }),
+      list: (query = {}, o) => json('gridEvents.list', { ...o, query: { ...query } }),
+      get: (id, o) => json('gridEvents.get', { ...o, params: byId(id) }),
+      end: (id, o) => json('gridEvents.end', { ...o, params: byId(id) }),
     },
     reports: { get: (query = {}, o) => json('reports.get', { ...o, query: { ...query } }) },
     audit: {

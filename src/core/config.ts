@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
+import { type GridEventsConfig, gridEventsSchema } from './grid-events-config.ts';
+import { type HomeConfig, homeSchema, readHome } from './home-config.ts';
 import { parseDuration } from './human-time.ts';
 import { readScaling, type ScalingTarget, scalingTargetSchema } from './scaling-config.ts';
 import { METRICS, type Metric } from './series.ts';
@@ -83,6 +85,10 @@ export interface GridshiftConfig {
   secrets: Record<string, string>;
   /** replica caps by carbon intensity, by target name */
   scaling: Record<string, ScalingTarget>;
+  /** the household the service plans ahead (home-config.ts); absent = no home */
+  home?: HomeConfig;
+  /** where grid events come from besides the API */
+  gridEvents: GridEventsConfig;
 }
 
 /** A problem in the configuration file or a GRIDSHIFT_* variable; the message names where and what. */
@@ -123,6 +129,7 @@ export function defaultConfig(): GridshiftConfig {
     files: [],
     secrets: {},
     scaling: {},
+    gridEvents: {},
   };
 }
 
@@ -197,6 +204,8 @@ const configSchema = z.strictObject({
     .array(z.looseObject({ zone: z.string(), metric: z.enum(METRICS).optional(), path: z.string().min(1) }))
     .optional(),
   scaling: z.record(z.string(), scalingTargetSchema).optional(),
+  home: homeSchema.optional(),
+  gridEvents: gridEventsSchema,
 });
 type ConfigDocument = z.infer<typeof configSchema>;
 type RawChainEntry = z.infer<typeof chainEntry>;
@@ -327,6 +336,8 @@ export function parseConfigWith(
     files,
     secrets: readSecrets(providers, r.env),
     scaling: readScaling(file.scaling ?? {}, r.fail),
+    ...(file.home ? { home: readHome(file.home, r.fail) } : {}),
+    gridEvents: file.gridEvents,
   };
   applyEnvBaseUrls(config, r);
   return config;

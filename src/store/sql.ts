@@ -541,6 +541,94 @@ WHERE w.host = $1 AND ra.worker <> $2 AND ra.pgid IS NOT NULL`;
 /** $1 channel, $2 payload (at most 8000 bytes) */
 export const notify = () => 'SELECT pg_notify($1, $2)';
 
+// --- the home ----------------------------------------------------------------------------------------
+
+const HOME_PLAN_COLUMNS =
+  'id, solved_at, start_at, step_min, slots, reason, inputs_hash, scenario, plan, inputs';
+
+export const insertHomePlan = (s: string) => `
+INSERT INTO ${q(s)}.home_plans (solved_at, start_at, step_min, slots, reason, inputs_hash, scenario, plan, inputs)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb)
+RETURNING ${HOME_PLAN_COLUMNS}`;
+
+export const latestHomePlan = (s: string) =>
+  `SELECT ${HOME_PLAN_COLUMNS} FROM ${q(s)}.home_plans ORDER BY solved_at DESC, id DESC LIMIT 1`;
+
+/** Plans solved before $1 (history kept this long) go. */
+export const pruneHomePlans = (s: string) => `DELETE FROM ${q(s)}.home_plans WHERE solved_at < $1`;
+
+export const upsertHomeSetpoints = (s: string) => `
+INSERT INTO ${q(s)}.home_setpoints (slot_start, plan_id, setpoints, planned, published_at)
+VALUES ($1, $2, $3::jsonb, $4::jsonb, $5)
+ON CONFLICT (slot_start) DO UPDATE SET plan_id = EXCLUDED.plan_id, setpoints = EXCLUDED.setpoints,
+  planned = EXCLUDED.planned, published_at = EXCLUDED.published_at`;
+
+export const homeSetpointsSince = (s: string) => `
+SELECT slot_start, plan_id, setpoints, planned, published_at FROM ${q(s)}.home_setpoints
+WHERE slot_start >= $1 ORDER BY slot_start`;
+
+export const insertHomeMeasurement = (s: string) => `
+INSERT INTO ${q(s)}.home_measurements (at, load_kw, pv_kw, soc_kwh, ev_energy_kwh, import_kw, export_kw)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (at) DO UPDATE SET
+  load_kw = COALESCE(EXCLUDED.load_kw, home_measurements.load_kw),
+  pv_kw = COALESCE(EXCLUDED.pv_kw, home_measurements.pv_kw),
+  soc_kwh = COALESCE(EXCLUDED.soc_kwh, home_measurements.soc_kwh),
+  ev_energy_kwh = COALESCE(EXCLUDED.ev_energy_kwh, home_measurements.ev_energy_kwh),
+  import_kw = COALESCE(EXCLUDED.import_kw, home_measurements.import_kw),
+  export_kw = COALESCE(EXCLUDED.export_kw, home_measurements.export_kw)`;
+
+export const homeMeasurementsSince = (s: string) => `
+SELECT at, load_kw, pv_kw, soc_kwh, ev_energy_kwh, import_kw, export_kw FROM ${q(s)}.home_measurements
+WHERE at >= $1 ORDER BY at`;
+
+/** The newest reading of each kind at or before $1. */
+export const latestHomeReadings = (s: string) => `
+SELECT
+  (SELECT soc_kwh FROM ${q(s)}.home_measurements WHERE soc_kwh IS NOT NULL AND at <= $1 ORDER BY at DESC LIMIT 1) AS soc_kwh,
+  (SELECT at FROM ${q(s)}.home_measurements WHERE soc_kwh IS NOT NULL AND at <= $1 ORDER BY at DESC LIMIT 1) AS soc_at,
+  (SELECT ev_energy_kwh FROM ${q(s)}.home_measurements WHERE ev_energy_kwh IS NOT NULL AND at <= $1 ORDER BY at DESC LIMIT 1) AS ev_energy_kwh,
+  (SELECT at FROM ${q(s)}.home_measurements WHERE ev_energy_kwh IS NOT NULL AND at <= $1 ORDER BY at DESC LIMIT 1) AS ev_at`;
+
+export const pruneHomeMeasurements = (s: string) => `DELETE FROM ${q(s)}.home_measurements WHERE at < $1`;
+
+// --- grid events -------------------------------------------------------------------------------------
+
+const GRID_EVENT_COLUMNS =
+  'id, kind, severity, starts_at, ends_at, zones, source, external_id, raw, received_at';
+
+/** $1 id ... $10 received_at; the same (source, external_id) updates the event and keeps its id. */
+export const upsertGridEvent = (s: string) => `
+INSERT INTO ${q(s)}.grid_events (id, kind, severity, starts_at, ends_at, zones, source, external_id, raw, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
+ON CONFLICT (source, external_id) DO UPDATE SET kind = EXCLUDED.kind, severity = EXCLUDED.severity,
+  starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, zones = EXCLUDED.zones, raw = EXCLUDED.raw,
+  received_at = EXCLUDED.received_at
+RETURNING ${GRID_EVENT_COLUMNS}, (xmax = 0) AS inserted`;
+
+export const selectGridEvent = (s: string) =>
+  `SELECT ${GRID_EVENT_COLUMNS} FROM ${q(s)}.grid_events WHERE id = $1`;
+
+/** Ends an open event at $2 (or keeps an earlier end). */
+export const endGridEvent = (s: string) => `
+UPDATE ${q(s)}.grid_events SET ends_at = LEAST(COALESCE(ends_at, $2), $2) WHERE id = $1
+RETURNING ${GRID_EVENT_COLUMNS}`;
+
+/** Events on at $1 (started, not ended), and those ended since $2, newest first; at most $3. */
+export const listGridEvents = (s: string) => `
+SELECT ${GRID_EVENT_COLUMNS} FROM ${q(s)}.grid_events
+WHERE starts_at <= $1 AND (ends_at IS NULL OR ends_at > $2)
+ORDER BY starts_at DESC, id LIMIT $3`;
+
+// --- home notices ------------------------------------------------------------------------------------
+
+export const claimNotice = (s: string) => `
+INSERT INTO ${q(s)}.home_notices (key, kind, told_at, notice) VALUES ($1, $2, $3, $4::jsonb)
+ON CONFLICT (key) DO NOTHING RETURNING key`;
+
+export const recentNotices = (s: string) => `
+SELECT key, kind, told_at, notice FROM ${q(s)}.home_notices WHERE told_at >= $1 ORDER BY told_at DESC, key LIMIT $2`;
+
 // --- home devices ----------------------------------------------------------------------------------
 
 const DEVICE_COLUMNS =

@@ -3,22 +3,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { skipPostgres, TEST_DATABASE_URL } from '../store/backends.ts';
+import { BACKENDS, skipPostgres, TEST_DATABASE_URL } from '../store/backends.ts';
 import { scratchDatabase } from '../store/scratch-database.ts';
 import { okJson, runIn } from './service-helpers.ts';
 
 const DIR = mkdtempSync(join(tmpdir(), 'gridshift-home-devices-'));
 const scratch = scratchDatabase('gridshift_devices', TEST_DATABASE_URL);
+// a migrated data directory copied from the test template (initdb takes seconds); the commands open it
+const embedded = BACKENDS[0].make();
+const embeddedEnv: Record<string, string> = {};
 beforeAll(async () => {
+  const store = await embedded.open();
+  if (store.kind !== 'embedded') throw new Error('not the embedded store');
+  embeddedEnv.GRIDSHIFT_DATA_DIR = store.dataDir;
+  await store.close();
   if (!skipPostgres) await scratch.create();
-}, 30_000);
+}, 60_000);
 afterAll(async () => {
+  await embedded.cleanup();
   rmSync(DIR, { recursive: true, force: true });
   if (!skipPostgres) await scratch.drop();
 }, 30_000);
 
 const STORES: { name: string; env: Record<string, string>; skip: boolean }[] = [
-  { name: 'embedded store', env: { GRIDSHIFT_DATA_DIR: join(DIR, 'data') }, skip: false },
+  { name: 'embedded store', env: embeddedEnv, skip: false },
   { name: 'PostgreSQL', env: { DATABASE_URL: scratch.url }, skip: skipPostgres },
 ];
 
@@ -125,7 +133,7 @@ describe.each(STORES)('gridshift home devices on the $name', ({ env, skip }) => 
     expect((await gs('remove', 'socket')).stdout).toBe('Removed device socket.\n');
     expect((await gs('remove', 'dishwasher')).code).toBe(0);
     expect(okJson(await gs('list', '--json')).devices).toEqual([]);
-  });
+  }, 120_000);
 
   it.skipIf(skip)('exits 2 naming the field, a name taken or an unknown device', async () => {
     const window = await gs(
@@ -196,5 +204,5 @@ describe.each(STORES)('gridshift home devices on the $name', ({ env, skip }) => 
     expect(unknown.stderr).toContain('device "nope" not found');
     expect((await gs('set', 'x')).stderr).toContain('give at least one field to change');
     expect((await gs('remove', 'x')).code).toBe(0);
-  });
+  }, 60_000);
 });
