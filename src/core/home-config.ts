@@ -96,6 +96,12 @@ export interface HomeConfig {
   pv?: HomePvConfig;
   publish: HomePublishConfig;
   notify?: HomeNotifyConfig;
+  /** the daily strategy of the autopilot: balanced, max_savings or eco (planner/strategies.ts) */
+  strategy: 'balanced' | 'max_savings' | 'eco';
+  /** a delegated device is held while the penalty now is above this (0..1, default 0.6) */
+  delayThreshold: number;
+  /** critical grid events switch off (or limit) every delegated device until they end (default true) */
+  gridProtection: boolean;
 }
 
 const clock = z
@@ -172,6 +178,9 @@ export const homeSchema = z.strictObject({
       webhook: z.strictObject({ url: z.url() }).optional(),
     })
     .default({}),
+  strategy: z.enum(['balanced', 'max_savings', 'eco']).default('balanced'),
+  delayThreshold: z.number().min(0, 'must be 0 to 1').max(1, 'must be 0 to 1').default(0.6),
+  gridProtection: z.boolean().default(true),
   notify: z
     .strictObject({
       windows: z.array(z.enum(['clean', 'cheapest', 'best'])).default(['clean', 'cheapest', 'best']),

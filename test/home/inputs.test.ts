@@ -7,6 +7,7 @@ import { clearSkyPv } from '../../src/signals/clear-sky.ts';
 import { readPvSource } from '../../src/signals/pv-site.ts';
 import type { Store } from '../../src/store/db.ts';
 import { recordHomeMeasurements, saveHomePlan } from '../../src/store/home.ts';
+import { testHome } from '../helpers/home.ts';
 import { sendJson, startServer, type TestServer } from '../helpers/http-server.ts';
 import { tableRegistry, tableSource } from '../runner/helpers.ts';
 import { BACKENDS, type TestBackend } from '../store/backends.ts';
@@ -15,20 +16,15 @@ const NOW = Date.parse('2024-04-26T10:10:00Z');
 const SLOT0 = Date.parse('2024-04-26T10:00:00Z');
 const SITE = { latitude: 52.16, longitude: 4.47, kwp: 4, tiltDeg: 35, azimuthDeg: -10 };
 
-function home(extra: Partial<HomeConfig> = {}): HomeConfig {
-  return {
+function home(extra: Record<string, unknown> = {}): HomeConfig {
+  return testHome({
     zone: 'NL',
-    timeZone: 'UTC',
     stepMin: 60,
     horizonHours: 3,
-    objective: 'cost',
-    exportPricePerKwh: 0,
     baseLoadKw: 0.5,
-    allowCurtailment: true,
     appliances: [],
-    publish: {},
     ...extra,
-  };
+  });
 }
 
 const registry = tableRegistry(
@@ -88,7 +84,7 @@ describe('gatherHomeInputs', () => {
       },
     };
     server = await startServer((_r, res) => sendJson(res, 200, answer));
-    const h = home({ pv: { source: 'openMeteo', options: { ...SITE, baseUrl: server.url } } });
+    const h = home({ pv: { source: 'openMeteo', ...SITE, baseUrl: server.url } });
     const ok = await gatherHomeInputs(h, NOW, { registry, readings: [] });
     // 4 kWp x irradiance / 1000 x (1 - 14 % losses); 10:00-11:00 is stamped 11:00
     expect(Array.from(ok.forecasts.pvKw ?? [])).toEqual([1.72, 2.752, 0]);

@@ -5,23 +5,20 @@ import { currentSetpoints, dailyWindow, homeStep } from '../../src/optimize/home
 import { parseScenario } from '../../src/optimize/scenario.ts';
 import { loadSolver } from '../../src/optimize/solve.ts';
 import { parseConfig } from '../../src/signals/config.ts';
+import { testHome } from '../helpers/home.ts';
 
 const at = (iso: string): number => Date.parse(iso);
 
-function home(extra: Partial<HomeConfig> = {}): HomeConfig {
-  return {
+function home(extra: Record<string, unknown> = {}): HomeConfig {
+  return testHome({
     zone: 'DE',
-    timeZone: 'UTC',
     stepMin: 60,
     horizonHours: 6,
-    objective: 'cost',
     exportPricePerKwh: 0.05,
     baseLoadKw: 0.5,
-    allowCurtailment: true,
     appliances: [],
-    publish: {},
     ...extra,
-  };
+  });
 }
 
 const dishwasher = {
