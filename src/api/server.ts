@@ -22,6 +22,7 @@ import { type EventsOptions, eventRoutes } from './routes/events.ts';
 import { gridEventRoutes } from './routes/grid-events.ts';
 import { healthRoutes, type ReadinessOptions } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
+import { homeDeviceRoutes } from './routes/home-devices.ts';
 import { loadRoutes } from './routes/loads.ts';
 import { recurringRoutes } from './routes/recurring.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -148,6 +149,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(schedulerRoutes, { ctx });
   await app.register(eventRoutes, { ctx, options: deps.events ?? {} });
   await app.register(tokenRoutes, { ctx });
+  await app.register(homeDeviceRoutes, { ctx });
   await app.register(carbonAwareRoutes, { ctx, options: deps.carbonAware ?? {} });
   return app;
 }
@@ -186,7 +188,7 @@ async function registerDocuments(app: FastifyInstance, version: string | undefin
         { name: 'audit', description: 'the hash-chained decision log' },
         { name: 'scheduler', description: 'status, pause and resume' },
         { name: 'scaling', description: 'replica caps by carbon intensity' },
-        { name: 'home', description: 'the home planned ahead: plan, setpoints, readings' },
+        { name: 'home', description: 'the home planned ahead (plan, setpoints, readings) and its devices' },
         {
           name: 'grid-events',
           description: 'peak alerts, frequency drops, voltage anomalies, load shedding',

@@ -26,6 +26,8 @@ import type {
   Decision,
   GridEvent,
   GridEventReport,
+  HomeDevice,
+  HomeDevicePatch,
   HomeHistory,
   HomePlan,
   HomeReading,
@@ -35,6 +37,7 @@ import type {
   LoadPage,
   ModelTier,
   ModelTierRequest,
+  NewHomeDevice,
   NewLoad,
   NewToken,
   PlanPreview,
@@ -195,6 +198,15 @@ export interface GridshiftClient {
     create(token: NewToken, options?: CallOptions): Promise<CreatedToken>;
     /** DELETE /v1/tokens/{id} */
     revoke(id: string, options?: CallOptions): Promise<void>;
+  };
+  /** a home's devices, each addressed by its id or its name; writes need the admin scope */
+  homeDevices: {
+    list(options?: CallOptions): Promise<{ devices: HomeDevice[] }>;
+    get(device: string, options?: CallOptions): Promise<{ device: HomeDevice }>;
+    create(device: NewHomeDevice, options?: CallOptions): Promise<{ device: HomeDevice }>;
+    update(device: string, patch: HomeDevicePatch, options?: CallOptions): Promise<{ device: HomeDevice }>;
+    /** DELETE /v1/home/devices/{device} */
+    remove(device: string, options?: CallOptions): Promise<void>;
   };
   /**
    * GET /v1/events: the scheduler's events as they happen, until the loop is left or `signal` aborts.
@@ -383,6 +395,15 @@ export function createClient(options: ClientOptions): GridshiftClient {
       create: (token, o) => json('tokens.create', { ...o, body: token }),
       revoke: async (id, o) => {
         await json<void>('tokens.revoke', { ...o, params: byId(id) });
+      },
+    },
+    homeDevices: {
+      list: (o) => json('homeDevices.list', o),
+      get: (device, o) => json('homeDevices.get', { ...o, params: { device } }),
+      create: (device, o) => json('homeDevices.create', { ...o, body: device }),
+      update: (device, patch, o) => json('homeDevices.update', { ...o, params: { device }, body: patch }),
+      remove: async (device, o) => {
+        await json<void>('homeDevices.remove', { ...o, params: { device } });
       },
     },
     async *events(o = {}) {

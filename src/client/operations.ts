@@ -46,7 +46,12 @@ export const OPERATIONS = {
   'tokens.list': ['GET', '/v1/tokens'],
   'tokens.create': ['POST', '/v1/tokens'],
   'tokens.revoke': ['DELETE', '/v1/tokens/{id}'],
+  'homeDevices.list': ['GET', '/v1/home/devices'],
+  'homeDevices.get': ['GET', '/v1/home/devices/{device}'],
+  'homeDevices.create': ['POST', '/v1/home/devices'],
+  'homeDevices.update': ['PATCH', '/v1/home/devices/{device}'],
+  'homeDevices.remove': ['DELETE', '/v1/home/devices/{device}'],
   events: ['GET', '/v1/events'],
-} as const satisfies Record<string, readonly ['GET' | 'POST' | 'DELETE', string]>;
+} as const satisfies Record<string, readonly ['GET' | 'POST' | 'PATCH' | 'DELETE', string]>;
 
 export type OperationName = keyof typeof OPERATIONS;

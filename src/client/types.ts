@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { Dashboard as DashboardShape } from '../api/dashboard-view.ts';
 import type { HomeHistoryView, HomePlanView } from '../api/home-view.ts';
 import type { Problem as ProblemShape } from '../api/problem.ts';
+import type { homeDeviceSchema } from '../api/routes/home-devices.ts';
 import type {
   accountingSchema,
   decisionSchema,
@@ -22,6 +23,7 @@ import type {
 } from '../api/schemas.ts';
 import type { Snapshot } from '../api/signal-view.ts';
 import type { LoadInput } from '../core/load-input.ts';
+import type { DeviceInput, DevicePatch } from '../home/device.ts';
 import type { SchedulerEvent } from '../runner/service.ts';
 import type { ChainVerdict } from '../store/audit.ts';
 
@@ -50,6 +52,12 @@ export type ServerEvent = SchedulerEvent;
 export type ServerEventType = SchedulerEvent['type'];
 /** GET /v1/audit/verify. */
 export type AuditVerdict = ChainVerdict;
+/** A home's device (GET /v1/home/devices ...). */
+export type HomeDevice = z.infer<typeof homeDeviceSchema>;
+/** A device to add (POST /v1/home/devices). */
+export type NewHomeDevice = DeviceInput;
+/** The fields to change (PATCH /v1/home/devices/{device}); null clears limitPct, ecoMode or runMin. */
+export type HomeDevicePatch = DevicePatch;
 
 // ------------------------------------------------------------------------- loads
 

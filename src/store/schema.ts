@@ -309,6 +309,33 @@ CREATE TABLE home_notices (
 CREATE INDEX home_notices_told ON home_notices (told_at DESC);
 `,
   },
+  {
+    version: 8,
+    name: 'home devices',
+    sql: `
+-- A home's devices (src/home/device.ts): how to reach each (adapter, JSON as configured), what it draws,
+-- whether gridshift may act on it, its preferred action and the daily windows in which it is left alone.
+-- state_before: the device's state before gridshift acted on it ({on, mode?, limitPct?, action}), kept until it
+-- is restored, so that a restart during a peak still puts the device back; NULL when nothing is held.
+CREATE TABLE home_devices (
+  id uuid PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  kind text NOT NULL,
+  adapter jsonb NOT NULL,
+  rated_power_w double precision NOT NULL CHECK (rated_power_w > 0),
+  delegated boolean NOT NULL DEFAULT false,
+  action text NOT NULL CHECK (action IN ('turn_off', 'eco_mode', 'delay_start', 'limit_power')),
+  limit_pct double precision CHECK (limit_pct BETWEEN 0 AND 100),
+  eco_mode text,
+  run_min integer CHECK (run_min > 0),
+  protected_windows text[] NOT NULL DEFAULT '{}',
+  state_before jsonb,
+  state_saved_at timestamptz,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */

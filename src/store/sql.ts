@@ -1,7 +1,7 @@
 /**
  * Every SQL statement gridshift runs against its own tables, as plain functions returning text.
  * `s` is the schema name (validated by assertSchemaName, so safe to splice); parameters are always `$n`.
- * The repositories (loads.ts, audit.ts, scheduler.ts, tokens.ts) call these; no SQL lives elsewhere.
+ * The repositories (loads.ts, audit.ts, scheduler.ts, tokens.ts, devices.ts ...) call these; no SQL lives elsewhere.
  */
 
 const q = (s: string) => `"${s}"`;
@@ -628,3 +628,49 @@ ON CONFLICT (key) DO NOTHING RETURNING key`;
 
 export const recentNotices = (s: string) => `
 SELECT key, kind, told_at, notice FROM ${q(s)}.home_notices WHERE told_at >= $1 ORDER BY told_at DESC, key LIMIT $2`;
+
+// --- home devices ----------------------------------------------------------------------------------
+
+const DEVICE_COLUMNS =
+  'id, name, kind, adapter, rated_power_w, delegated, action, limit_pct, eco_mode, run_min, protected_windows, ' +
+  'state_before, state_saved_at, created_at, updated_at';
+
+/**
+ * $1 id, $2 name, $3 kind, $4 adapter (json text), $5 rated_power_w, $6 delegated, $7 action, $8 limit_pct,
+ * $9 eco_mode, $10 run_min, $11 protected_windows, $12 now
+ */
+export const insertDevice = (s: string) => `
+INSERT INTO ${q(s)}.home_devices (id, name, kind, adapter, rated_power_w, delegated, action, limit_pct, eco_mode,
+  run_min, protected_windows, created_at, updated_at)
+VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11::text[], $12, $12)
+RETURNING ${DEVICE_COLUMNS}`;
+
+/** The same parameters as insertDevice; $1 names the device to change. The saved state is kept. */
+export const updateDevice = (s: string) => `
+UPDATE ${q(s)}.home_devices SET name = $2, kind = $3, adapter = $4::jsonb, rated_power_w = $5, delegated = $6,
+  action = $7, limit_pct = $8, eco_mode = $9, run_min = $10, protected_windows = $11::text[], updated_at = $12
+WHERE id = $1
+RETURNING ${DEVICE_COLUMNS}`;
+
+export const selectDevice = (s: string) => `SELECT ${DEVICE_COLUMNS} FROM ${q(s)}.home_devices WHERE id = $1`;
+
+export const selectDeviceByName = (s: string) =>
+  `SELECT ${DEVICE_COLUMNS} FROM ${q(s)}.home_devices WHERE name = $1`;
+
+export const listDevices = (s: string) => `SELECT ${DEVICE_COLUMNS} FROM ${q(s)}.home_devices ORDER BY name`;
+
+export const deleteDevice = (s: string) => `DELETE FROM ${q(s)}.home_devices WHERE id = $1 RETURNING id`;
+
+/** Keeps the state before an action, unless one is kept already (the first action's is the one to restore). $1 id, $2 state (json text), $3 now */
+export const saveDeviceState = (s: string) => `
+UPDATE ${q(s)}.home_devices SET state_before = $2::jsonb, state_saved_at = $3
+WHERE id = $1 AND state_before IS NULL
+RETURNING ${DEVICE_COLUMNS}`;
+
+/** Drops the kept state (it was restored), returning the row as it was. $1 id */
+export const clearDeviceState = (s: string) => `
+WITH prev AS (SELECT ${DEVICE_COLUMNS} FROM ${q(s)}.home_devices WHERE id = $1 AND state_before IS NOT NULL FOR UPDATE),
+cleared AS (
+  UPDATE ${q(s)}.home_devices d SET state_before = NULL, state_saved_at = NULL FROM prev WHERE d.id = prev.id
+)
+SELECT * FROM prev`;
