@@ -306,10 +306,19 @@ export function activeProtectedWindow(
   nowMs: number,
   timeZone: string,
 ): string | null {
-  if (device.protectedWindows.length === 0) return null;
+  return activeDailyWindow(device.protectedWindows, nowMs, timeZone);
+}
+
+/** The first of the daily `HH:MM-HH:MM` windows the wall clock in `timeZone` shows at `nowMs`, or null. */
+export function activeDailyWindow(
+  windows: readonly string[],
+  nowMs: number,
+  timeZone: string,
+): string | null {
+  if (windows.length === 0) return null;
   const p = zonedParts(nowMs, timeZone);
   const minute = p.hour * 60 + p.minute;
-  return device.protectedWindows.find((w) => windowContains(parseWindow(w), minute)) ?? null;
+  return windows.find((w) => windowContains(parseWindow(w), minute)) ?? null;
 }
 
 export function inProtectedWindow(

@@ -6,8 +6,8 @@
  */
 import type { HomeConfig, HomeNotifyConfig, NoticeWindow } from '../core/home-config.ts';
 import { MINUTE_MS, toIso } from '../core/time.ts';
-import { dailyWindow } from '../optimize/home-horizon.ts';
 import type { DayWindows } from '../signals/quality.ts';
+import { activeDailyWindow } from './device.ts';
 import type { GridEvent, Severity } from './grid-events.ts';
 
 export type NoticeKind = 'clean_window' | 'cheapest_window' | 'best_window' | 'grid_event';
@@ -51,21 +51,10 @@ export function runAround(flags: readonly boolean[], i: number): [number, number
   return [from, to];
 }
 
-/** Whether `ms` falls in one of the daily `HH:MM-HH:MM` ranges in `timeZone` (a range may cross midnight). */
-export function inDailyRanges(ms: number, ranges: readonly string[], timeZone: string): boolean {
-  return ranges.some((range) => {
-    const [from, to] = range.split('-');
-    return [-1, 0].some((offset) => {
-      const [s, e] = dailyWindow(ms, offset, from, to, timeZone);
-      return s <= ms && ms < e;
-    });
-  });
-}
-
 /** The appliances whose daily window is open at `ms`. */
 export function appliancesOpen(home: HomeConfig, ms: number): string[] {
   return home.appliances
-    .filter((a) => inDailyRanges(ms, [`${a.earliest}-${a.latestEnd}`], home.timeZone))
+    .filter((a) => activeDailyWindow([`${a.earliest}-${a.latestEnd}`], ms, home.timeZone) !== null)
     .map((a) => a.id);
 }
 
@@ -154,5 +143,5 @@ export function heldByQuietHours(
   nowMs: number,
 ): boolean {
   if (n.kind === 'grid_event' && n.gridEvent?.severity === 'critical') return false;
-  return inDailyRanges(nowMs, notify.quietHours, home.timeZone);
+  return activeDailyWindow(notify.quietHours, nowMs, home.timeZone) !== null;
 }

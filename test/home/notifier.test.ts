@@ -3,8 +3,9 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HomeConfig, HomeNotifyConfig } from '../../src/core/home-config.ts';
 import { MINUTE_MS } from '../../src/core/time.ts';
+import { activeDailyWindow } from '../../src/home/device.ts';
 import { ingestGridEvent } from '../../src/home/grid-watch.ts';
-import { inDailyRanges, runAround, windowNotices } from '../../src/home/notices.ts';
+import { runAround, windowNotices } from '../../src/home/notices.ts';
 import { createNotifier } from '../../src/home/notifier.ts';
 import { MqttPool } from '../../src/runner/dispatch/mqtt.ts';
 import type { SchedulerEvent } from '../../src/runner/service.ts';
@@ -45,10 +46,16 @@ describe('the notices, decided', () => {
   });
 
   it('reads daily ranges across midnight in the home time zone', () => {
-    expect(inDailyRanges(Date.parse('2026-06-01T21:30:00Z'), ['22:00-07:00'], 'Europe/Berlin')).toBe(true); // 23:30
-    expect(inDailyRanges(Date.parse('2026-06-02T04:59:00Z'), ['22:00-07:00'], 'Europe/Berlin')).toBe(true); // 06:59
-    expect(inDailyRanges(Date.parse('2026-06-02T05:00:00Z'), ['22:00-07:00'], 'Europe/Berlin')).toBe(false); // 07:00
-    expect(inDailyRanges(Date.parse('2026-06-01T12:00:00Z'), [], 'UTC')).toBe(false);
+    expect(
+      activeDailyWindow(['22:00-07:00'], Date.parse('2026-06-01T21:30:00Z'), 'Europe/Berlin') !== null,
+    ).toBe(true); // 23:30
+    expect(
+      activeDailyWindow(['22:00-07:00'], Date.parse('2026-06-02T04:59:00Z'), 'Europe/Berlin') !== null,
+    ).toBe(true); // 06:59
+    expect(
+      activeDailyWindow(['22:00-07:00'], Date.parse('2026-06-02T05:00:00Z'), 'Europe/Berlin') !== null,
+    ).toBe(false); // 07:00
+    expect(activeDailyWindow([], Date.parse('2026-06-01T12:00:00Z'), 'UTC') !== null).toBe(false);
   });
 
   it('tells each window on now with its span, what it is and the appliances that could run', () => {
