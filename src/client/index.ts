@@ -207,6 +207,14 @@ export interface GridshiftClient {
     update(device: string, patch: HomeDevicePatch, options?: CallOptions): Promise<{ device: HomeDevice }>;
     /** DELETE /v1/home/devices/{device} */
     remove(device: string, options?: CallOptions): Promise<void>;
+    /** POST /v1/home/devices/{device}/override: the household takes it over (default: until the penalty window ends) */
+    override(
+      device: string,
+      override?: { until?: string; reason?: string },
+      options?: CallOptions,
+    ): Promise<{ device: HomeDevice }>;
+    /** DELETE /v1/home/devices/{device}/override */
+    clearOverride(device: string, options?: CallOptions): Promise<{ device: HomeDevice }>;
   };
   /**
    * GET /v1/events: the scheduler's events as they happen, until the loop is left or `signal` aborts.
@@ -405,6 +413,9 @@ export function createClient(options: ClientOptions): GridshiftClient {
       remove: async (device, o) => {
         await json<void>('homeDevices.remove', { ...o, params: { device } });
       },
+      override: (device, override, o) =>
+        json('homeDevices.override', { ...o, params: { device }, body: override ?? {} }),
+      clearOverride: (device, o) => json('homeDevices.clearOverride', { ...o, params: { device } }),
     },
     async *events(o = {}) {
       // the stream is ours to end when the caller leaves the loop

@@ -51,6 +51,8 @@ export const OPERATIONS = {
   'homeDevices.create': ['POST', '/v1/home/devices'],
   'homeDevices.update': ['PATCH', '/v1/home/devices/{device}'],
   'homeDevices.remove': ['DELETE', '/v1/home/devices/{device}'],
+  'homeDevices.override': ['POST', '/v1/home/devices/{device}/override'],
+  'homeDevices.clearOverride': ['DELETE', '/v1/home/devices/{device}/override'],
   events: ['GET', '/v1/events'],
 } as const satisfies Record<string, readonly ['GET' | 'POST' | 'PATCH' | 'DELETE', string]>;
 

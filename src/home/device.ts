@@ -191,6 +191,8 @@ export interface Device {
   protectedWindows: string[];
   /** what the device was doing before gridshift acted on it, so that it can be put back; null when nothing is held */
   stateBefore: SavedState | null;
+  /** the household overrode the autopilot until then (a switch by hand, or a user action); null when not */
+  override: { untilMs: number; reason: string } | null;
   createdMs: number;
   updatedMs: number;
 }

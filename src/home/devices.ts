@@ -1,17 +1,21 @@
 /**
  * The operations on a home's devices that the API routes (and through them the CLI) call: list, get, add,
- * update, remove. Input is parsed here, once, with the device schema; a device is addressed by its id or
+ * update, remove, and the household's overrides. Input is parsed here, once, with the device schema; a device is addressed by its id or
  * its name.
  */
+import { InputError } from '../core/errors.ts';
 import { unstorableText } from '../core/text.ts';
 import { NotFoundError } from '../runner/errors.ts';
+import { appendDecision } from '../store/audit.ts';
 import type { Db } from '../store/db.ts';
 import {
+  clearStateBefore,
   deleteDevice,
   getDevice,
   getDeviceByName,
   insertDevice,
   listDevices,
+  setDeviceOverride,
   updateDevice,
 } from '../store/devices.ts';
 import { isUuid } from '../store/loads.ts';
@@ -50,4 +54,47 @@ export async function removeHomeDevice(db: Db, ref: string): Promise<Device> {
   const device = await findHomeDevice(db, ref);
   if (!(await deleteDevice(db, device.id))) throw new NotFoundError('device', `"${ref}"`);
   return device;
+}
+
+/**
+ * The household overrides the autopilot on a device until `untilMs` (a user action in the app): gridshift
+ * leaves it alone until then and forgets a hold it had (the household decides how it is now). Logged.
+ */
+export async function overrideHomeDevice(
+  db: Db,
+  ref: string,
+  override: { untilMs: number; reason?: string },
+  nowMs: number,
+): Promise<Device> {
+  const device = await findHomeDevice(db, ref);
+  if (!(override.untilMs > nowMs))
+    throw new InputError(`until: ${new Date(override.untilMs).toISOString()} is not in the future`);
+  const reason = override.reason?.trim() || 'set by the household';
+  const updated = await setDeviceOverride(db, device.id, { untilMs: override.untilMs, reason });
+  await clearStateBefore(db, device.id);
+  await appendDecision(db, {
+    kind: 'autopilot',
+    atMs: nowMs,
+    inputs: { device: device.name, deviceId: device.id, by: 'household' },
+    choice: { act: 'override', rule: 'household', until: new Date(override.untilMs).toISOString() },
+    reason: `${device.name}: override until ${new Date(override.untilMs).toISOString()} (${reason})`,
+  });
+  if (!updated) throw new NotFoundError('device', `"${ref}"`);
+  return { ...updated, stateBefore: null };
+}
+
+/** Clears the household's override by hand: the autopilot decides again from its next round. Logged. */
+export async function clearHomeDeviceOverride(db: Db, ref: string, nowMs: number): Promise<Device> {
+  const device = await findHomeDevice(db, ref);
+  const updated = await setDeviceOverride(db, device.id, null);
+  if (!updated) throw new NotFoundError('device', `"${ref}"`);
+  if (device.override)
+    await appendDecision(db, {
+      kind: 'autopilot',
+      atMs: nowMs,
+      inputs: { device: device.name, deviceId: device.id, by: 'household' },
+      choice: { act: 'clear_override', rule: 'household' },
+      reason: `${device.name}: override cleared by hand`,
+    });
+  return updated;
 }

@@ -4,13 +4,15 @@ import { MqttPool } from '../runner/dispatch/mqtt.ts';
 import type { EventBus } from '../runner/events.ts';
 import type { SignalRegistry } from '../signals/registry.ts';
 import type { Store } from '../store/db.ts';
+import { createAutopilot } from './autopilot.ts';
 import { createHomeController, type HomeController, type HomeControllerOptions } from './controller.ts';
 import { createNotifier } from './notifier.ts';
 import { createHomePublisher } from './publish.ts';
 
 /**
- * The home controller of a `gridshift serve` process, and its notifier when the home asks for notices, with
- * their own MQTT connection: started at once, closed with the process.
+ * The home in a `gridshift serve` process: the plan's controller, the autopilot over the home's devices,
+ * and the notifier when the home asks for notices (with their own MQTT connection for setpoints and
+ * notices); started at once, closed with the process.
  */
 export function startHomeController(
   home: HomeConfig,
@@ -32,10 +34,13 @@ export function startHomeController(
     ? createNotifier(home, home.notify, { ...deps, mqtt, ...(options.env ? { env: options.env } : {}) })
     : undefined;
   notifier?.start();
+  const autopilot = createAutopilot({ home, ...deps, ...(options.env ? { env: options.env } : {}) });
+  autopilot.start();
   return {
     ...controller,
     home,
     async close() {
+      await autopilot.close();
       await notifier?.close();
       await controller.close();
       await mqtt.close();

@@ -160,6 +160,15 @@ export type SchedulerEvent =
       zones: string[];
     }
   | {
+      type: 'home.device';
+      at: string;
+      device: string;
+      act: 'hold' | 'release' | 'override' | 'leave';
+      rule: string;
+      reason: string;
+      error?: string;
+    }
+  | {
       type: 'home.notice';
       at: string;
       key: string;

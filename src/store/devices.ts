@@ -161,7 +161,26 @@ function rowToDevice(r: Row): Device {
           savedAtMs: ms(r.state_saved_at),
         }
       : null,
+    override:
+      r.override_until === null || r.override_until === undefined
+        ? null
+        : { untilMs: ms(r.override_until), reason: String(r.override_reason ?? '') },
     createdMs: ms(r.created_at),
     updatedMs: ms(r.updated_at),
   };
+}
+
+/** Sets the household's override until `untilMs`, or clears it (null); null when the device is unknown. */
+export async function setDeviceOverride(
+  db: Db,
+  id: string,
+  override: { untilMs: number; reason: string } | null,
+): Promise<Device | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await db.query<Row>(sql.setDeviceOverride(db.schema), [
+    id,
+    override ? new Date(override.untilMs) : null,
+    override?.reason ?? null,
+  ]);
+  return row ? rowToDevice(row) : null;
 }

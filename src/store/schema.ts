@@ -331,6 +331,9 @@ CREATE TABLE home_devices (
   protected_windows text[] NOT NULL DEFAULT '{}',
   state_before jsonb,
   state_saved_at timestamptz,
+  -- the household overrode the autopilot (switched it on by hand, or in the app) until then
+  override_until timestamptz,
+  override_reason text,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL
 );

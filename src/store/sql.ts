@@ -633,7 +633,7 @@ SELECT key, kind, told_at, notice FROM ${q(s)}.home_notices WHERE told_at >= $1 
 
 const DEVICE_COLUMNS =
   'id, name, kind, adapter, rated_power_w, delegated, action, limit_pct, eco_mode, run_min, protected_windows, ' +
-  'state_before, state_saved_at, created_at, updated_at';
+  'state_before, state_saved_at, override_until, override_reason, created_at, updated_at';
 
 /**
  * $1 id, $2 name, $3 kind, $4 adapter (json text), $5 rated_power_w, $6 delegated, $7 action, $8 limit_pct,
@@ -665,6 +665,11 @@ export const deleteDevice = (s: string) => `DELETE FROM ${q(s)}.home_devices WHE
 export const saveDeviceState = (s: string) => `
 UPDATE ${q(s)}.home_devices SET state_before = $2::jsonb, state_saved_at = $3
 WHERE id = $1 AND state_before IS NULL
+RETURNING ${DEVICE_COLUMNS}`;
+
+/** Sets (or with $2 null clears) the household's override. $1 id, $2 until, $3 reason */
+export const setDeviceOverride = (s: string) => `
+UPDATE ${q(s)}.home_devices SET override_until = $2, override_reason = $3 WHERE id = $1
 RETURNING ${DEVICE_COLUMNS}`;
 
 /** Drops the kept state (it was restored), returning the row as it was. $1 id */

@@ -34,6 +34,7 @@ function stored(input: ReturnType<typeof parseDevice>): Device {
     runMin: input.runMin ?? null,
     protectedWindows: input.protectedWindows ?? [],
     stateBefore: null,
+    override: null,
     createdMs: 0,
     updatedMs: 0,
   };

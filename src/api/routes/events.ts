@@ -21,6 +21,7 @@ export const EVENT_TYPES: readonly SchedulerEvent['type'][] = [
   'home.setpoints',
   'grid.event',
   'home.notice',
+  'home.device',
 ];
 
 export interface EventsOptions {

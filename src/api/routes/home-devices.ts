@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toIso } from '../../core/time.ts';
+import { penaltyNow } from '../../home/autopilot.ts';
 import {
   ADAPTER_TYPES,
   adapterSchema,
@@ -13,14 +14,17 @@ import {
 } from '../../home/device.ts';
 import {
   addHomeDevice,
+  clearHomeDeviceOverride,
   findHomeDevice,
   listHomeDevices,
+  overrideHomeDevice,
   removeHomeDevice,
   updateHomeDevice,
 } from '../../home/devices.ts';
+import { DEFAULT_OVERRIDE_MS } from '../../home/priority.ts';
 import type { ApiContext } from '../context.ts';
-import { problemResponses } from '../problem.ts';
-import { isoTime } from '../schemas.ts';
+import { inputErrorIn, problemResponses } from '../problem.ts';
+import { isoTime, isoTimeInput } from '../schemas.ts';
 
 /** A home's devices: list and read (read scope); add, change and remove (admin: they let gridshift act on the home). */
 
@@ -47,6 +51,10 @@ export const homeDeviceSchema = z
       })
       .nullable()
       .describe('its state before gridshift acted on it, kept until restored'),
+    override: z
+      .object({ until: isoTime, reason: z.string() })
+      .nullable()
+      .describe('the household overrode the autopilot until then: the device is left alone'),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -66,6 +74,7 @@ export function homeDeviceView(d: Device): z.infer<typeof homeDeviceSchema> {
     runMin: d.runMin,
     protectedWindows: d.protectedWindows,
     stateBefore: d.stateBefore ? savedStateView(d.stateBefore) : null,
+    override: d.override ? { until: toIso(d.override.untilMs), reason: d.override.reason } : null,
     createdAt: toIso(d.createdMs),
     updatedAt: toIso(d.updatedMs),
   };
@@ -149,6 +158,63 @@ export const homeDeviceRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = asyn
       request.log.info({ deviceId: device.id, name: device.name }, 'home device changed');
       return { device: homeDeviceView(device) };
     },
+  );
+
+  app.post(
+    '/v1/home/devices/:device/override',
+    {
+      config: { scope: 'write' },
+      schema: {
+        tags: ['home'],
+        summary: 'Override the autopilot on a device',
+        description:
+          'The household takes the device over until `until` (default: the end of the penalty window on now, or ' +
+          'an hour): the autopilot leaves it alone, whatever the strategy, protected windows or grid events say, ' +
+          'and forgets a hold it had. Overrides end by themselves; DELETE clears one by hand.',
+        params: deviceParams,
+        body: z
+          .object({ until: isoTimeInput.optional(), reason: z.string().max(500).optional() })
+          .strict()
+          .default({}),
+        response: { 200: z.object({ device: homeDeviceSchema }), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const nowMs = ctx.nowMs();
+      let untilMs = request.body.until ? Date.parse(request.body.until) : undefined;
+      if (untilMs === undefined) {
+        const home = ctx.config.home;
+        const above = home
+          ? (await penaltyNow(home, ctx.registry, nowMs).catch(() => null))?.aboveUntilMs
+          : null;
+        untilMs = above ?? nowMs + DEFAULT_OVERRIDE_MS;
+      }
+      const device = await overrideHomeDevice(
+        ctx.store,
+        request.params.device,
+        { untilMs, ...(request.body.reason ? { reason: request.body.reason } : {}) },
+        nowMs,
+      ).catch((err) => {
+        throw inputErrorIn('body', err);
+      });
+      return { device: homeDeviceView(device) };
+    },
+  );
+
+  app.delete(
+    '/v1/home/devices/:device/override',
+    {
+      config: { scope: 'write' },
+      schema: {
+        tags: ['home'],
+        summary: "Clear the household's override on a device",
+        params: deviceParams,
+        response: { 200: z.object({ device: homeDeviceSchema }), ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (request) => ({
+      device: homeDeviceView(await clearHomeDeviceOverride(ctx.store, request.params.device, ctx.nowMs())),
+    }),
   );
 
   app.delete(

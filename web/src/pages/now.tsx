@@ -45,8 +45,8 @@ function rememberZone(zone: string): void {
 /** Whether an event may change what the page shows for `zone`. */
 function concerns(event: ServerEvent, zone: string | undefined): boolean {
   if (event.type === 'load.state') return true;
-  if (event.type === 'home.setpoints' || event.type === 'grid.event' || event.type === 'home.notice')
-    return false;
+  // events of the home and the grid say nothing of a zone's signals
+  if (!('zone' in event) || typeof event.zone !== 'string') return false;
   return zone === undefined || event.zone === zone;
 }
 
