@@ -106,8 +106,11 @@ function sourceInfo(answer: SignalAnswer) {
   };
 }
 
+/** What reading a zone's grid needs: the signal registry and the configuration. */
+export type SignalDeps = Pick<ApiContext, 'registry' | 'config'>;
+
 /** The zone's carbon metric, from the configuration. */
-export function carbonMetricOf(ctx: ApiContext, zone: Zone): Metric {
+export function carbonMetricOf(ctx: SignalDeps, zone: Zone): Metric {
   return zoneConfig(ctx.config, zone.code).metric;
 }
 
@@ -127,7 +130,7 @@ export interface ZoneGrids {
  * the start and ask for an empty range).
  */
 export async function zoneGrids(
-  ctx: ApiContext,
+  ctx: SignalDeps,
   zone: Zone,
   options: { metric: MetricChoice; hours: number; stepMin: number; nowMs: number; pastHours?: number },
 ): Promise<ZoneGrids> {

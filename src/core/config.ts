@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
 import { parseDuration } from './human-time.ts';
+import { type GatewayConfig, gatewaySchema, readGateway } from './openai-config.ts';
 import { readScaling, type ScalingTarget, scalingTargetSchema } from './scaling-config.ts';
 import { METRICS, type Metric } from './series.ts';
 import { editDistance } from './text.ts';
@@ -83,6 +84,8 @@ export interface GridshiftConfig {
   secrets: Record<string, string>;
   /** replica caps by carbon intensity, by target name */
   scaling: Record<string, ScalingTarget>;
+  /** the OpenAI-compatible gateway at /openai/v1; absent when not configured */
+  openai?: GatewayConfig;
 }
 
 /** A problem in the configuration file or a GRIDSHIFT_* variable; the message names where and what. */
@@ -197,6 +200,7 @@ const configSchema = z.strictObject({
     .array(z.looseObject({ zone: z.string(), metric: z.enum(METRICS).optional(), path: z.string().min(1) }))
     .optional(),
   scaling: z.record(z.string(), scalingTargetSchema).optional(),
+  openai: gatewaySchema.optional(),
 });
 type ConfigDocument = z.infer<typeof configSchema>;
 type RawChainEntry = z.infer<typeof chainEntry>;
@@ -248,7 +252,8 @@ function refuseSecrets(value: unknown, path: PropertyKey[], r: Reading, provider
         ? String(path[1])
         : provider;
   for (const [key, v] of Object.entries(obj)) {
-    if (SECRET_KEY.test(key))
+    // a key ending in Env names the variable that holds a secret (apiKeyEnv), which is what is asked for
+    if (SECRET_KEY.test(key) && !/Env$/.test(key))
       r.fail(
         formatKeyPath([...path, key]),
         `secrets are not read from the config file; remove "${key}" and set ${secretEnvFor(r.providers, owner, key)} in the environment`,
@@ -327,6 +332,7 @@ export function parseConfigWith(
     files,
     secrets: readSecrets(providers, r.env),
     scaling: readScaling(file.scaling ?? {}, r.fail),
+    ...(file.openai ? { openai: readGateway(file.openai, r.fail) } : {}),
   };
   applyEnvBaseUrls(config, r);
   return config;
