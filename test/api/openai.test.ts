@@ -547,3 +547,37 @@ describe('batches in the clean window', () => {
     expect((await json(wrong)).error.param).toBe('purpose');
   });
 });
+
+describe('a batch whose upstream is down in its window', () => {
+  it('fails its attempts like any load (retried), and fails once its load gives up', async () => {
+    const window = cleanFromNextHour();
+    const file = await json(await upload([line('only', chat('big-model', 'anyone there?'))]));
+    const batch = await json(
+      await post('/openai/v1/batches', {
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      }),
+    );
+    const mainUrl = main.baseUrl;
+    await main.close();
+    try {
+      const failed = await runUntil(batch.id, window, 'failed');
+      expect(failed.output_file_id).toBeNull();
+      expect(failed.errors.data[0].code).toBe('load_dead');
+      expect(failed.errors.data[0].message).toBe(
+        `no upstream could be reached for any of the 1 requests: no upstream could be reached: main (${mainUrl}): ECONNREFUSED`,
+      );
+      const detail = await scheduler.get(failed.gridshift.load_id);
+      expect(detail?.load.state).toBe('dead');
+      // the first attempt and its two retries (maxRetries 2)
+      expect(detail?.load.attempt).toBe(3);
+    } finally {
+      main = await startOpenAiDouble({
+        models: ['big-model', 'tiny-model'],
+        apiKey: 'sk-double',
+        port: Number(new URL(mainUrl).port),
+      });
+    }
+  });
+});
