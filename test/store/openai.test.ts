@@ -39,13 +39,15 @@ describeEachStore('openai files and batches', (suite) => {
   });
 
   it('moves a batch only from the statuses given, and keeps it across a reopen', async () => {
-    const input = await createOpenAiFile(suite.db, {
+    // a store of its own, to close and open again
+    let db = await suite.backend.open();
+    const input = await createOpenAiFile(db, {
       purpose: 'batch',
       filename: 'b.jsonl',
       content: 'x',
       nowMs: T0,
     });
-    const batch = await createOpenAiBatch(suite.db, {
+    const batch = await createOpenAiBatch(db, {
       origin: 'batch',
       endpoint: '/v1/chat/completions',
       inputFileId: input.id,
@@ -65,14 +67,14 @@ describeEachStore('openai files and batches', (suite) => {
       deadlineMs: T0 + 24 * HOUR,
       completedMs: null,
     });
-    expect((await setOpenAiBatchLoad(suite.db, batch.id, LOAD)).loadId).toBe(LOAD);
-    const output = await createOpenAiFile(suite.db, {
+    expect((await setOpenAiBatchLoad(db, batch.id, LOAD)).loadId).toBe(LOAD);
+    const output = await createOpenAiFile(db, {
       purpose: 'batch_output',
       filename: 'o.jsonl',
       content: 'y',
       nowMs: T0 + HOUR,
     });
-    const done = await moveOpenAiBatch(suite.db, batch.id, ['in_progress'], 'completed', {
+    const done = await moveOpenAiBatch(db, batch.id, ['in_progress'], 'completed', {
       nowMs: T0 + HOUR,
       outputFileId: output.id,
       completed: 2,
@@ -88,14 +90,14 @@ describeEachStore('openai files and batches', (suite) => {
     });
     // a cancel that comes after the completion finds nothing to move
     expect(
-      await moveOpenAiBatch(suite.db, batch.id, ['in_progress'], 'cancelled', { nowMs: T0 + 2 * HOUR }),
+      await moveOpenAiBatch(db, batch.id, ['in_progress'], 'cancelled', { nowMs: T0 + 2 * HOUR }),
     ).toBeNull();
 
     // a restart: closed, then opened again (the embedded store serves one process at a time)
-    await suite.db.close();
-    suite.db = await suite.backend.reopen(suite.db);
-    expect(await getOpenAiBatch(suite.db, batch.id)).toEqual(done);
-    expect(await openAiFileContent(suite.db, output.id)).toBe('y');
+    await db.close();
+    db = await suite.backend.reopen(db);
+    expect(await getOpenAiBatch(db, batch.id)).toEqual(done);
+    expect(await openAiFileContent(db, output.id)).toBe('y');
   });
 
   it('lists batches (not deferred requests) newest first, page by page', async () => {
