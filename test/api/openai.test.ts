@@ -44,7 +44,7 @@ let source: TableSource;
 beforeAll(async () => {
   process.env[KEY_ENV] = 'sk-double';
   main = await startOpenAiDouble({ models: ['big-model', 'tiny-model'], apiKey: 'sk-double' });
-  spare = await startOpenAiDouble({ models: ['tiny-model', 'other-model'] });
+  spare = await startOpenAiDouble({ models: ['tiny-model', 'other-model', 'slow-model'] });
   source = tableSource((_zone, t) => carbonAt(t));
   const config = parseConfig({
     defaults: { carbon: ['simulator'], price: ['simulator'], failurePolicy: 'open' },
@@ -59,6 +59,7 @@ beforeAll(async () => {
           tiers: { large: 'big-model', small: 'tiny-model' },
         },
         { name: 'spare', baseUrl: spare.baseUrl, tiers: { small: 'tiny-model' }, models: ['other-model'] },
+        { name: 'slow', baseUrl: spare.baseUrl, models: ['slow-model'], timeout: 0.3 },
       ],
       aliases: { chat: 'auto', fast: 'small' },
       deferred: { powerKw: 0.4, durationMin: 30 },
@@ -210,6 +211,7 @@ describe('model auto: the tier by the grid now', () => {
       'big-model',
       'tiny-model',
       'other-model',
+      'slow-model',
     ]);
     expect(body.data[3]).toEqual({ id: 'big-model', object: 'model', created: 0, owned_by: 'main' });
   });
@@ -263,7 +265,7 @@ describe('errors in OpenAI shape', () => {
     expect(res.status).toBe(404);
     const body = await json(res);
     expect(body.error).toMatchObject({ code: 'model_not_found', param: 'model', type: 'not_found_error' });
-    expect(body.error.message).toContain('auto, chat, fast, big-model, tiny-model, other-model');
+    expect(body.error.message).toContain('auto, chat, fast, big-model, tiny-model, other-model, slow-model');
   });
 
   it("passes an upstream's error through, a 5xx as 502", async () => {
@@ -300,6 +302,15 @@ describe('errors in OpenAI shape', () => {
 });
 
 describe('upstream down', () => {
+  it('gives up on an upstream that does not answer within its timeout', async () => {
+    spare.hangNext();
+    const res = await post('/openai/v1/chat/completions', chat('slow-model'));
+    expect(res.status).toBe(502);
+    expect((await json(res)).error.message).toBe(
+      `no upstream could be reached: slow (${spare.baseUrl}): no answer within 0.3 s`,
+    );
+  });
+
   it('fails over to the next upstream serving the tier, then answers 502 naming each', async () => {
     const mainUrl = main.baseUrl;
     await main.close();

@@ -21,6 +21,8 @@ export interface OpenAiDouble {
   /** streams stop after their first chunk until `releaseStreams` */
   holdStreams(): void;
   releaseStreams(): void;
+  /** the next `count` completion requests get no answer at all (until the server closes) */
+  hangNext(count?: number): void;
   /** the next `count` completion requests answer `status` with an OpenAI error body */
   failNext(status: number, message: string, count?: number): void;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startOpenAiDouble(options: OpenAiDoubleOptions): Promise<O
   let release: () => void = () => {};
   let gate = Promise.resolve();
   const failures: { status: number; message: string }[] = [];
+  let hangs = 0;
   let n = 0;
 
   const server: TestServer = await startServer(
@@ -68,6 +71,10 @@ export async function startOpenAiDouble(options: OpenAiDoubleOptions): Promise<O
           404,
           errorBody(`Unknown request URL: ${req.method} ${path}`, 'invalid_request_error', 'unknown_url'),
         );
+      if (hangs > 0) {
+        hangs--;
+        return new Promise<void>(() => {});
+      }
       const failure = failures.shift();
       if (failure) return sendJson(res, failure.status, errorBody(failure.message, 'server_error', null));
       let body: Record<string, unknown>;
@@ -179,6 +186,9 @@ export async function startOpenAiDouble(options: OpenAiDoubleOptions): Promise<O
     releaseStreams() {
       held = false;
       release();
+    },
+    hangNext(count = 1) {
+      hangs += count;
     },
     failNext(status, message, count = 1) {
       for (let i = 0; i < count; i++) failures.push({ status, message });

@@ -34,6 +34,8 @@ import { toProblem } from '../plugins/errors.ts';
 export const DEADLINE_HEADER = 'x-gridshift-deadline';
 export const SOLAR_HEADER = 'x-gridshift-solar-kw';
 export const TIER_HEADER = 'x-gridshift-tier';
+/** Largest completion request body, bytes: long conversations are larger than the API's 1 MiB default. */
+export const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
 const model = z.string().min(1).max(256).describe('a model, an alias, `large`, `small` or `auto`');
 
@@ -214,6 +216,7 @@ export const openaiRoutes: FastifyPluginAsyncZod<{
     '/openai/v1/chat/completions',
     {
       config: { scope: 'write' },
+      bodyLimit: MAX_REQUEST_BYTES,
       schema: {
         tags: ['openai'],
         summary: 'Chat completion through the gateway (OpenAI-compatible)',
@@ -232,6 +235,7 @@ export const openaiRoutes: FastifyPluginAsyncZod<{
     '/openai/v1/completions',
     {
       config: { scope: 'write' },
+      bodyLimit: MAX_REQUEST_BYTES,
       schema: {
         tags: ['openai'],
         summary: 'Completion through the gateway (OpenAI-compatible)',

@@ -36,8 +36,10 @@ export async function sendToUpstreams(
     if (body) headers['content-type'] = 'application/json';
     const key = upstream.apiKeyEnv ? env[upstream.apiKeyEnv]?.trim() : undefined;
     if (key) headers.authorization = `Bearer ${key}`;
-    const timeout = AbortSignal.timeout(upstream.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    // the timeout covers the wait for the answer's headers, not a stream that then runs for long
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), upstream.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
     try {
       const response = await fetch(`${upstream.baseUrl}${path}`, {
         method: body ? 'POST' : 'GET',
@@ -48,7 +50,11 @@ export async function sendToUpstreams(
       return { target, response };
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      failures.push(`${upstream.name} (${upstream.baseUrl}): ${reasonOf(err, timeout, upstream.timeoutMs)}`);
+      failures.push(
+        `${upstream.name} (${upstream.baseUrl}): ${reasonOf(err, timeout.signal, upstream.timeoutMs)}`,
+      );
+    } finally {
+      clearTimeout(timer);
     }
   }
   throw new OpenAiError(502, `no upstream could be reached: ${failures.join('; ')}`, {
