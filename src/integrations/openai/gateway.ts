@@ -1,5 +1,5 @@
-import type { SignalDeps } from '../../api/signal-view.ts';
 import type { GatewayConfig, GatewayTier } from '../../core/openai-config.ts';
+import type { SignalDeps } from '../../signals/zone-grids.ts';
 import { OpenAiError } from './errors.ts';
 import { modelTargets, routeModel, tierOfModel, tierTargets, type UpstreamTarget } from './models.ts';
 import { decideTier } from './tier.ts';

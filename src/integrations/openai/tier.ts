@@ -1,7 +1,7 @@
-import { modelTierNow } from '../../api/model-tier.ts';
-import type { SignalDeps } from '../../api/signal-view.ts';
 import type { GatewayConfig, GatewayTier } from '../../core/openai-config.ts';
 import { resolveZone } from '../../core/zones.ts';
+import { modelTierNow } from '../../runner/model-tier.ts';
+import type { SignalDeps } from '../../signals/zone-grids.ts';
 
 /**
  * The tier `auto` resolves to now: the existing tier decision (modelTierNow: carbon now and against its

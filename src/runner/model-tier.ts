@@ -1,8 +1,7 @@
 import { meanValue } from '../core/series.ts';
 import type { Zone } from '../core/zones.ts';
 import { chooseModelTier, type TierChoice, type TierOptions } from '../planner/decide.ts';
-import { type SignalDeps, zoneGrids } from './signal-view.ts';
-import { num } from './views.ts';
+import { type SignalDeps, zoneGrids } from '../signals/zone-grids.ts';
 
 /**
  * "Which model tier now?" over a zone's live signals: its carbon intensity now and the mean of its
@@ -71,3 +70,6 @@ export async function modelTierNow(
     failOpen: choice.failOpen === true,
   };
 }
+
+/** A number, or null when it is not one (NaN: no value). */
+const num = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
