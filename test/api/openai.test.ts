@@ -98,11 +98,12 @@ beforeEach(() => {
 type Json = Record<string, any>;
 const json = async (res: Response): Promise<Json> => (await res.json()) as Json;
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+const post = (path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
   fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...bearer(tokens.write), ...headers },
     body: JSON.stringify(body),
+    signal,
   });
 const get = (path: string) => fetch(`${url}${path}`, { headers: bearer(tokens.read) });
 
@@ -245,6 +246,25 @@ describe('streaming', () => {
       .map((e) => JSON.parse(e.slice('data: '.length)).choices[0].delta.content ?? '')
       .join('');
     expect(text).toBe('big-model answers: one two three');
+  });
+});
+
+describe('streaming, the client gone', () => {
+  it('ends the upstream request when the client disconnects mid-stream', async () => {
+    main.holdStreams();
+    const before = main.abandonedStreams();
+    const client = new AbortController();
+    const res = await post(
+      '/openai/v1/chat/completions',
+      chat('big-model', 'never mind', { stream: true }),
+      {},
+      client.signal,
+    );
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('"role":"assistant"');
+    client.abort();
+    await waitFor(() => main.abandonedStreams() === before + 1, 'the upstream stream to be abandoned');
+    main.releaseStreams();
   });
 });
 
@@ -556,6 +576,10 @@ describe('batches in the clean window', () => {
     });
     expect(wrong.status).toBe(400);
     expect((await json(wrong)).error.param).toBe('purpose');
+    // a file is uploaded as multipart/form-data, as OpenAI's clients send it
+    const asJson = await post('/openai/v1/files', { purpose: 'batch', filename: 'x.jsonl', content: '{}' });
+    expect(asJson.status).toBe(400);
+    expect((await json(asJson)).error.param).toBe('file');
   });
 });
 

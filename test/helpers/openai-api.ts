@@ -18,6 +18,8 @@ export interface OpenAiDouble {
   requests: Recorded[];
   /** the request bodies of the completion requests, parsed, in order */
   completions(): Record<string, unknown>[];
+  /** streams whose client went away before they ended */
+  abandonedStreams(): number;
   /** streams stop after their first chunk until `releaseStreams` */
   holdStreams(): void;
   releaseStreams(): void;
@@ -48,6 +50,7 @@ export async function startOpenAiDouble(options: OpenAiDoubleOptions): Promise<O
   let gate = Promise.resolve();
   const failures: { status: number; message: string }[] = [];
   let hangs = 0;
+  let abandoned = 0;
   let n = 0;
 
   const server: TestServer = await startServer(
@@ -141,8 +144,12 @@ export async function startOpenAiDouble(options: OpenAiDoubleOptions): Promise<O
         completion_tokens: words(text).length,
         total_tokens: words(asked).length + words(text).length,
       };
-      if (body.stream === true)
+      if (body.stream === true) {
+        res.on('close', () => {
+          if (!res.writableFinished) abandoned++;
+        });
         return stream(res, { chat, id, model, text, gate: () => gate, held: () => held });
+      }
       res.setHeader('x-request-id', `req_${n}`);
       return sendJson(
         res,
@@ -177,6 +184,7 @@ export async function startOpenAiDouble(options: OpenAiDoubleOptions): Promise<O
       server.requests
         .filter((r) => r.method === 'POST' && r.url.includes('completions'))
         .map((r) => JSON.parse(r.body)),
+    abandonedStreams: () => abandoned,
     holdStreams() {
       held = true;
       gate = new Promise<void>((r) => {

@@ -286,7 +286,8 @@ export const openaiRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const form = request.body as { purpose: string; filename: string; content: string } | undefined;
-      if (!form || typeof form.content !== 'string')
+      const multipart = /^multipart\/form-data/i.test(String(request.headers['content-type'] ?? ''));
+      if (!multipart || !form || typeof form.content !== 'string')
         throw invalidRequest('file', 'send multipart/form-data with purpose=batch and the file');
       return fileObject(await uploadFile(batchDeps(), form));
     },

@@ -36,10 +36,17 @@ export async function sendToUpstreams(
     if (body) headers['content-type'] = 'application/json';
     const key = upstream.apiKeyEnv ? env[upstream.apiKeyEnv]?.trim() : undefined;
     if (key) headers.authorization = `Bearer ${key}`;
-    // the timeout covers the wait for the answer's headers, not a stream that then runs for long
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), upstream.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+    // one controller for the caller's abort (which also ends a stream that has begun) and the timeout,
+    // which covers the wait for the answer's headers only, not a stream that then runs for long
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, upstream.timeoutMs);
+    const onAbort = () => controller.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const signal = controller.signal;
     try {
       const response = await fetch(`${upstream.baseUrl}${path}`, {
         method: body ? 'POST' : 'GET',
@@ -50,9 +57,8 @@ export async function sendToUpstreams(
       return { target, response };
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      failures.push(
-        `${upstream.name} (${upstream.baseUrl}): ${reasonOf(err, timeout.signal, upstream.timeoutMs)}`,
-      );
+      options.signal?.removeEventListener('abort', onAbort);
+      failures.push(`${upstream.name} (${upstream.baseUrl}): ${reasonOf(err, timedOut, upstream.timeoutMs)}`);
     } finally {
       clearTimeout(timer);
     }
@@ -63,8 +69,8 @@ export async function sendToUpstreams(
   });
 }
 
-function reasonOf(err: unknown, timeout: AbortSignal, timeoutMs: number): string {
-  if (timeout.aborted) return `no answer within ${timeoutMs / 1000} s`;
+function reasonOf(err: unknown, timedOut: boolean, timeoutMs: number): string {
+  if (timedOut) return `no answer within ${timeoutMs / 1000} s`;
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
