@@ -39,18 +39,24 @@ let spare: OpenAiDouble;
 let tokens: { read: string; write: string };
 /** carbon intensity by slot start; the tests replace it */
 let carbonAt: (slotMs: number) => number = () => 300;
+/** price now and later, EUR/kWh; not cheap (the rule says below 0.2) unless a test says so */
+let price = 0.3;
 let source: TableSource;
 
 beforeAll(async () => {
   process.env[KEY_ENV] = 'sk-double';
   main = await startOpenAiDouble({ models: ['big-model', 'tiny-model'], apiKey: 'sk-double' });
   spare = await startOpenAiDouble({ models: ['tiny-model', 'other-model', 'slow-model'] });
-  source = tableSource((_zone, t) => carbonAt(t));
+  source = tableSource(
+    (_zone, t) => carbonAt(t),
+    () => price,
+  );
   const config = parseConfig({
     defaults: { carbon: ['simulator'], price: ['simulator'], failurePolicy: 'open' },
     openai: {
       zone: 'DE',
       defaultTier: 'small',
+      tier: { priceBelow: 0.2 },
       upstreams: [
         {
           name: 'main',
@@ -92,6 +98,7 @@ afterAll(async () => {
 beforeEach(() => {
   source.down.clear();
   carbonAt = () => 300;
+  price = 0.3;
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read the fields of OpenAI's JSON they check
@@ -163,7 +170,7 @@ describe('model auto: the tier by the grid now', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-gridshift-tier')).toBe('small');
     expect(res.headers.get('x-gridshift-tier-reason')).toBe(
-      'carbon 300 g/kWh is not below 200 nor the forecast mean 300',
+      'carbon 300 g/kWh is not below 200 nor the forecast mean 300; price 0.3 is not below 0.2',
     );
     const body = await json(res);
     expect(body.object).toBe('text_completion');
@@ -173,6 +180,23 @@ describe('model auto: the tier by the grid now', () => {
         'gridshift_openai_requests_total{endpoint="completions",tier="small",decision="signal",outcome="ok"}',
       ),
     ).toBe(before + 1);
+  });
+
+  it('goes large when power is cheap, or the local solar output is enough', async () => {
+    price = 0.1;
+    const cheap = await post('/openai/v1/chat/completions', chat('auto'));
+    expect(cheap.headers.get('x-gridshift-tier')).toBe('large');
+    expect(cheap.headers.get('x-gridshift-tier-reason')).toBe('cheap: price 0.1 is below 0.2');
+    price = 0.3;
+    const sunny = await post('/openai/v1/chat/completions', chat('auto'), { 'x-gridshift-solar-kw': '2.5' });
+    expect(sunny.headers.get('x-gridshift-tier')).toBe('large');
+    expect(sunny.headers.get('x-gridshift-tier-reason')).toBe('local solar 2.5 kW available');
+    const cloudy = await post('/openai/v1/chat/completions', chat('auto'), { 'x-gridshift-solar-kw': '0.2' });
+    expect(cloudy.headers.get('x-gridshift-tier')).toBe('small');
+    expect(cloudy.headers.get('x-gridshift-tier-reason')).toContain('local solar 0.2 kW is under 0.5 kW');
+    const bad = await post('/openai/v1/chat/completions', chat('auto'), { 'x-gridshift-solar-kw': 'lots' });
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.param).toBe('x-gridshift-solar-kw');
   });
 
   it('fails open to the configured default tier when the zone has no signal, and says so', async () => {
