@@ -8,7 +8,7 @@ import type { Queue } from '../../src/runner/queue.ts';
 import type { Scheduler } from '../../src/runner/scheduler.ts';
 import type { Worker } from '../../src/runner/worker.ts';
 import { parseConfig } from '../../src/signals/config.ts';
-import { createRegistry } from '../../src/signals/registry.ts';
+import { createRegistry, type SignalRegistry } from '../../src/signals/registry.ts';
 import type { Store } from '../../src/store/db.ts';
 import { type OpenAiDouble, startOpenAiDouble } from '../helpers/openai-api.ts';
 import { type TableSource, tableSource, testQueue, testScheduler, waitFor } from '../runner/helpers.ts';
@@ -42,6 +42,7 @@ let carbonAt: (slotMs: number) => number = () => 300;
 /** price now and later, EUR/kWh; not cheap (the rule says below 0.2) unless a test says so */
 let price = 0.3;
 let source: TableSource;
+let registry: SignalRegistry;
 
 beforeAll(async () => {
   process.env[KEY_ENV] = 'sk-double';
@@ -71,7 +72,7 @@ beforeAll(async () => {
       deferred: { powerKw: 0.4, durationMin: 30 },
     },
   });
-  const registry = createRegistry({ config, factories: { simulator: () => source }, cache: false });
+  registry = createRegistry({ config, factories: { simulator: () => source }, cache: false });
   backend = embeddedBackend();
   store = await backend.open();
   clock = new TestClock(T0);
@@ -637,6 +638,34 @@ describe('a batch whose upstream is down in its window', () => {
         apiKey: 'sk-double',
         port: Number(new URL(mainUrl).port),
       });
+    }
+  });
+});
+
+describe('a server without a scheduler', () => {
+  it('answers completions and keeps files, and says deferred work needs the scheduler', async () => {
+    const bare = await buildServer({ registry, store, now: () => T0, logger: false });
+    try {
+      const headers = { ...bearer(tokens.write), 'content-type': 'application/json' };
+      const now = await bare.inject({
+        method: 'POST',
+        url: '/openai/v1/chat/completions',
+        headers,
+        payload: chat('fast', 'quick one'),
+      });
+      expect(now.statusCode).toBe(200);
+      expect(now.json().choices[0].message.content).toBe('tiny-model answers: quick one');
+      const later = await bare.inject({
+        method: 'POST',
+        url: '/openai/v1/chat/completions',
+        headers: { ...headers, 'x-gridshift-deadline': 'PT6H' },
+        payload: chat('auto'),
+      });
+      expect(later.statusCode).toBe(503);
+      expect(later.json().error).toMatchObject({ type: 'server_error', param: null });
+      expect(later.json().error.message).toContain('this server runs without a scheduler');
+    } finally {
+      await bare.close();
     }
   });
 });

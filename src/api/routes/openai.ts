@@ -95,7 +95,7 @@ export const openaiRoutes: FastifyPluginAsyncZod<{
 
   const batchDeps = (): BatchDeps => ({
     store: ctx.store,
-    scheduler: ctx.scheduler(),
+    scheduler: () => ctx.scheduler(),
     gateway,
     nowMs: ctx.nowMs,
   });
@@ -369,7 +369,7 @@ export const openaiRoutes: FastifyPluginAsyncZod<{
       const page = await listBatches(deps, { after: request.query.after, limit: request.query.limit + 1 });
       const shown = page.slice(0, request.query.limit);
       const data = await Promise.all(
-        shown.map(async (b) => batchObject(b, b.loadId ? await deps.scheduler.get(b.loadId) : null)),
+        shown.map(async (b) => batchObject(b, b.loadId ? await deps.scheduler().get(b.loadId) : null)),
       );
       return {
         object: 'list' as const,

@@ -30,7 +30,8 @@ import { isEndpoint, LineError, parseRequestLines, toJsonl } from './jsonl.ts';
 
 export interface BatchDeps {
   store: Db;
-  scheduler: SchedulerService;
+  /** the scheduler batches are submitted to (files need none) */
+  scheduler(): SchedulerService;
   gateway: GatewayConfig;
   nowMs(): number;
 }
@@ -95,6 +96,7 @@ export async function createBatch(
     metadata?: Record<string, string> | null;
   },
 ): Promise<OpenAiBatch> {
+  deps.scheduler(); // without one, refused before anything is stored
   if (!isEndpoint(request.endpoint))
     throw invalidRequest('endpoint', 'must be /v1/chat/completions or /v1/completions');
   const file = await getOpenAiFile(deps.store, request.input_file_id);
@@ -129,6 +131,7 @@ export async function deferRequest(
   body: Record<string, unknown>,
   deadline: string,
 ): Promise<OpenAiBatch> {
+  deps.scheduler(); // without one, refused before anything is stored
   if (body.stream === true)
     throw invalidRequest('stream', 'a deferred request (x-gridshift-deadline) cannot stream');
   const deadlineMs = deadlineOf(deps, deadline, 'x-gridshift-deadline');
@@ -158,7 +161,7 @@ async function submitBatch(
   const stored = await createOpenAiBatch(deps.store, { ...batch, nowMs });
   const { deferred, zone } = deps.gateway;
   try {
-    const { load } = await deps.scheduler.submit({
+    const { load } = await deps.scheduler().submit({
       name: `openai ${batch.origin} ${stored.id}`,
       tags: ['openai', `openai-${batch.origin}`],
       zones: [zone],
@@ -190,7 +193,7 @@ export async function batchOf(
 ): Promise<{ batch: OpenAiBatch; load: LoadDetail | null }> {
   let batch = await getOpenAiBatch(deps.store, id);
   if (!batch) throw new OpenAiError(404, `No such Batch object: ${id}`, { param: 'batch_id' });
-  const load = batch.loadId ? await deps.scheduler.get(batch.loadId) : null;
+  const load = batch.loadId ? await deps.scheduler().get(batch.loadId) : null;
   const state = load?.load.state;
   if (!FINAL_BATCH_STATUSES.includes(batch.status) && (state === 'dead' || state === 'cancelled')) {
     const moved = await moveOpenAiBatch(
@@ -236,7 +239,7 @@ export async function cancelBatch(
   });
   if (batch.loadId) {
     try {
-      await deps.scheduler.cancel(batch.loadId, `batch ${id} cancelled`);
+      await deps.scheduler().cancel(batch.loadId, `batch ${id} cancelled`);
     } catch (err) {
       // the load finished meanwhile (its outcome is the batch's only if the batch was not cancelled first)
       if (!(err instanceof Error && /Conflict/.test(err.name))) throw err;
