@@ -21,7 +21,7 @@ export interface GatewayUpstream {
   tiers: Partial<Record<GatewayTier, string>>;
   /** further models it serves under their own names */
   models: string[];
-  /** limit on one request to it (a stream: on its first byte), ms */
+  /** how long to wait for the headers of its answer (a stream may then run longer), ms */
   timeoutMs: number;
 }
 

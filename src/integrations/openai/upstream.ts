@@ -3,7 +3,7 @@ import type { UpstreamTarget } from './models.ts';
 
 /**
  * Requests to the upstream OpenAI-compatible servers. A request goes to the first target that answers: an
- * upstream that cannot be reached (refused, reset, DNS, timeout before the first byte) is skipped for the
+ * upstream that cannot be reached (refused, reset, DNS, no answer within its timeout) is skipped for the
  * next one serving the model; an upstream that answers, even with an error, is the answer. When none can
  * be reached the gateway answers 502 naming each one and why.
  */
