@@ -300,7 +300,7 @@ describe('errors in OpenAI shape', () => {
     const body = await json(res);
     expect(body.error.param).toBe('messages');
     expect(body.error.type).toBe('invalid_request_error');
-    expect(body.error.message).toMatch(/^body\.messages: /);
+    expect(body.error.message).toMatch(/^messages: /);
     const noModel = await json(await post('/openai/v1/completions', { prompt: 'x' }));
     expect(noModel.error.param).toBe('model');
   });

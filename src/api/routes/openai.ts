@@ -82,7 +82,9 @@ export const openaiRoutes: FastifyPluginAsyncZod<{
     if (problem.status >= 500) request.log.error({ err }, 'openai gateway error');
     if (problem.headers) reply.headers(problem.headers);
     const field = problem.errors?.[0]?.path.replace(/^(body|query|params|headers)\.?/, '') || null;
-    const e = new OpenAiError(problem.status, problem.detail ?? problem.title, {
+    // OpenAI names a field by its name in the body (`messages`), not by where it is (`body.messages`)
+    const message = (problem.detail ?? problem.title).replace(/(^|; )(?:body|query|params|headers)\./g, '$1');
+    const e = new OpenAiError(problem.status, message, {
       param: field,
       code: problem.status === 401 ? 'invalid_api_key' : null,
     });
