@@ -1,8 +1,9 @@
 /**
  * Screenshots of the dashboard for docs/img/, taken from the real pages: a gridshift server on a fresh
  * embedded store with the offline configuration (the built-in profile, no network), two loads waiting in
- * Germany, a few that ran over the last days (accounted on the profile), one dead, and Debian's Chromium
- * at 1100 and 390 px wide.
+ * Germany, a few that ran over the last days (accounted on the profile), one dead, a home in Berlin (battery,
+ * EV, two appliances, PV on the clear-sky model) solved every half hour of the last six with a reading
+ * each, and Debian's Chromium at 1100 and 390 px wide.
  *
  *   npm run build:web && node scripts/dashboard-screenshots.ts
  */
@@ -13,22 +14,66 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { accountLoad, createAccounting } from '../src/accounting/ledger.ts';
 import { buildServer } from '../src/api/server.ts';
-import { DAY_MS, floorToStep, HOUR_MS, toIso } from '../src/core/time.ts';
+import { DAY_MS, floorToStep, HOUR_MS, MINUTE_MS, toIso } from '../src/core/time.ts';
+import { createHomeController } from '../src/home/controller.ts';
+import { createHomePublisher } from '../src/home/publish.ts';
+import { MqttPool } from '../src/runner/dispatch/mqtt.ts';
 import { openQueue } from '../src/runner/queue.ts';
 import { createScheduler } from '../src/runner/scheduler.ts';
+import { parseConfig } from '../src/signals/config.ts';
 import { createRegistry } from '../src/signals/registry.ts';
 import { openStore } from '../src/store/db.ts';
+import { recordHomeMeasurements } from '../src/store/home.ts';
 import { type Load, moveLoad } from '../src/store/loads.ts';
 
 const out = resolve('docs/img');
 const dataDir = mkdtempSync(join(tmpdir(), 'gridshift-shots-'));
 const store = await openStore({ dataDir });
 const queue = await openQueue(store, { onError: () => {} });
-const registry = createRegistry();
+const config = parseConfig({
+  home: {
+    zone: 'DE',
+    timeZone: 'Europe/Berlin',
+    horizonHours: 24,
+    exportPricePerKwh: 0.08,
+    baseLoadKw: 0.5,
+    battery: { socMinKwh: 1, socMaxKwh: 9.5, maxChargeKw: 4, maxDischargeKw: 4, initialSocKwh: 4 },
+    ev: {
+      energyNeededKwh: 14,
+      maxChargeKw: 11,
+      minChargeKw: 4.1,
+      efficiency: 0.9,
+      arrive: '18:00',
+      depart: '07:30',
+      phases: 3,
+      volts: 230,
+    },
+    appliances: [
+      { id: 'dishwasher', powerKw: 1.8, durationMin: 120, earliest: '19:00', latestEnd: '07:00' },
+      { id: 'washer', powerKw: 2, durationMin: 90, earliest: '09:00', latestEnd: '18:00' },
+    ],
+    pv: { source: 'clearSky', latitude: 52.52, longitude: 13.4, kwp: 8, tiltDeg: 30, azimuthDeg: 0 },
+  },
+});
+const registry = createRegistry({ config });
 const scheduler = createScheduler({ store, queue, registry, log: () => {}, accounting: createAccounting });
+const home = config.home;
+if (!home) throw new Error('no home');
+let homeClock = Date.now() - 6 * HOUR_MS;
+const mqtt = new MqttPool();
+const homeController = createHomeController({
+  home,
+  store,
+  registry,
+  bus: scheduler.context.bus,
+  now: () => homeClock,
+  publisher: createHomePublisher(home.publish, { mqtt }),
+});
 const app = await buildServer({
   scheduler,
+  home: homeController,
   registry,
+  config,
   store,
   logger: false,
   auth: { openRead: true },
@@ -86,6 +131,26 @@ try {
   await moveLoad(store, failing.id, ['waiting', 'planned'], 'dead', {
     detail: { event: 'dead_letter', error: 'exit 2: bucket not found' },
   });
+  // the home: solved each half hour of the last six, with the battery and the house read 5 minutes in
+  for (; homeClock <= now; homeClock += 30 * MINUTE_MS) {
+    await homeController.tick();
+    const plan = await app.inject({ url: '/v1/home/plan' });
+    const sp = plan.json().setpoints;
+    await recordHomeMeasurements(
+      store,
+      [
+        {
+          atMs: Math.min(now, homeClock + 5 * MINUTE_MS),
+          socKwh: Math.max(1, (sp.battery?.socKwh ?? 4) - 0.2),
+          importKw: sp.grid.importKw * 1.1,
+          loadKw: 0.6,
+        },
+      ],
+      30 * DAY_MS,
+    );
+  }
+  homeClock = now;
+  await homeController.tick({ force: true });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const url = `${base}/?zone=DE`;
@@ -106,11 +171,13 @@ try {
     ['dashboard-queue.png', '/queue', 'count-dead'],
     ['dashboard-savings.png', '/savings?period=7d', 'total-energy'],
     ['dashboard-report.png', '/savings/report?period=7d', 'total-energy'],
+    ['dashboard-home.png', '/home', 'battery-mode'],
   ] as const) {
     const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
     await page.goto(`${base}${path}`);
     await page.getByTestId(ready).waitFor();
     if (path.startsWith('/savings?')) await page.getByTestId('trend-chart').locator('canvas').waitFor();
+    if (path === '/home') await page.getByTestId('home-power-chart').locator('canvas').waitFor();
     await page.screenshot({ path: join(out, file), fullPage: true });
     await page.close();
     console.log(`docs/img/${file}`);
@@ -118,6 +185,8 @@ try {
   await browser.close();
 } finally {
   await app.close();
+  await homeController.close();
+  await mqtt.close();
   await scheduler.close();
   await queue.stop({ graceful: false });
   await store.close();

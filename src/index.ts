@@ -1,5 +1,6 @@
 /**
- * gridshift as a library: grid signals, the planner, the home optimiser, accounting and the simulator.
+ * gridshift as a library: grid signals, the planner, the home optimiser and device adapters, accounting and
+ * the simulator.
  * The CLI (`gridshift`) is built on exactly these exports.
  */
 export type { EnergyEstimate, Equivalents, Footprint, Savings, WorkloadKind } from './accounting/index.ts';
@@ -30,6 +31,22 @@ export {
   resolveZone,
   type Zone,
 } from './core/zones.ts';
+export {
+  type AdapterOptions,
+  adapterFor,
+  type DeviceAdapter,
+  DeviceError,
+  type DeviceFailure,
+  type DeviceState,
+} from './home/adapters/index.ts';
+export { VirtualDevices } from './home/adapters/virtual.ts';
+export {
+  activeProtectedWindow,
+  type Device,
+  type DeviceInput,
+  inProtectedWindow,
+  parseDevice,
+} from './home/device.ts';
 export * from './optimize/index.ts';
 export * from './planner/index.ts';
 export { signPayload, verifySignature } from './runner/dispatch/webhook.ts';

@@ -1,4 +1,5 @@
 import type { GridshiftConfig } from '../core/config.ts';
+import type { HomeController } from '../home/controller.ts';
 import type { SchedulerService } from '../runner/service.ts';
 import type { SignalRegistry } from '../signals/registry.ts';
 import type { Db } from '../store/db.ts';
@@ -14,6 +15,8 @@ export interface ApiContext {
   /** the scheduler, or a 503 problem when this server runs without one */
   scheduler(): SchedulerService;
   hasScheduler: boolean;
+  /** the home controller of this process, when it plans the home */
+  home?: HomeController;
 }
 
 export function createContext(options: {
@@ -22,6 +25,7 @@ export function createContext(options: {
   store: Db;
   config?: GridshiftConfig;
   now?: () => number;
+  home?: HomeController;
 }): ApiContext {
   const { scheduler } = options;
   if (scheduler && options.now)
@@ -34,6 +38,7 @@ export function createContext(options: {
     config: options.config ?? options.registry.config,
     nowMs: scheduler ? () => scheduler.nowMs() : (options.now ?? Date.now),
     hasScheduler: scheduler !== undefined,
+    ...(options.home ? { home: options.home } : {}),
     scheduler() {
       if (!scheduler)
         throw unavailable('this server runs without a scheduler: loads, reports and events are off');

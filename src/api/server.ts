@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import type { GridshiftConfig } from '../core/config.ts';
+import type { HomeController } from '../home/controller.ts';
 import type { SchedulerService } from '../runner/service.ts';
 import type { SignalRegistry } from '../signals/registry.ts';
 import type { Db } from '../store/db.ts';
@@ -18,7 +19,10 @@ import { type CarbonAwareOptions, carbonAwareRoutes } from './routes/carbon-awar
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { decideRoutes } from './routes/decide.ts';
 import { type EventsOptions, eventRoutes } from './routes/events.ts';
+import { gridEventRoutes } from './routes/grid-events.ts';
 import { healthRoutes, type ReadinessOptions } from './routes/health.ts';
+import { homeRoutes } from './routes/home.ts';
+import { homeDeviceRoutes } from './routes/home-devices.ts';
 import { loadRoutes } from './routes/loads.ts';
 import { recurringRoutes } from './routes/recurring.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -36,6 +40,8 @@ export interface ServerDeps {
   registry: SignalRegistry;
   /** the store: API tokens, readiness, the audit export and verification */
   store: Db;
+  /** the home controller of this process (POST /v1/home/replan); the home's plans are read from the store */
+  home?: HomeController;
   /** the configuration (zone metrics and sources); default the registry's */
   config?: GridshiftConfig;
   auth?: {
@@ -139,6 +145,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(dashboardRoutes, { ctx });
   await app.register(decideRoutes, { ctx });
   await app.register(scalingRoutes, { ctx });
+  await app.register(homeRoutes, { ctx });
+  await app.register(gridEventRoutes, { ctx });
   await app.register(loadRoutes, { ctx });
   await app.register(recurringRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
@@ -146,6 +154,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(schedulerRoutes, { ctx });
   await app.register(eventRoutes, { ctx, options: deps.events ?? {} });
   await app.register(tokenRoutes, { ctx });
+  await app.register(homeDeviceRoutes, { ctx });
   await app.register(carbonAwareRoutes, { ctx, options: deps.carbonAware ?? {} });
   if (ctx.config.openai) {
     const { openaiRoutes } = await import('./routes/openai.ts');
@@ -187,6 +196,12 @@ async function registerDocuments(app: FastifyInstance, version: string | undefin
         { name: 'reports', description: 'what ran and what it saved' },
         { name: 'audit', description: 'the hash-chained decision log' },
         { name: 'scheduler', description: 'status, pause and resume' },
+        { name: 'scaling', description: 'replica caps by carbon intensity' },
+        { name: 'home', description: 'the home planned ahead (plan, setpoints, readings) and its devices' },
+        {
+          name: 'grid-events',
+          description: 'peak alerts, frequency drops, voltage anomalies, load shedding',
+        },
         { name: 'events', description: 'Server-Sent Events' },
         { name: 'tokens', description: 'API tokens (admin)' },
         { name: 'health', description: 'liveness, readiness, metrics' },

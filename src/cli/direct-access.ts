@@ -56,6 +56,7 @@ export async function directAccess(
     reports: client.reports,
     audit: client.audit,
     tokens: client.tokens,
+    homeDevices: client.homeDevices,
     async close() {
       await app.close().catch(() => {});
       if (opened) {

@@ -10,6 +10,7 @@ import { optimizeHome } from '../optimize/home.ts';
 import { parseScenario } from '../optimize/scenario.ts';
 import { loadSolver } from '../optimize/solve.ts';
 import { type Cli, globalsOf } from './context.ts';
+import { homeDevicesCommand } from './home-devices.ts';
 import { homeChart, homeSummary, homeTable } from './home-view.ts';
 import { writeAtomically } from './simulate.ts';
 
@@ -61,7 +62,9 @@ export async function runHomeOptimize(cli: Cli, opts: HomeOptimizeOptions, comma
 }
 
 export function homeCommand(cli: Cli): Command {
-  const home = new Command('home').description('plan a home: battery, EV, PV and deferrable appliances');
+  const home = new Command('home').description(
+    'plan a home (battery, EV, PV and deferrable appliances) and manage its devices',
+  );
   home.addCommand(
     new Command('optimize')
       .description('the cheapest (or cleanest) plan for a home scenario, solved exactly (MILP, HiGHS)')
@@ -75,5 +78,6 @@ export function homeCommand(cli: Cli): Command {
       )
       .action((opts: HomeOptimizeOptions, command: Command) => runHomeOptimize(cli, opts, command)),
   );
+  home.addCommand(homeDevicesCommand(cli));
   return home;
 }

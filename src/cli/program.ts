@@ -11,6 +11,7 @@ import { type CliIO, createCli } from './context.ts';
 import { EXIT, errorText, exitCodeFor, LoadEndedError } from './errors.ts';
 import { estimateCommand } from './estimate.ts';
 import { homeCommand } from './home.ts';
+import { k8sCommand } from './k8s.ts';
 import { loadsCommand } from './loads.ts';
 import { planCommand } from './plan.ts';
 import { reportCommand } from './report.ts';
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIO): Command {
     reportCommand(cli),
     tokenCommand(cli),
     auditCommand(cli),
+    k8sCommand(cli),
   ]) {
     program.addCommand(sub);
   }

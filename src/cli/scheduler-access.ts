@@ -23,7 +23,10 @@ import { directAccess } from './direct-access.ts';
 import { type FoundServer, liveServer, recordedServers, SERVERS_DIR } from './server-file.ts';
 
 /** The part of the API the CLI's service commands use. */
-export type ServiceApi = Pick<GridshiftClient, 'loads' | 'scheduler' | 'reports' | 'audit' | 'tokens'>;
+export type ServiceApi = Pick<
+  GridshiftClient,
+  'loads' | 'scheduler' | 'reports' | 'audit' | 'tokens' | 'homeDevices'
+>;
 
 export interface SchedulerAccess extends ServiceApi {
   kind: 'server' | 'embedded' | 'postgres';
@@ -195,6 +198,7 @@ function remoteAccess(
     reports: client.reports,
     audit: client.audit,
     tokens: client.tokens,
+    homeDevices: client.homeDevices,
     async close() {},
   };
 }

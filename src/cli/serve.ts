@@ -11,6 +11,7 @@ import { InputError } from '../core/errors.ts';
 import { parseDuration } from '../core/human-time.ts';
 import { MINUTE_MS } from '../core/time.ts';
 import { VERSION } from '../core/version.ts';
+import { controllerConfigOf } from '../integrations/kubernetes/start.ts';
 import type { Role } from '../runner/context.ts';
 import type { Store } from '../store/db.ts';
 import { createToken, listTokens, revokeToken } from '../store/tokens.ts';
@@ -35,6 +36,7 @@ interface ServeOptions {
   grace: string;
   step: string;
   logLevel?: string;
+  k8sController?: boolean;
 }
 
 /** A port number 0..65535 (0: any free port). */
@@ -112,15 +114,25 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
       );
   }
   const config = cli.config(globals);
+  const controllerSettings = opts.k8sController ? controllerConfigOf(config) : undefined;
   const registry = registryFor(cli, globals);
   const roles: Role[] = ['api', ...(opts.worker ? (['worker'] as const) : []), 'planner'];
   const log = logTo(cli, globals);
   // loaded here, not at start-up: other commands do not need the server
-  const [{ buildServer }, { startService }, { createAccounting }, { redactUrl }] = await Promise.all([
+  const [
+    { buildServer },
+    { startService },
+    { createAccounting },
+    { redactUrl },
+    { startHomeController },
+    { startGridWatch },
+  ] = await Promise.all([
     import('../api/server.ts'),
     import('../runner/process.ts'),
     import('../accounting/ledger.ts'),
     import('../store/db.ts'),
+    import('../home/service.ts'),
+    import('../home/grid-watch.ts'),
   ]);
   let draining = false;
   let url = '';
@@ -138,9 +150,16 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
     stepMin,
     log,
     attach: async (scheduler) => {
-      const { store, queue } = scheduler.context;
+      const { store, queue, bus, now } = scheduler.context;
+      const home = config.home
+        ? startHomeController(config.home, { store, registry, bus, log, now })
+        : undefined;
+      const gridWatch = Object.keys(config.gridEvents).length
+        ? startGridWatch(config.gridEvents, { store, bus, log, now })
+        : undefined;
       const app = await buildServer({
         scheduler,
+        ...(home ? { home } : {}),
         registry,
         store,
         config,
@@ -156,6 +175,8 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
         await app.listen({ host: opts.host, port });
       } catch (err) {
         await app.close().catch(() => {});
+        await home?.close();
+        await gridWatch?.close();
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE')
           throw new InputError(
@@ -166,6 +187,21 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
         throw err;
       }
       url = localUrl(app.server.address() as AddressInfo);
+      let controller: { stop(): Promise<void> } | undefined;
+      if (controllerSettings) {
+        const [{ runController }, { buildController }] = await Promise.all([
+          import('../integrations/kubernetes/controller.ts'),
+          import('../integrations/kubernetes/start.ts'),
+        ]);
+        const ctl = await buildController(config, registry, store, {
+          log,
+          env: cli.io.env as NodeJS.ProcessEnv,
+        }).catch(async (err) => {
+          await app.close().catch(() => {});
+          throw err;
+        });
+        controller = runController(ctl, { intervalMs: controllerSettings.intervalMs, log });
+      }
       if (dataDir && store.kind === 'embedded') {
         local = await localToken(store);
         writeServerFile(
@@ -183,10 +219,13 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
       return {
         close: async () => {
           draining = true;
+          await controller?.stop();
           // first stop pointing CLI commands here, while the store is still open
           if (dataDir) removeServerFile(dataDir, process.pid, serversDir);
           if (local) await revokeToken(store, local.id).catch(() => {});
           await app.close();
+          await home?.close();
+          await gridWatch?.close();
         },
       };
     },
@@ -201,6 +240,7 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
       pid: process.pid,
       store: databaseUrl ? { kind: 'postgres', url: redactUrl(databaseUrl) } : { kind: 'embedded', dataDir },
       roles,
+      k8sController: controllerSettings !== undefined,
       concurrency: opts.worker ? concurrency : 0,
       plannerIntervalMs,
       stepMin,
@@ -214,6 +254,17 @@ async function serve(cli: Cli, opts: ServeOptions, globals: GlobalOptions): Prom
     cli.print(
       `Roles: api, ${worker}planner (every ${periodText(plannerIntervalMs)}), on a ${stepMin}-minute grid`,
     );
+    if (controllerSettings)
+      cli.print(
+        `Kubernetes controller: ${controllerSettings.rules.length} taint rules, ${controllerSettings.caps.targets.length} replica caps, a round every ${periodText(controllerSettings.intervalMs)}${controllerSettings.dryRun ? ' (dry run)' : ''}`,
+      );
+    if (config.home) {
+      const h = config.home;
+      const outputs = [...(h.publish.mqtt ? ['MQTT'] : []), ...(h.publish.webhook ? ['webhook'] : []), 'SSE'];
+      cli.print(
+        `Home: planned over ${h.horizonHours} h in ${h.stepMin}-minute slots (${h.zone}); setpoints at /v1/home/plan and to ${outputs.join(', ')}`,
+      );
+    }
     if (!opts.worker && dataDir)
       cli.print(
         'Note: --no-worker on the embedded store: no process runs loads; they wait until a server with a worker runs.',
@@ -247,6 +298,10 @@ export function serveCommand(cli: Cli): Command {
     .option('--planner-interval <d>', 'how often the planner refreshes signals and replans', '5m')
     .option('--grace <d>', 'on SIGTERM, how long running loads may go on', '30s')
     .option('--step <minutes>', 'planning grid: loads start on these boundaries (or at once)', '30')
+    .option(
+      '--k8s-controller',
+      'also run the Kubernetes controller (kubernetes.controller in the configuration: taints, replica caps)',
+    )
     .option(
       '--log-level <level>',
       `request log level: ${LOG_LEVELS.join(', ')} (default info, or warn when the output is a terminal)`,

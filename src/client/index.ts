@@ -24,12 +24,20 @@ import type {
   DecideNow,
   DecideNowRequest,
   Decision,
+  GridEvent,
+  GridEventReport,
+  HomeDevice,
+  HomeDevicePatch,
+  HomeHistory,
+  HomePlan,
+  HomeReading,
   ListLoadsQuery,
   Load,
   LoadDetail,
   LoadPage,
   ModelTier,
   ModelTierRequest,
+  NewHomeDevice,
   NewLoad,
   NewOpenAiBatch,
   NewToken,
@@ -146,6 +154,35 @@ export interface GridshiftClient {
     /** GET /v1/scaling/{target}: the replica cap of one target now */
     get(target: string, options?: CallOptions): Promise<ReplicaCap>;
   };
+  home: {
+    /** GET /v1/home/plan: the newest plan of the configured home and the setpoints now */
+    plan(options?: CallOptions): Promise<HomePlan>;
+    /** GET /v1/home/scenario: the scenario of the newest plan (what `home optimize --scenario` reads) */
+    scenario(options?: CallOptions): Promise<Record<string, unknown>>;
+    /** GET /v1/home/history: what was planned slot by slot, the readings, and today against the baseline */
+    history(query?: { hours?: number }, options?: CallOptions): Promise<HomeHistory>;
+    /** POST /v1/home/measurements: records readings (SoC, load, PV, EV energy ...) */
+    record(readings: HomeReading | HomeReading[], options?: CallOptions): Promise<{ recorded: number }>;
+    /** POST /v1/home/replan: solves the home again now */
+    replan(options?: CallOptions): Promise<{ solved: boolean; reason: string; plan?: HomePlan }>;
+    /** GET /v1/home/notices: what the home was told (windows beginning, grid events) */
+    notices(
+      query?: { hours?: number },
+      options?: CallOptions,
+    ): Promise<{ notices: Record<string, unknown>[] }>;
+  };
+  gridEvents: {
+    /** POST /v1/grid-events (admin): reports an event; the same `id` again updates it */
+    report(event: GridEventReport, options?: CallOptions): Promise<GridEvent>;
+    /** GET /v1/grid-events: the events on now and those ended recently; the worst on now */
+    list(
+      query?: { endedWithinHours?: number; zone?: string },
+      options?: CallOptions,
+    ): Promise<{ events: GridEvent[]; worst: GridEvent | null }>;
+    get(id: string, options?: CallOptions): Promise<GridEvent>;
+    /** POST /v1/grid-events/{id}/end (admin) */
+    end(id: string, options?: CallOptions): Promise<GridEvent>;
+  };
   reports: {
     get(query?: ReportQuery, options?: CallOptions): Promise<Report>;
   };
@@ -166,6 +203,15 @@ export interface GridshiftClient {
     create(token: NewToken, options?: CallOptions): Promise<CreatedToken>;
     /** DELETE /v1/tokens/{id} */
     revoke(id: string, options?: CallOptions): Promise<void>;
+  };
+  /** a home's devices, each addressed by its id or its name; writes need the admin scope */
+  homeDevices: {
+    list(options?: CallOptions): Promise<{ devices: HomeDevice[] }>;
+    get(device: string, options?: CallOptions): Promise<{ device: HomeDevice }>;
+    create(device: NewHomeDevice, options?: CallOptions): Promise<{ device: HomeDevice }>;
+    update(device: string, patch: HomeDevicePatch, options?: CallOptions): Promise<{ device: HomeDevice }>;
+    /** DELETE /v1/home/devices/{device} */
+    remove(device: string, options?: CallOptions): Promise<void>;
   };
   /**
    * GET /v1/events: the scheduler's events as they happen, until the loop is left or `signal` aborts.
@@ -356,6 +402,21 @@ export function createClient(options: ClientOptions): GridshiftClient {
       list: (o) => json('scaling.list', { ...o }),
       get: (target, o) => json('scaling.get', { ...o, params: { target } }),
     },
+    home: {
+      plan: (o) => json('home.plan', { ...o }),
+      scenario: (o) => json('home.scenario', { ...o }),
+      history: (query = {}, o) => json('home.history', { ...o, query: { ...query } }),
+      record: (readings, o) =>
+        json('home.record', { ...o, body: Array.isArray(readings) ? { readings } : readings }),
+      replan: (o) => json('home.replan', { ...o }),
+      notices: (query = {}, o) => json('home.notices', { ...o, query: { ...query } }),
+    },
+    gridEvents: {
+      report: (event, o) => json('gridEvents.report', { ...o, body: event }),
+      list: (query = {}, o) => json('gridEvents.list', { ...o, query: { ...query } }),
+      get: (id, o) => json('gridEvents.get', { ...o, params: byId(id) }),
+      end: (id, o) => json('gridEvents.end', { ...o, params: byId(id) }),
+    },
     reports: { get: (query = {}, o) => json('reports.get', { ...o, query: { ...query } }) },
     audit: {
       list: (query = {}, o) => json('audit.list', { ...o, query: { ...query } }),
@@ -376,6 +437,15 @@ export function createClient(options: ClientOptions): GridshiftClient {
       create: (token, o) => json('tokens.create', { ...o, body: token }),
       revoke: async (id, o) => {
         await json<void>('tokens.revoke', { ...o, params: byId(id) });
+      },
+    },
+    homeDevices: {
+      list: (o) => json('homeDevices.list', o),
+      get: (device, o) => json('homeDevices.get', { ...o, params: { device } }),
+      create: (device, o) => json('homeDevices.create', { ...o, body: device }),
+      update: (device, patch, o) => json('homeDevices.update', { ...o, params: { device }, body: patch }),
+      remove: async (device, o) => {
+        await json<void>('homeDevices.remove', { ...o, params: { device } });
       },
     },
     async *events(o = {}) {

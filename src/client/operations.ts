@@ -25,6 +25,16 @@ export const OPERATIONS = {
   'decide.modelTier': ['POST', '/v1/decide/model-tier'],
   'scaling.list': ['GET', '/v1/scaling'],
   'scaling.get': ['GET', '/v1/scaling/{target}'],
+  'home.plan': ['GET', '/v1/home/plan'],
+  'home.scenario': ['GET', '/v1/home/scenario'],
+  'home.history': ['GET', '/v1/home/history'],
+  'home.record': ['POST', '/v1/home/measurements'],
+  'home.replan': ['POST', '/v1/home/replan'],
+  'home.notices': ['GET', '/v1/home/notices'],
+  'gridEvents.report': ['POST', '/v1/grid-events'],
+  'gridEvents.list': ['GET', '/v1/grid-events'],
+  'gridEvents.get': ['GET', '/v1/grid-events/{id}'],
+  'gridEvents.end': ['POST', '/v1/grid-events/{id}/end'],
   'reports.get': ['GET', '/v1/reports'],
   'audit.list': ['GET', '/v1/audit'],
   'audit.export': ['GET', '/v1/audit/export'],
@@ -36,6 +46,11 @@ export const OPERATIONS = {
   'tokens.list': ['GET', '/v1/tokens'],
   'tokens.create': ['POST', '/v1/tokens'],
   'tokens.revoke': ['DELETE', '/v1/tokens/{id}'],
+  'homeDevices.list': ['GET', '/v1/home/devices'],
+  'homeDevices.get': ['GET', '/v1/home/devices/{device}'],
+  'homeDevices.create': ['POST', '/v1/home/devices'],
+  'homeDevices.update': ['PATCH', '/v1/home/devices/{device}'],
+  'homeDevices.remove': ['DELETE', '/v1/home/devices/{device}'],
   events: ['GET', '/v1/events'],
   'openai.files.create': ['POST', '/openai/v1/files'],
   'openai.files.get': ['GET', '/openai/v1/files/{file_id}'],
@@ -44,6 +59,6 @@ export const OPERATIONS = {
   'openai.batches.list': ['GET', '/openai/v1/batches'],
   'openai.batches.get': ['GET', '/openai/v1/batches/{batch_id}'],
   'openai.batches.cancel': ['POST', '/openai/v1/batches/{batch_id}/cancel'],
-} as const satisfies Record<string, readonly ['GET' | 'POST' | 'DELETE', string]>;
+} as const satisfies Record<string, readonly ['GET' | 'POST' | 'PATCH' | 'DELETE', string]>;
 
 export type OperationName = keyof typeof OPERATIONS;

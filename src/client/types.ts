@@ -7,7 +7,9 @@
  */
 import type { z } from 'zod';
 import type { Dashboard as DashboardShape } from '../api/dashboard-view.ts';
+import type { HomeHistoryView, HomePlanView } from '../api/home-view.ts';
 import type { Problem as ProblemShape } from '../api/problem.ts';
+import type { homeDeviceSchema } from '../api/routes/home-devices.ts';
 import type {
   accountingSchema,
   decisionSchema,
@@ -21,6 +23,7 @@ import type {
 } from '../api/schemas.ts';
 import type { Snapshot } from '../api/signal-view.ts';
 import type { LoadInput } from '../core/load-input.ts';
+import type { DeviceInput, DevicePatch } from '../home/device.ts';
 import type { batchSchema, fileSchema } from '../integrations/openai/views.ts';
 import type { SchedulerEvent } from '../runner/service.ts';
 import type { ChainVerdict } from '../store/audit.ts';
@@ -50,6 +53,12 @@ export type ServerEvent = SchedulerEvent;
 export type ServerEventType = SchedulerEvent['type'];
 /** GET /v1/audit/verify. */
 export type AuditVerdict = ChainVerdict;
+/** A home's device (GET /v1/home/devices ...). */
+export type HomeDevice = z.infer<typeof homeDeviceSchema>;
+/** A device to add (POST /v1/home/devices). */
+export type NewHomeDevice = DeviceInput;
+/** The fields to change (PATCH /v1/home/devices/{device}); null clears limitPct, ecoMode or runMin. */
+export type HomeDevicePatch = DevicePatch;
 
 // ------------------------------------------------------------------------- loads
 
@@ -224,6 +233,48 @@ export interface ModelTierRequest {
   minSolarKw?: number;
   /** hours the forecast mean covers; default 24 */
   forecastHours?: number;
+}
+
+/** GET /v1/home/plan: the home's newest plan over its horizon, with the setpoints of the slot under way */
+export type HomePlan = HomePlanView;
+/** GET /v1/home/history: per slot what was planned, the home's readings, today against the baseline */
+export type HomeHistory = HomeHistoryView;
+/** A reading of the home (POST /v1/home/measurements); `at` defaults to now */
+export interface HomeReading {
+  at?: string;
+  loadKw?: number;
+  pvKw?: number;
+  socKwh?: number;
+  evEnergyKwh?: number;
+  importKw?: number;
+  exportKw?: number;
+}
+
+/** A grid event as the API answers it (GET /v1/grid-events) */
+export interface GridEvent {
+  id: string;
+  kind: 'peak_alert' | 'frequency_drop' | 'voltage_anomaly' | 'load_shedding';
+  severity: 'info' | 'warning' | 'critical';
+  start: string;
+  /** null: until ended */
+  end: string | null;
+  active: boolean;
+  /** empty: every zone */
+  zones: string[];
+  source: 'api' | 'mqtt' | 'feed' | 'meter';
+  externalId: string | null;
+  receivedAt: string;
+  raw: unknown;
+}
+/** POST /v1/grid-events: `kind`, `severity`, optional `start`/`end` (ISO-8601 or epoch ms), `zones`, your `id` */
+export interface GridEventReport {
+  id?: string;
+  kind: GridEvent['kind'];
+  severity: GridEvent['severity'];
+  start?: string | number;
+  end?: string | number | null;
+  zones?: string[];
+  [extra: string]: unknown;
 }
 
 /** GET /v1/scaling/{target}: how many replicas a workload may run now, by its zone's carbon intensity */

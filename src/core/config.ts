@@ -4,7 +4,10 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
+import { type GridEventsConfig, gridEventsSchema } from './grid-events-config.ts';
+import { type HomeConfig, homeSchema, readHome } from './home-config.ts';
 import { parseDuration } from './human-time.ts';
+import { type ControllerConfig, kubernetesSchema, readKubernetes } from './kubernetes-config.ts';
 import { type GatewayConfig, gatewaySchema, readGateway } from './openai-config.ts';
 import { readScaling, type ScalingTarget, scalingTargetSchema } from './scaling-config.ts';
 import { METRICS, type Metric } from './series.ts';
@@ -84,6 +87,12 @@ export interface GridshiftConfig {
   secrets: Record<string, string>;
   /** replica caps by carbon intensity, by target name */
   scaling: Record<string, ScalingTarget>;
+  /** the Kubernetes controller (node taints, replica caps), when `kubernetes.controller` is configured */
+  kubernetesController?: ControllerConfig;
+  /** the household the service plans ahead (home-config.ts); absent = no home */
+  home?: HomeConfig;
+  /** where grid events come from besides the API */
+  gridEvents: GridEventsConfig;
   /** the OpenAI-compatible gateway at /openai/v1; absent when not configured */
   openai?: GatewayConfig;
 }
@@ -126,6 +135,7 @@ export function defaultConfig(): GridshiftConfig {
     files: [],
     secrets: {},
     scaling: {},
+    gridEvents: {},
   };
 }
 
@@ -200,6 +210,9 @@ const configSchema = z.strictObject({
     .array(z.looseObject({ zone: z.string(), metric: z.enum(METRICS).optional(), path: z.string().min(1) }))
     .optional(),
   scaling: z.record(z.string(), scalingTargetSchema).optional(),
+  kubernetes: kubernetesSchema.optional(),
+  home: homeSchema.optional(),
+  gridEvents: gridEventsSchema,
   openai: gatewaySchema.optional(),
 });
 type ConfigDocument = z.infer<typeof configSchema>;
@@ -332,8 +345,15 @@ export function parseConfigWith(
     files,
     secrets: readSecrets(providers, r.env),
     scaling: readScaling(file.scaling ?? {}, r.fail),
+    ...(file.home ? { home: readHome(file.home, r.fail) } : {}),
+    gridEvents: file.gridEvents,
     ...(file.openai ? { openai: readGateway(file.openai, r.fail) } : {}),
   };
+  const controller = readKubernetes(file.kubernetes, config.scaling, parseDurationMs, r.fail);
+  if (controller) {
+    if (controller.kubeconfig) controller.kubeconfig = resolve(r.baseDir, expandHome(controller.kubeconfig));
+    config.kubernetesController = controller;
+  }
   applyEnvBaseUrls(config, r);
   return config;
 }

@@ -11,7 +11,8 @@ import { unstorableText } from './text.ts';
  */
 
 /** Text that is stored: up to `max` characters, none of them one PostgreSQL refuses (NUL, a lone surrogate). */
-const text = (max: number) =>
+/** A string of at most `max` characters that the store can keep (no NUL, no lone surrogates). */
+export const text = (max: number) =>
   z
     .string()
     .max(max)
@@ -243,7 +244,8 @@ export function parseLoadInput(raw: unknown): LoadInput {
   throw new InputError(describeIssue(parsed.error.issues[0]));
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** A zod issue as one message naming its field (`adapter.url: ...`, `[2]: ...`). */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map((p, i) =>
     typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`,
   );

@@ -176,6 +176,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return out;
     },
     onEvent: (listener) => ctx.bus.onEvent(listener),
+    publish: (event) => ctx.bus.publish(event),
     recurring: (opts) => listTemplates(ctx.store, opts),
     async cancelRecurring(id, reason): Promise<RecurringTemplate> {
       return (await cancelRecurring(ctx, id, reason)).template;

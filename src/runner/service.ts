@@ -36,6 +36,8 @@ export interface SchedulerService {
   decisions(options?: { afterSeq?: number; loadId?: string; limit?: number }): Promise<Decision[]>;
   /** state changes, signal updates and window transitions, from every process sharing the store */
   onEvent(listener: (event: SchedulerEvent) => void): () => void;
+  /** tells every process's listeners (events of other parts of the service: the home, grid events) */
+  publish(event: SchedulerEvent): void;
   /** recurring loads (templates), oldest first */
   recurring(options?: { activeOnly?: boolean }): Promise<RecurringTemplate[]>;
   /** stops a recurring load: no more occurrences, and its occurrences not started yet are cancelled */
@@ -145,6 +147,37 @@ export type SchedulerEvent =
       carbon: number | null;
       price: number | null;
       source: string;
+    }
+  | {
+      type: 'grid.event';
+      at: string;
+      id: string;
+      kind: string;
+      severity: string;
+      change: 'started' | 'updated' | 'ended';
+      start: string;
+      end: string | null;
+      zones: string[];
+    }
+  | {
+      type: 'home.notice';
+      at: string;
+      key: string;
+      kind: string;
+      title: string;
+      message: string;
+      window?: { start: string; end: string };
+      gridEvent?: { id: string; kind: string; severity: string; start: string; end: string | null };
+      devices: string[];
+      priority: number;
+    }
+  | {
+      type: 'home.setpoints';
+      at: string;
+      planId: number;
+      reason: string;
+      /** the home's setpoints for the slot under way (optimize/home-horizon.ts HomeSetpoints) */
+      setpoints: object;
     }
   | {
       type: 'window.clean_started' | 'window.best_now';

@@ -22,7 +22,11 @@ export type DecisionKind =
   | 'dead'
   | 'pause'
   | 'resume'
-  | 'purge';
+  | 'purge'
+  /** the Kubernetes controller put a node taint on, took one off, or set a replica cap */
+  | 'kube_taint'
+  | 'kube_untaint'
+  | 'kube_cap';
 
 export interface NewDecision {
   /** the load it is about; null for scheduler-wide decisions (pause, purge ...) */

@@ -1,5 +1,7 @@
 export * from './audit.ts';
 export * from './db.ts';
+export * from './grid-events.ts';
+export * from './home.ts';
 export * from './loads.ts';
 export * from './migrations.ts';
 export * from './openai.ts';

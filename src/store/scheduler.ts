@@ -82,31 +82,37 @@ function rowToState(r: Row | undefined): SchedulerState {
 // One planner run at a time
 
 /** Planner runs in progress in this process, by store (the embedded store serves one process). */
-const localRuns = new WeakSet<Db>();
+const localRuns = new WeakMap<Db, Set<string>>();
 
 export type LockedRun<T> = { ran: true; value: T } | { ran: false; reason: string };
 
 /**
- * Runs `fn` only if no other planner run holds the lock: in this process (a flag per store) and, on
+ * Runs `fn` only if no other run of `name` holds its lock: in this process (a flag per store) and, on
  * PostgreSQL, across every process sharing the database (a transaction-scoped advisory lock, held by one
  * connection while `fn` works through the others; a lost connection releases it). Never waits.
  */
-export async function withPlannerLock<T>(db: Db, fn: () => Promise<T>): Promise<LockedRun<T>> {
-  if (localRuns.has(db)) return { ran: false, reason: 'a planner run is in progress in this process' };
-  localRuns.add(db);
+export async function withRunLock<T>(db: Db, name: string, fn: () => Promise<T>): Promise<LockedRun<T>> {
+  const running = localRuns.get(db) ?? new Set<string>();
+  localRuns.set(db, running);
+  if (running.has(name)) return { ran: false, reason: `a ${name} run is in progress in this process` };
+  running.add(name);
   try {
     if (db.kind === 'embedded') return { ran: true, value: await fn() };
     return await db.transaction(async (tx) => {
       const [row] = await tx.query<{ locked: boolean }>(sql.tryAdvisoryXactLock(), [
-        `gridshift.planner:${db.schema}`,
+        `gridshift.${name}:${db.schema}`,
       ]);
-      if (!row?.locked) return { ran: false as const, reason: 'another process is running the planner' };
+      if (!row?.locked) return { ran: false as const, reason: `another process is running the ${name}` };
       return { ran: true as const, value: await fn() };
     });
   } finally {
-    localRuns.delete(db);
+    running.delete(name);
   }
 }
+
+/** The planner's run lock (see withRunLock). */
+export const withPlannerLock = <T>(db: Db, fn: () => Promise<T>): Promise<LockedRun<T>> =>
+  withRunLock(db, 'planner', fn);
 
 // ---------------------------------------------------------------------------------------------------
 // The last signal reading per zone (so window transitions are reported once)

@@ -233,6 +233,111 @@ CREATE INDEX running_attempts_worker ON running_attempts (worker);
   },
   {
     version: 5,
+    name: 'the home: plans solved, setpoints per slot, measurements',
+    sql: `
+-- Every plan the home controller solved (history kept: what was planned), with the scenario it solved.
+CREATE TABLE home_plans (
+  id bigserial PRIMARY KEY,
+  solved_at timestamptz NOT NULL,
+  start_at timestamptz NOT NULL,
+  step_min integer NOT NULL,
+  slots integer NOT NULL,
+  reason text NOT NULL,
+  inputs_hash text NOT NULL,
+  scenario jsonb NOT NULL,
+  plan jsonb NOT NULL,
+  inputs jsonb NOT NULL
+);
+CREATE INDEX home_plans_solved ON home_plans (solved_at DESC);
+
+-- The setpoints in force for each slot (the last plan solved in it), with that slot's planned and baseline
+-- cost and emissions: what was asked of the home, slot by slot.
+CREATE TABLE home_setpoints (
+  slot_start timestamptz PRIMARY KEY,
+  plan_id bigint NOT NULL,
+  setpoints jsonb NOT NULL,
+  planned jsonb NOT NULL,
+  published_at timestamptz NOT NULL
+);
+
+-- What the home reported: readings at an instant (any of them may be missing).
+CREATE TABLE home_measurements (
+  at timestamptz PRIMARY KEY,
+  load_kw double precision,
+  pv_kw double precision,
+  soc_kwh double precision,
+  ev_energy_kwh double precision,
+  import_kw double precision,
+  export_kw double precision
+);
+`,
+  },
+  {
+    version: 6,
+    name: 'grid events',
+    sql: `
+-- What the grid's operator, an aggregator or the home's meter said about the grid. The same external id from
+-- the same source is one event, updated as it changes (an end time given later, a severity raised).
+CREATE TABLE grid_events (
+  id uuid PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('peak_alert', 'frequency_drop', 'voltage_anomaly', 'load_shedding')),
+  severity text NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  starts_at timestamptz NOT NULL,
+  ends_at timestamptz,
+  zones text[] NOT NULL DEFAULT '{}',
+  source text NOT NULL,
+  external_id text,
+  raw jsonb NOT NULL,
+  received_at timestamptz NOT NULL,
+  UNIQUE (source, external_id)
+);
+CREATE INDEX grid_events_starts ON grid_events (starts_at DESC);
+`,
+  },
+  {
+    version: 7,
+    name: 'home notices',
+    sql: `
+-- What the home was told, by transition (kind and window start, or event and severity): each is told once,
+-- whatever the restarts and however many processes share the store.
+CREATE TABLE home_notices (
+  key text PRIMARY KEY,
+  kind text NOT NULL,
+  told_at timestamptz NOT NULL,
+  notice jsonb NOT NULL
+);
+CREATE INDEX home_notices_told ON home_notices (told_at DESC);
+`,
+  },
+  {
+    version: 8,
+    name: 'home devices',
+    sql: `
+-- A home's devices (src/home/device.ts): how to reach each (adapter, JSON as configured), what it draws,
+-- whether gridshift may act on it, its preferred action and the daily windows in which it is left alone.
+-- state_before: the device's state before gridshift acted on it ({on, mode?, limitPct?, action}), kept until it
+-- is restored, so that a restart during a peak still puts the device back; NULL when nothing is held.
+CREATE TABLE home_devices (
+  id uuid PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  kind text NOT NULL,
+  adapter jsonb NOT NULL,
+  rated_power_w double precision NOT NULL CHECK (rated_power_w > 0),
+  delegated boolean NOT NULL DEFAULT false,
+  action text NOT NULL CHECK (action IN ('turn_off', 'eco_mode', 'delay_start', 'limit_power')),
+  limit_pct double precision CHECK (limit_pct BETWEEN 0 AND 100),
+  eco_mode text,
+  run_min integer CHECK (run_min > 0),
+  protected_windows text[] NOT NULL DEFAULT '{}',
+  state_before jsonb,
+  state_saved_at timestamptz,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+`,
+  },
+  {
+    version: 9,
     name: 'openai gateway: files and batches',
     sql: `
 -- Files of the OpenAI-compatible gateway (purpose batch: the JSONL input of a batch; batch_output and

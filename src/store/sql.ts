@@ -1,7 +1,8 @@
 /**
  * Every SQL statement gridshift runs against its own tables, as plain functions returning text.
  * `s` is the schema name (validated by assertSchemaName, so safe to splice); parameters are always `$n`.
- * The repositories (loads.ts, audit.ts, scheduler.ts, tokens.ts, openai.ts ...) call these; no SQL lives elsewhere.
+ * The repositories (loads.ts, audit.ts, scheduler.ts, tokens.ts, devices.ts, openai.ts ...) call these;
+ * no SQL lives elsewhere.
  */
 
 const q = (s: string) => `"${s}"`;
@@ -540,6 +541,140 @@ WHERE w.host = $1 AND ra.worker <> $2 AND ra.pgid IS NOT NULL`;
 
 /** $1 channel, $2 payload (at most 8000 bytes) */
 export const notify = () => 'SELECT pg_notify($1, $2)';
+
+// --- the home ----------------------------------------------------------------------------------------
+
+const HOME_PLAN_COLUMNS =
+  'id, solved_at, start_at, step_min, slots, reason, inputs_hash, scenario, plan, inputs';
+
+export const insertHomePlan = (s: string) => `
+INSERT INTO ${q(s)}.home_plans (solved_at, start_at, step_min, slots, reason, inputs_hash, scenario, plan, inputs)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb)
+RETURNING ${HOME_PLAN_COLUMNS}`;
+
+export const latestHomePlan = (s: string) =>
+  `SELECT ${HOME_PLAN_COLUMNS} FROM ${q(s)}.home_plans ORDER BY solved_at DESC, id DESC LIMIT 1`;
+
+/** Plans solved before $1 (history kept this long) go. */
+export const pruneHomePlans = (s: string) => `DELETE FROM ${q(s)}.home_plans WHERE solved_at < $1`;
+
+export const upsertHomeSetpoints = (s: string) => `
+INSERT INTO ${q(s)}.home_setpoints (slot_start, plan_id, setpoints, planned, published_at)
+VALUES ($1, $2, $3::jsonb, $4::jsonb, $5)
+ON CONFLICT (slot_start) DO UPDATE SET plan_id = EXCLUDED.plan_id, setpoints = EXCLUDED.setpoints,
+  planned = EXCLUDED.planned, published_at = EXCLUDED.published_at`;
+
+export const homeSetpointsSince = (s: string) => `
+SELECT slot_start, plan_id, setpoints, planned, published_at FROM ${q(s)}.home_setpoints
+WHERE slot_start >= $1 ORDER BY slot_start`;
+
+export const insertHomeMeasurement = (s: string) => `
+INSERT INTO ${q(s)}.home_measurements (at, load_kw, pv_kw, soc_kwh, ev_energy_kwh, import_kw, export_kw)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (at) DO UPDATE SET
+  load_kw = COALESCE(EXCLUDED.load_kw, home_measurements.load_kw),
+  pv_kw = COALESCE(EXCLUDED.pv_kw, home_measurements.pv_kw),
+  soc_kwh = COALESCE(EXCLUDED.soc_kwh, home_measurements.soc_kwh),
+  ev_energy_kwh = COALESCE(EXCLUDED.ev_energy_kwh, home_measurements.ev_energy_kwh),
+  import_kw = COALESCE(EXCLUDED.import_kw, home_measurements.import_kw),
+  export_kw = COALESCE(EXCLUDED.export_kw, home_measurements.export_kw)`;
+
+export const homeMeasurementsSince = (s: string) => `
+SELECT at, load_kw, pv_kw, soc_kwh, ev_energy_kwh, import_kw, export_kw FROM ${q(s)}.home_measurements
+WHERE at >= $1 ORDER BY at`;
+
+/** The newest reading of each kind at or before $1. */
+export const latestHomeReadings = (s: string) => `
+SELECT
+  (SELECT soc_kwh FROM ${q(s)}.home_measurements WHERE soc_kwh IS NOT NULL AND at <= $1 ORDER BY at DESC LIMIT 1) AS soc_kwh,
+  (SELECT at FROM ${q(s)}.home_measurements WHERE soc_kwh IS NOT NULL AND at <= $1 ORDER BY at DESC LIMIT 1) AS soc_at,
+  (SELECT ev_energy_kwh FROM ${q(s)}.home_measurements WHERE ev_energy_kwh IS NOT NULL AND at <= $1 ORDER BY at DESC LIMIT 1) AS ev_energy_kwh,
+  (SELECT at FROM ${q(s)}.home_measurements WHERE ev_energy_kwh IS NOT NULL AND at <= $1 ORDER BY at DESC LIMIT 1) AS ev_at`;
+
+export const pruneHomeMeasurements = (s: string) => `DELETE FROM ${q(s)}.home_measurements WHERE at < $1`;
+
+// --- grid events -------------------------------------------------------------------------------------
+
+const GRID_EVENT_COLUMNS =
+  'id, kind, severity, starts_at, ends_at, zones, source, external_id, raw, received_at';
+
+/** $1 id ... $10 received_at; the same (source, external_id) updates the event and keeps its id. */
+export const upsertGridEvent = (s: string) => `
+INSERT INTO ${q(s)}.grid_events (id, kind, severity, starts_at, ends_at, zones, source, external_id, raw, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
+ON CONFLICT (source, external_id) DO UPDATE SET kind = EXCLUDED.kind, severity = EXCLUDED.severity,
+  starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, zones = EXCLUDED.zones, raw = EXCLUDED.raw,
+  received_at = EXCLUDED.received_at
+RETURNING ${GRID_EVENT_COLUMNS}, (xmax = 0) AS inserted`;
+
+export const selectGridEvent = (s: string) =>
+  `SELECT ${GRID_EVENT_COLUMNS} FROM ${q(s)}.grid_events WHERE id = $1`;
+
+/** Ends an open event at $2 (or keeps an earlier end). */
+export const endGridEvent = (s: string) => `
+UPDATE ${q(s)}.grid_events SET ends_at = LEAST(COALESCE(ends_at, $2), $2) WHERE id = $1
+RETURNING ${GRID_EVENT_COLUMNS}`;
+
+/** Events on at $1 (started, not ended), and those ended since $2, newest first; at most $3. */
+export const listGridEvents = (s: string) => `
+SELECT ${GRID_EVENT_COLUMNS} FROM ${q(s)}.grid_events
+WHERE starts_at <= $1 AND (ends_at IS NULL OR ends_at > $2)
+ORDER BY starts_at DESC, id LIMIT $3`;
+
+// --- home notices ------------------------------------------------------------------------------------
+
+export const claimNotice = (s: string) => `
+INSERT INTO ${q(s)}.home_notices (key, kind, told_at, notice) VALUES ($1, $2, $3, $4::jsonb)
+ON CONFLICT (key) DO NOTHING RETURNING key`;
+
+export const recentNotices = (s: string) => `
+SELECT key, kind, told_at, notice FROM ${q(s)}.home_notices WHERE told_at >= $1 ORDER BY told_at DESC, key LIMIT $2`;
+
+// --- home devices ----------------------------------------------------------------------------------
+
+const DEVICE_COLUMNS =
+  'id, name, kind, adapter, rated_power_w, delegated, action, limit_pct, eco_mode, run_min, protected_windows, ' +
+  'state_before, state_saved_at, created_at, updated_at';
+
+/**
+ * $1 id, $2 name, $3 kind, $4 adapter (json text), $5 rated_power_w, $6 delegated, $7 action, $8 limit_pct,
+ * $9 eco_mode, $10 run_min, $11 protected_windows, $12 now
+ */
+export const insertDevice = (s: string) => `
+INSERT INTO ${q(s)}.home_devices (id, name, kind, adapter, rated_power_w, delegated, action, limit_pct, eco_mode,
+  run_min, protected_windows, created_at, updated_at)
+VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11::text[], $12, $12)
+RETURNING ${DEVICE_COLUMNS}`;
+
+/** The same parameters as insertDevice; $1 names the device to change. The saved state is kept. */
+export const updateDevice = (s: string) => `
+UPDATE ${q(s)}.home_devices SET name = $2, kind = $3, adapter = $4::jsonb, rated_power_w = $5, delegated = $6,
+  action = $7, limit_pct = $8, eco_mode = $9, run_min = $10, protected_windows = $11::text[], updated_at = $12
+WHERE id = $1
+RETURNING ${DEVICE_COLUMNS}`;
+
+export const selectDevice = (s: string) => `SELECT ${DEVICE_COLUMNS} FROM ${q(s)}.home_devices WHERE id = $1`;
+
+export const selectDeviceByName = (s: string) =>
+  `SELECT ${DEVICE_COLUMNS} FROM ${q(s)}.home_devices WHERE name = $1`;
+
+export const listDevices = (s: string) => `SELECT ${DEVICE_COLUMNS} FROM ${q(s)}.home_devices ORDER BY name`;
+
+export const deleteDevice = (s: string) => `DELETE FROM ${q(s)}.home_devices WHERE id = $1 RETURNING id`;
+
+/** Keeps the state before an action, unless one is kept already (the first action's is the one to restore). $1 id, $2 state (json text), $3 now */
+export const saveDeviceState = (s: string) => `
+UPDATE ${q(s)}.home_devices SET state_before = $2::jsonb, state_saved_at = $3
+WHERE id = $1 AND state_before IS NULL
+RETURNING ${DEVICE_COLUMNS}`;
+
+/** Drops the kept state (it was restored), returning the row as it was. $1 id */
+export const clearDeviceState = (s: string) => `
+WITH prev AS (SELECT ${DEVICE_COLUMNS} FROM ${q(s)}.home_devices WHERE id = $1 AND state_before IS NOT NULL FOR UPDATE),
+cleared AS (
+  UPDATE ${q(s)}.home_devices d SET state_before = NULL, state_saved_at = NULL FROM prev WHERE d.id = prev.id
+)
+SELECT * FROM prev`;
 
 // --- openai gateway: files and batches ------------------------------------------------------------
 

@@ -8,13 +8,16 @@ import { stringify as toYaml } from 'yaml';
 
 /**
  * A small Kubernetes API server for tests, speaking the documented REST shapes of what the Job dispatcher
- * uses: batch/v1 Jobs (create, get, list, merge and strategic merge patch, delete with a propagation policy),
+ * and the controller use: batch/v1 Jobs (create, get, list, merge and strategic merge patch, delete with a propagation policy),
  * list + `?watch=true` as newline-delimited JSON events carrying resourceVersions (a version older than the
  * last compaction gets an ERROR event with a 410 Gone Status, as kube-apiserver sends it), core/v1 pods of a
  * Job (list, log), bearer tokens (401) and forbidden verbs (403), errors as Status objects. A Job that runs
  * gets a Running pod; the test ends it with `finish`, which sets the pod's exit code and log and the Job's
- * Complete or Failed condition. Suspending a running Job deletes its pod, as the Job controller does. It
- * serves HTTPS with a self-signed certificate, which the kubeconfig it writes trusts (as a cluster's CA).
+ * Complete or Failed condition. Suspending a running Job deletes its pod, as the Job controller does. For the controller:
+ * core/v1 nodes (list by label selector, get, merge patch; a patch carrying a stale
+ * `metadata.resourceVersion` gets 409 Conflict, as optimistic concurrency does), core/v1 events (create),
+ * keda.sh/v1alpha1 ScaledObjects and autoscaling/v2 HorizontalPodAutoscalers (list, get, merge patch; an
+ * HPA's maxReplicas below 1 or below its minReplicas is 422 Invalid). It serves HTTPS with a self-signed certificate, which the kubeconfig it writes trusts (as a cluster's CA).
  */
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects as JSON, read and written field by field
@@ -49,7 +52,20 @@ export interface KubeApiDouble {
   finish(namespace: string, name: string, how: Finish): void;
   /** a change to the Job that a controller would make (a status update): a new resourceVersion and event */
   touch(namespace: string, name: string): void;
-  /** answers `verb` on `resource` (jobs, pods, pods/log) with 403 Forbidden */
+  /** adds (or replaces) a node, a ScaledObject or an HPA, as `kubectl apply` would */
+  put(object: Obj): Obj;
+  /** a node, ScaledObject or HPA as stored (`namespace` undefined for nodes) */
+  object(resource: ObjectResource, namespace: string | undefined, name: string): Obj | undefined;
+  /** someone else's write to the object just before the next patch of it arrives (that patch then carries a stale resourceVersion) */
+  changeBeforeNextPatch(
+    resource: ObjectResource,
+    namespace: string | undefined,
+    name: string,
+    change: (o: Obj) => void,
+  ): void;
+  /** the core/v1 Events created in a namespace */
+  events(namespace: string): Obj[];
+  /** answers `verb` on `resource` (jobs, pods, pods/log, nodes, events, scaledobjects, horizontalpodautoscalers) with 403 Forbidden */
   forbid(verb: string, resource: string): void;
   /** breaks every open watch connection, as a network failure or a restarted server would */
   dropWatches(): void;
@@ -63,6 +79,36 @@ export interface KubeApiDouble {
   writeKubeconfig(dir: string, options?: { token?: string; context?: string }): string;
   close(): Promise<void>;
 }
+
+export type ObjectResource = 'nodes' | 'scaledobjects' | 'horizontalpodautoscalers';
+
+/** The resources the controller uses, by the path prefix the API serves them under. */
+const OBJECT_ROUTES: { re: RegExp; resource: ObjectResource | 'events'; group: string; kind: string }[] = [
+  { re: /^\/api\/v1\/nodes(?:\/([^/]+))?$/, resource: 'nodes', group: '', kind: 'Node' },
+  {
+    re: /^\/api\/v1\/namespaces\/([^/]+)\/events(?:\/([^/]+))?$/,
+    resource: 'events',
+    group: '',
+    kind: 'Event',
+  },
+  {
+    re: /^\/apis\/keda\.sh\/v1alpha1\/namespaces\/([^/]+)\/scaledobjects(?:\/([^/]+))?$/,
+    resource: 'scaledobjects',
+    group: 'keda.sh',
+    kind: 'ScaledObject',
+  },
+  {
+    re: /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers(?:\/([^/]+))?$/,
+    resource: 'horizontalpodautoscalers',
+    group: 'autoscaling',
+    kind: 'HorizontalPodAutoscaler',
+  },
+];
+const KINDS: Record<string, ObjectResource> = {
+  Node: 'nodes',
+  ScaledObject: 'scaledobjects',
+  HorizontalPodAutoscaler: 'horizontalpodautoscalers',
+};
 
 const status = (code: number, reason: string, message: string, details: Obj = {}): Obj => ({
   kind: 'Status',
@@ -86,10 +132,13 @@ function mergePatch(target: Obj, patch: Obj): Obj {
   return out;
 }
 
+/** equality-based selectors: `k=v`, `k==v`, `k!=v`, `k` (exists), `!k` (does not exist) */
 function matchesLabels(obj: Obj, selector: string | null): boolean {
   if (!selector) return true;
   const labels = (obj.metadata?.labels ?? {}) as Record<string, string>;
   return selector.split(',').every((term) => {
+    if (term.startsWith('!')) return !(term.slice(1) in labels);
+    if (!term.includes('=')) return term in labels;
     const [k, v] = term.includes('!=') ? term.split('!=') : term.split(/==?/);
     return term.includes('!=') ? labels[k] !== v : labels[k] === v;
   });
@@ -119,6 +168,11 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
   const pods = new Map<string, Obj>();
   const logs = new Map<string, string>();
   const forbidden = new Set<string>();
+  const objects = new Map<string, Obj>();
+  const eventList: Obj[] = [];
+  const beforePatch = new Map<string, (o: Obj) => void>();
+  const objectKey = (resource: string, ns: string | undefined, name: string) =>
+    `${resource}/${ns ?? ''}/${name}`;
   const events: { rv: number; type: string; object: Obj }[] = [];
   const watchers = new Set<{ res: ServerResponse; ns: string; query: URLSearchParams }>();
   const watchFrom: string[] = [];
@@ -248,6 +302,28 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
     });
     if (req.headers.authorization !== `Bearer ${token}`)
       return reply(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    for (const route of OBJECT_ROUTES) {
+      const m = route.re.exec(url.pathname);
+      if (!m) continue;
+      const [ns, name] = route.resource === 'nodes' ? [undefined, m[1]] : [m[1], m[2]];
+      const verb = verbOf(req.method ?? 'GET', url.searchParams, name !== undefined);
+      if (forbidden.has(`${verb} ${route.resource}`)) {
+        const g = route.group ? `.${route.group}` : '';
+        const what = name ? `${route.resource}${g} "${name}"` : `${route.resource}${g}`;
+        const scope = ns ? ` in the namespace "${ns}"` : ' at the cluster scope';
+        const message = `${what} is forbidden: User "system:serviceaccount:gridshift:controller" cannot ${verb} resource "${route.resource}" in API group "${route.group}"${scope}`;
+        return reply(
+          res,
+          403,
+          status(403, 'Forbidden', message, {
+            ...(name ? { name } : {}),
+            group: route.group,
+            kind: route.resource,
+          }),
+        );
+      }
+      return objectRoute(res, route, verb, ns, name, url.searchParams, contentType, body);
+    }
     const jobPath = url.pathname.match(/^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs(?:\/([^/]+))?$/);
     const podPath = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)(\/log)?)?$/);
     const [ns, name] = [jobPath?.[1] ?? podPath?.[1], jobPath?.[2] ?? podPath?.[2]];
@@ -265,6 +341,100 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
     }
     if (jobPath) return jobRoute(res, verb, ns, name, url.searchParams, contentType, body);
     return podRoute(res, verb, ns, name, url.searchParams, podPath?.[3] !== undefined);
+  };
+
+  const objectRoute = (
+    res: ServerResponse,
+    route: (typeof OBJECT_ROUTES)[number],
+    verb: string,
+    ns: string | undefined,
+    name: string | undefined,
+    query: URLSearchParams,
+    contentType: string | undefined,
+    body: Obj | undefined,
+  ) => {
+    const { resource, group, kind } = route;
+    const apiVersion = group === '' ? 'v1' : group === 'keda.sh' ? 'keda.sh/v1alpha1' : 'autoscaling/v2';
+    if (resource === 'events') {
+      if (verb !== 'create')
+        return reply(res, 405, status(405, 'MethodNotAllowed', 'the double only creates events'));
+      if (!body?.involvedObject?.name || (!body?.metadata?.name && !body?.metadata?.generateName))
+        return reply(
+          res,
+          422,
+          status(422, 'Invalid', 'Event is invalid: involvedObject or metadata.name is missing'),
+        );
+      const event = clone(body);
+      event.metadata = {
+        ...event.metadata,
+        name: event.metadata.name ?? `${event.metadata.generateName}${randomBytes(3).toString('hex')}`,
+        namespace: ns,
+        uid: randomUUID(),
+        creationTimestamp: now(),
+        resourceVersion: String(++rv),
+      };
+      eventList.push(event);
+      return reply(res, 201, event);
+    }
+    if (verb === 'list')
+      return reply(res, 200, {
+        apiVersion,
+        kind: `${kind}List`,
+        metadata: { resourceVersion: String(rv) },
+        items: [...objects.entries()]
+          .filter(([k]) => k.startsWith(`${resource}/${ns ?? ''}/`))
+          .map(([, o]) => o)
+          .filter((o) => matchesLabels(o, query.get('labelSelector'))),
+      });
+    const stored = name ? objects.get(objectKey(resource, ns, name)) : undefined;
+    if (!name || !stored) {
+      const what = `${resource}${group ? `.${group}` : ''} "${name ?? ''}"`;
+      return reply(res, 404, status(404, 'NotFound', `${what} not found`, { name, group, kind: resource }));
+    }
+    if (verb === 'get') return reply(res, 200, stored);
+    if (verb !== 'patch')
+      return reply(res, 405, status(405, 'MethodNotAllowed', `the double does not ${verb} ${resource}`));
+    if (contentType !== 'application/merge-patch+json')
+      return reply(
+        res,
+        415,
+        status(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format'),
+      );
+    const meddle = beforePatch.get(objectKey(resource, ns, name));
+    if (meddle) {
+      beforePatch.delete(objectKey(resource, ns, name));
+      meddle(stored);
+      touch(stored);
+    }
+    const wantRv = body?.metadata?.resourceVersion;
+    if (wantRv !== undefined && wantRv !== stored.metadata.resourceVersion)
+      return reply(
+        res,
+        409,
+        status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${resource}${group ? `.${group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+          { name, group, kind: resource },
+        ),
+      );
+    const patched = mergePatch(stored, body ?? {});
+    if (resource === 'horizontalpodautoscalers') {
+      const { minReplicas = 1, maxReplicas } = patched.spec ?? {};
+      if (!(Number.isInteger(maxReplicas) && maxReplicas >= 1 && maxReplicas >= minReplicas))
+        return reply(
+          res,
+          422,
+          status(
+            422,
+            'Invalid',
+            `HorizontalPodAutoscaler.autoscaling "${name}" is invalid: spec.maxReplicas: Invalid value: ${maxReplicas}: must be greater than or equal to \`minReplicas\` and at least 1`,
+          ),
+        );
+    }
+    Object.assign(stored, { metadata: patched.metadata, spec: patched.spec });
+    touch(stored);
+    return reply(res, 200, stored);
   };
 
   const notFound = (res: ServerResponse, name: string) =>
@@ -505,6 +675,28 @@ export async function startKubeApi(): Promise<KubeApiDouble> {
       touch(job);
       emit('MODIFIED', job);
     },
+    put(object) {
+      const resource = KINDS[object.kind as string];
+      if (!resource) throw new Error(`the double keeps no ${object.kind}`);
+      const o = clone(object);
+      o.metadata = {
+        ...o.metadata,
+        uid: o.metadata.uid ?? randomUUID(),
+        creationTimestamp: o.metadata.creationTimestamp ?? now(),
+        ...(resource === 'nodes' ? {} : { namespace: o.metadata.namespace ?? 'default' }),
+      };
+      o.spec ??= {};
+      touch(o);
+      objects.set(objectKey(resource, o.metadata.namespace, o.metadata.name), o);
+      return clone(o);
+    },
+    object: (resource, ns, name) => {
+      const o = objects.get(objectKey(resource, ns, name));
+      return o ? clone(o) : undefined;
+    },
+    changeBeforeNextPatch: (resource, ns, name, change) =>
+      void beforePatch.set(objectKey(resource, ns, name), change),
+    events: (ns) => eventList.filter((e) => e.metadata.namespace === ns).map(clone),
     forbid: (verb, resource) => void forbidden.add(`${verb} ${resource}`),
     dropWatches() {
       for (const w of watchers) w.res.destroy();

@@ -5,7 +5,7 @@ import { NowPage } from './pages/now.tsx';
 
 /**
  * The dashboard's pages, in navigation order. A page is a path and a component; the navigation, the
- * router and the document title all read this list, so a new page (Home, Kubernetes, Fleet ...) is one
+ * router and the document title all read this list, so a new page (Kubernetes, Fleet ...) is one
  * entry here. The Now page is the landing page and loads with the shell; a heavier page can be loaded
  * on first visit with a dynamic import behind its entry.
  */
@@ -17,6 +17,11 @@ export interface Page {
 
 export const PAGES: Page[] = [
   { path: '/', label: 'Now', component: NowPage },
+  {
+    path: '/home',
+    label: 'Home',
+    component: lazyPage('Home', () => import('./pages/home.tsx').then((m) => m.HomePage)),
+  },
   {
     path: '/loads',
     label: 'Loads',

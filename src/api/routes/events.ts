@@ -18,6 +18,9 @@ export const EVENT_TYPES: readonly SchedulerEvent['type'][] = [
   'signal.update',
   'window.clean_started',
   'window.best_now',
+  'home.setpoints',
+  'grid.event',
+  'home.notice',
 ];
 
 export interface EventsOptions {

@@ -19,7 +19,7 @@ import type { KubernetesTarget } from './types.ts';
 
 type Client = typeof import('@kubernetes/client-node');
 let client: Promise<Client> | undefined;
-const loadClient = (): Promise<Client> => {
+export const loadClient = (): Promise<Client> => {
   client ??= import('@kubernetes/client-node');
   return client;
 };
@@ -44,7 +44,7 @@ const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/tok
  */
 export function kubeConfig(
   k8s: Client,
-  target: KubernetesTarget,
+  target: Pick<KubernetesTarget, 'kubeconfig' | 'context'>,
   env: NodeJS.ProcessEnv = process.env,
 ): KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -103,12 +103,20 @@ export async function kubeClients(target: KubernetesTarget, env?: NodeJS.Process
 /** What an API call needs RBAC for: the verb on the resource (with its API group) in the namespace. */
 export interface Permission {
   verb: 'create' | 'get' | 'list' | 'watch' | 'patch' | 'delete';
-  /** `jobs`, `pods` or `pods/log` */
+  /** `jobs`, `pods`, `pods/log`, `nodes`, `events`, `scaledobjects`, `horizontalpodautoscalers` */
   resource: string;
-  namespace: string;
+  /** absent for cluster-scoped resources (nodes) */
+  namespace?: string;
+  /** whose permission it is, for the hint (default: the dispatcher's) */
+  who?: string;
 }
 
-const groupOf = (resource: string) => (resource === 'jobs' ? 'batch' : 'core');
+const GROUPS: Record<string, string> = {
+  jobs: 'batch',
+  scaledobjects: 'keda.sh',
+  horizontalpodautoscalers: 'autoscaling',
+};
+const groupOf = (resource: string) => GROUPS[resource] ?? 'core';
 
 /** The HTTP status of a failed API call, if the server answered. */
 export function apiStatus(err: unknown): number | undefined {
@@ -143,11 +151,12 @@ export function describeApiError(err: unknown, what: Permission, server: string)
   const status = apiStatus(err);
   const message = statusMessage(err);
   const said = message ? `: ${message}` : '';
-  const on = `${what.resource} (API group ${groupOf(what.resource)}) in namespace ${what.namespace}`;
+  const scope = what.namespace === undefined ? 'at the cluster scope' : `in namespace ${what.namespace}`;
+  const on = `${what.resource} (API group ${groupOf(what.resource)}) ${scope}`;
   if (status === 401)
     return `the Kubernetes API server at ${server} refused the credentials (HTTP 401 Unauthorized)${said}; check the kubeconfig's user or the service account's token`;
   if (status === 403)
-    return `not allowed to ${what.verb} ${on} (HTTP 403 Forbidden)${said}; grant the dispatcher's user or service account the verb ${what.verb} on ${what.resource}`;
+    return `not allowed to ${what.verb} ${on} (HTTP 403 Forbidden)${said}; grant ${what.who ?? "the dispatcher's"} user or service account the verb ${what.verb} on ${what.resource}`;
   if (status !== undefined) return `could not ${what.verb} ${on}: HTTP ${status}${said}`;
   return `could not reach the Kubernetes API server at ${server} to ${what.verb} ${what.resource}: ${networkCause(err)}`;
 }

@@ -1,13 +1,11 @@
-import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import type { ChartData } from '../chart-data.ts';
+import { markAt, shadeSpans, stepped, timeTicks, UPlotChart } from './uplot-chart.tsx';
 
 /**
  * Carbon intensity (left axis, g/kWh) and price (right axis) over time with uPlot: measured values as solid
  * lines, forecasts dashed, the 10-90 % band of the carbon forecast filled where there is one, the waiting
- * loads' runs shaded, a line at now. The canvas is drawn for the width
- * its box has and redrawn when that changes. The figure's text alternative is the table beside it.
+ * loads' runs shaded, a line at now. The figure's text alternative is the table beside it.
  */
 
 export const COLORS = {
@@ -18,35 +16,11 @@ export const COLORS = {
   now: '#444',
 };
 
-const stepped = uPlot.paths.stepped?.({ align: 1 });
-
 /** The carbon axis: the values' range with a margin, so that the hours' differences show; never below 0. */
 function paddedRange(min: number, max: number): [number, number] {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [0, 100];
   const margin = Math.max((max - min) * 0.15, max * 0.05, 5);
   return [Math.max(0, Math.floor((min - margin) / 10) * 10), Math.ceil((max + margin) / 10) * 10];
-}
-
-/** Time ticks as the zone reads them: 24-hour times, with the day under the first tick and under midnight. */
-function timeTicks(timeZone: string) {
-  const hourMinute = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
-  const day = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-  });
-  return (_u: uPlot, splits: number[]) =>
-    splits.map((s, i) => {
-      const at = new Date(s * 1000);
-      const hm = hourMinute.format(at);
-      return i === 0 || hm === '00:00' ? `${hm}\n${day.format(at)}` : hm;
-    });
 }
 
 function options(data: ChartData, width: number, timeZone: string, priceUnit: string): uPlot.Options {
@@ -95,70 +69,31 @@ function options(data: ChartData, width: number, timeZone: string, priceUnit: st
     // the band fills between its two edges (series 5 above series 6)
     ...(data.carbonBand ? { bands: [{ series: [5, 6] as [number, number], fill: COLORS.band }] } : {}),
     hooks: {
-      drawClear: [
-        (u) => {
-          const { ctx, bbox } = u;
-          ctx.save();
-          for (const w of data.windows) {
-            const x0 = u.valToPos(w.fromS, 'x', true);
-            const x1 = u.valToPos(w.toS, 'x', true);
-            ctx.fillStyle = w.fill ?? COLORS.window;
-            ctx.fillRect(x0, bbox.top, Math.max(1, x1 - x0), bbox.height);
-            if (w.edge) {
-              ctx.strokeStyle = w.edge;
-              ctx.strokeRect(x0, bbox.top, Math.max(1, x1 - x0), bbox.height);
-            }
-          }
-          ctx.restore();
-        },
-      ],
-      draw: [
-        (u) => {
-          const { ctx, bbox } = u;
-          const x = Math.round(u.valToPos(data.nowS, 'x', true));
-          ctx.save();
-          ctx.strokeStyle = COLORS.now;
-          ctx.lineWidth = 1;
-          ctx.setLineDash([3, 3]);
-          ctx.beginPath();
-          ctx.moveTo(x, bbox.top);
-          ctx.lineTo(x, bbox.top + bbox.height);
-          ctx.stroke();
-          ctx.restore();
-        },
-      ],
+      drawClear: [shadeSpans(data.windows.map((w) => ({ ...w, fill: w.fill ?? COLORS.window })))],
+      draw: [markAt(data.nowS, COLORS.now)],
     },
   };
 }
 
 export function SignalChart(props: { data: ChartData; timeZone: string; priceUnit: string; label: string }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const { data, timeZone, priceUnit } = props;
-    const width = () => Math.max(260, Math.floor(el.clientWidth));
-    const plot = new uPlot(
-      options(data, width(), timeZone, priceUnit),
-      [
-        data.xs,
-        data.carbonActual,
-        data.carbonForecast,
-        data.priceActual,
-        data.priceForecast,
-        ...(data.carbonBand ? [data.carbonBand.high, data.carbonBand.low] : []),
-      ] as uPlot.AlignedData,
-      el,
-    );
-    const resized = new ResizeObserver(() => {
-      const w = width();
-      if (w !== plot.width) plot.setSize({ width: w, height: options(data, w, timeZone, priceUnit).height! });
-    });
-    resized.observe(el);
-    return () => {
-      resized.disconnect();
-      plot.destroy();
-    };
-  }, [props.data, props.timeZone, props.priceUnit]);
-  return <div ref={box} class="chart" role="img" aria-label={props.label} data-testid="signal-chart" />;
+  const { data, timeZone, priceUnit } = props;
+  return (
+    <UPlotChart
+      options={(width) => options(data, width, timeZone, priceUnit)}
+      data={() =>
+        [
+          data.xs,
+          data.carbonActual,
+          data.carbonForecast,
+          data.priceActual,
+          data.priceForecast,
+          ...(data.carbonBand ? [data.carbonBand.high, data.carbonBand.low] : []),
+        ] as uPlot.AlignedData
+      }
+      deps={[data, timeZone, priceUnit]}
+      label={props.label}
+      class="chart"
+      testId="signal-chart"
+    />
+  );
 }

@@ -1,6 +1,5 @@
-import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { UPlotChart } from './uplot-chart.tsx';
 
 /**
  * What ran against what running at once would have emitted, per day, week or month, with uPlot: the
@@ -59,27 +58,15 @@ function options(data: TrendData, width: number): uPlot.Options {
 }
 
 export function TrendChart(props: { data: TrendData; label: string }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const { data } = props;
-    const width = () => Math.max(260, Math.floor(el.clientWidth));
-    const xs = data.keys.map((_, i) => i);
-    const plot = new uPlot(
-      options(data, width()),
-      [xs, data.emittedKg, data.baselineKg] as uPlot.AlignedData,
-      el,
-    );
-    const resized = new ResizeObserver(() => {
-      const w = width();
-      if (w !== plot.width) plot.setSize({ width: w, height: options(data, w).height! });
-    });
-    resized.observe(el);
-    return () => {
-      resized.disconnect();
-      plot.destroy();
-    };
-  }, [props.data]);
-  return <div ref={box} class="trend" role="img" aria-label={props.label} data-testid="trend-chart" />;
+  const { data } = props;
+  return (
+    <UPlotChart
+      options={(width) => options(data, width)}
+      data={() => [data.keys.map((_, i) => i), data.emittedKg, data.baselineKg] as uPlot.AlignedData}
+      deps={[data]}
+      label={props.label}
+      class="trend"
+      testId="trend-chart"
+    />
+  );
 }

@@ -45,6 +45,8 @@ function rememberZone(zone: string): void {
 /** Whether an event may change what the page shows for `zone`. */
 function concerns(event: ServerEvent, zone: string | undefined): boolean {
   if (event.type === 'load.state') return true;
+  if (event.type === 'home.setpoints' || event.type === 'grid.event' || event.type === 'home.notice')
+    return false;
   return zone === undefined || event.zone === zone;
 }
 
