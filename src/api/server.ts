@@ -125,13 +125,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   if (!deps.inProcess) await registerDocuments(app, deps.version);
   await app.register(healthRoutes, { ctx, readiness: deps.readiness ?? {} });
+  let metricsRegistry: Registry | undefined;
   if (!deps.inProcess) {
-    const { metricsPlugin } = await import('./plugins/metrics.ts');
+    const [{ metricsPlugin }, { Registry }] = await Promise.all([
+      import('./plugins/metrics.ts'),
+      import('prom-client'),
+    ]);
+    metricsRegistry = deps.metrics?.registry ?? new Registry();
     await app.register(metricsPlugin, {
       scheduler: deps.scheduler,
       registry: deps.registry,
       nowMs: ctx.nowMs,
-      metricsRegistry: deps.metrics?.registry,
+      metricsRegistry,
       accountingRetryMs: deps.metrics?.accountingRetryMs,
     });
   }
@@ -151,6 +156,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(tokenRoutes, { ctx });
   await app.register(homeDeviceRoutes, { ctx });
   await app.register(carbonAwareRoutes, { ctx, options: deps.carbonAware ?? {} });
+  if (ctx.config.openai) {
+    const { openaiRoutes } = await import('./routes/openai.ts');
+    await app.register(openaiRoutes, { ctx, gateway: ctx.config.openai, metricsRegistry });
+  }
   return app;
 }
 
@@ -196,6 +205,10 @@ async function registerDocuments(app: FastifyInstance, version: string | undefin
         { name: 'events', description: 'Server-Sent Events' },
         { name: 'tokens', description: 'API tokens (admin)' },
         { name: 'health', description: 'liveness, readiness, metrics' },
+        {
+          name: 'openai',
+          description: 'OpenAI-compatible gateway: tiers by the grid, batches in clean windows',
+        },
         { name: 'carbon-aware-sdk', description: 'Green Software Foundation Carbon Aware SDK Web API' },
       ],
     },

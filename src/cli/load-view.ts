@@ -145,6 +145,8 @@ export function dispatchText(dispatch: Load['dispatch']): string {
       return `mqtt: publish to ${d.topic}${d.url ? ` on ${d.url}` : ''}`;
     case 'kubernetes':
       return `kubernetes: a Job in namespace ${d.namespace}${d.templateFile ? ` from ${d.templateFile}` : ''}${d.context ? ` (context ${d.context})` : ''}`;
+    case 'openai':
+      return `openai: batch ${d.batchId} to the gateway's upstreams`;
     default:
       return 'none (gridshift only tells when: events, API)';
   }

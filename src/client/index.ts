@@ -39,7 +39,12 @@ import type {
   ModelTierRequest,
   NewHomeDevice,
   NewLoad,
+  NewOpenAiBatch,
   NewToken,
+  OpenAiBatch,
+  OpenAiBatchList,
+  OpenAiBatchRequest,
+  OpenAiFile,
   PlanPreview,
   Problem,
   PurgeRequest,
@@ -221,6 +226,30 @@ export interface GridshiftClient {
    * Events are not replayed: after a reconnect, re-read the state you show.
    */
   events(options?: EventsOptions): AsyncIterable<ServerEvent>;
+  /**
+   * The OpenAI-compatible gateway's Files and Batch API (/openai/v1, when the server has an `openai`
+   * configuration). For chat completions use any OpenAI client with `baseURL: <server>/openai/v1`.
+   */
+  openai: {
+    files: {
+      /** POST /openai/v1/files: uploads a batch input file, from its JSONL text or its request lines */
+      create(
+        content: string | readonly OpenAiBatchRequest[],
+        file?: { filename?: string },
+        options?: CallOptions,
+      ): Promise<OpenAiFile>;
+      get(fileId: string, options?: CallOptions): Promise<OpenAiFile>;
+      /** GET /openai/v1/files/{file_id}/content: the JSONL text */
+      content(fileId: string, options?: CallOptions): Promise<string>;
+    };
+    batches: {
+      /** POST /openai/v1/batches: the batch becomes a load that runs in its clean window */
+      create(batch: NewOpenAiBatch, options?: CallOptions): Promise<OpenAiBatch>;
+      list(query?: { after?: string; limit?: number }, options?: CallOptions): Promise<OpenAiBatchList>;
+      get(batchId: string, options?: CallOptions): Promise<OpenAiBatch>;
+      cancel(batchId: string, options?: CallOptions): Promise<OpenAiBatch>;
+    };
+  };
 }
 
 type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
@@ -229,6 +258,8 @@ interface Call extends CallOptions {
   params?: Record<string, string>;
   query?: Query;
   body?: unknown;
+  /** a multipart/form-data body instead (file uploads) */
+  form?: FormData;
   /** no timeout (streams) */
   stream?: boolean;
 }
@@ -260,8 +291,10 @@ export function createClient(options: ClientOptions): GridshiftClient {
     const [method] = OPERATIONS[op];
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (call.body !== undefined) {
+    let body: string | FormData | undefined;
+    if (call.form)
+      body = call.form; // fetch sets the multipart content type with its boundary
+    else if (call.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(call.body);
     }
@@ -325,6 +358,15 @@ export function createClient(options: ClientOptions): GridshiftClient {
   }
 
   const byId = (id: string) => ({ id });
+
+  const uploadForm = (content: string | readonly OpenAiBatchRequest[], filename: string): FormData => {
+    const text =
+      typeof content === 'string' ? content : content.map((l) => `${JSON.stringify(l)}\n`).join('');
+    const form = new FormData();
+    form.append('purpose', 'batch');
+    form.append('file', new Blob([text], { type: 'application/jsonl' }), filename);
+    return form;
+  };
 
   return {
     baseUrl,
@@ -441,6 +483,22 @@ export function createClient(options: ClientOptions): GridshiftClient {
         controller.abort();
       }
     },
+    openai: {
+      files: {
+        create: (content, file = {}, o) =>
+          json('openai.files.create', { ...o, form: uploadForm(content, file.filename ?? 'batch.jsonl') }),
+        get: (fileId, o) => json('openai.files.get', { ...o, params: { file_id: fileId } }),
+        content: async (fileId, o) =>
+          (await send('openai.files.content', { ...o, params: { file_id: fileId } })).text(),
+      },
+      batches: {
+        create: (batch, o) => json('openai.batches.create', { ...o, body: batch }),
+        list: (query = {}, o) => json('openai.batches.list', { ...o, query: { ...query } }),
+        get: (batchId, o) => json('openai.batches.get', { ...o, params: { batch_id: batchId } }),
+        cancel: (batchId, o) =>
+          json('openai.batches.cancel', { ...o, params: { batch_id: batchId }, body: {} }),
+      },
+    },
   };
 }
 
@@ -455,7 +513,16 @@ async function problemOf(response: Response): Promise<Problem> {
   };
   if (!/json/i.test(response.headers.get('content-type') ?? '')) return fallback;
   try {
-    const body = JSON.parse(text) as Partial<Problem>;
+    const body = JSON.parse(text) as Partial<Problem> & { error?: { message?: unknown; param?: unknown } };
+    // the OpenAI-compatible gateway answers errors in OpenAI's shape
+    if (body?.error && typeof body.error.message === 'string') {
+      const { message, param } = body.error;
+      return {
+        ...fallback,
+        detail: message,
+        ...(typeof param === 'string' ? { errors: [{ path: param, message }] } : {}),
+      };
+    }
     if (typeof body?.title !== 'string') return fallback;
     return {
       type: typeof body.type === 'string' ? body.type : 'about:blank',

@@ -54,6 +54,13 @@ export const OPERATIONS = {
   'homeDevices.override': ['POST', '/v1/home/devices/{device}/override'],
   'homeDevices.clearOverride': ['DELETE', '/v1/home/devices/{device}/override'],
   events: ['GET', '/v1/events'],
+  'openai.files.create': ['POST', '/openai/v1/files'],
+  'openai.files.get': ['GET', '/openai/v1/files/{file_id}'],
+  'openai.files.content': ['GET', '/openai/v1/files/{file_id}/content'],
+  'openai.batches.create': ['POST', '/openai/v1/batches'],
+  'openai.batches.list': ['GET', '/openai/v1/batches'],
+  'openai.batches.get': ['GET', '/openai/v1/batches/{batch_id}'],
+  'openai.batches.cancel': ['POST', '/openai/v1/batches/{batch_id}/cancel'],
 } as const satisfies Record<string, readonly ['GET' | 'POST' | 'PATCH' | 'DELETE', string]>;
 
 export type OperationName = keyof typeof OPERATIONS;

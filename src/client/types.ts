@@ -24,6 +24,7 @@ import type {
 import type { Snapshot } from '../api/signal-view.ts';
 import type { LoadInput } from '../core/load-input.ts';
 import type { DeviceInput, DevicePatch } from '../home/device.ts';
+import type { batchSchema, fileSchema } from '../integrations/openai/views.ts';
 import type { SchedulerEvent } from '../runner/service.ts';
 import type { ChainVerdict } from '../store/audit.ts';
 
@@ -382,4 +383,38 @@ export interface TokenList {
 export interface Readiness {
   status: 'ready' | 'not ready';
   checks: { name: string; ok: boolean; detail?: string }[];
+}
+
+// ------------------------------------------------------------------------- OpenAI-compatible gateway
+
+/** A file of the gateway's Files API: a batch's JSONL input, or its output or error file. */
+export type OpenAiFile = z.infer<typeof fileSchema>;
+/** A batch as OpenAI's Batch API shows it, with the load that runs it under `gridshift`. */
+export type OpenAiBatch = z.infer<typeof batchSchema>;
+
+/** POST /openai/v1/batches */
+export interface NewOpenAiBatch {
+  /** an uploaded file (purpose batch) holding one request per line */
+  input_file_id: string;
+  endpoint: '/v1/chat/completions' | '/v1/completions';
+  /** how long it may wait for a clean window: `24h` (OpenAI's), any duration (`6h`, `PT6H`) or an ISO-8601 time */
+  completion_window: string;
+  metadata?: Record<string, string> | null;
+}
+
+/** GET /openai/v1/batches */
+export interface OpenAiBatchList {
+  object: 'list';
+  data: OpenAiBatch[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}
+
+/** One line of a batch's input file. */
+export interface OpenAiBatchRequest {
+  custom_id: string;
+  method: 'POST';
+  url: '/v1/chat/completions' | '/v1/completions';
+  body: Record<string, unknown>;
 }

@@ -8,6 +8,7 @@ import { type GridEventsConfig, gridEventsSchema } from './grid-events-config.ts
 import { type HomeConfig, homeSchema, readHome } from './home-config.ts';
 import { parseDuration } from './human-time.ts';
 import { type ControllerConfig, kubernetesSchema, readKubernetes } from './kubernetes-config.ts';
+import { type GatewayConfig, gatewaySchema, readGateway } from './openai-config.ts';
 import { readScaling, type ScalingTarget, scalingTargetSchema } from './scaling-config.ts';
 import { METRICS, type Metric } from './series.ts';
 import { editDistance } from './text.ts';
@@ -92,6 +93,8 @@ export interface GridshiftConfig {
   home?: HomeConfig;
   /** where grid events come from besides the API */
   gridEvents: GridEventsConfig;
+  /** the OpenAI-compatible gateway at /openai/v1; absent when not configured */
+  openai?: GatewayConfig;
 }
 
 /** A problem in the configuration file or a GRIDSHIFT_* variable; the message names where and what. */
@@ -210,6 +213,7 @@ const configSchema = z.strictObject({
   kubernetes: kubernetesSchema.optional(),
   home: homeSchema.optional(),
   gridEvents: gridEventsSchema,
+  openai: gatewaySchema.optional(),
 });
 type ConfigDocument = z.infer<typeof configSchema>;
 type RawChainEntry = z.infer<typeof chainEntry>;
@@ -261,7 +265,8 @@ function refuseSecrets(value: unknown, path: PropertyKey[], r: Reading, provider
         ? String(path[1])
         : provider;
   for (const [key, v] of Object.entries(obj)) {
-    if (SECRET_KEY.test(key))
+    // a key ending in Env names the variable that holds a secret (apiKeyEnv), which is what is asked for
+    if (SECRET_KEY.test(key) && !/Env$/.test(key))
       r.fail(
         formatKeyPath([...path, key]),
         `secrets are not read from the config file; remove "${key}" and set ${secretEnvFor(r.providers, owner, key)} in the environment`,
@@ -342,6 +347,7 @@ export function parseConfigWith(
     scaling: readScaling(file.scaling ?? {}, r.fail),
     ...(file.home ? { home: readHome(file.home, r.fail) } : {}),
     gridEvents: file.gridEvents,
+    ...(file.openai ? { openai: readGateway(file.openai, r.fail) } : {}),
   };
   const controller = readKubernetes(file.kubernetes, config.scaling, parseDurationMs, r.fail);
   if (controller) {

@@ -142,6 +142,17 @@ export const kubernetesTarget = z
     path: ['template'],
   });
 
+/**
+ * A batch of the OpenAI-compatible gateway (or one deferred request): the worker sends its stored lines to
+ * the gateway's upstreams and stores the answers. Made by the gateway (/openai/v1/batches), not by hand.
+ */
+export const openaiTarget = z
+  .object({
+    kind: z.literal('openai'),
+    batchId: z.string().regex(/^batch_[0-9a-f]{24}$/, { message: 'a batch id (batch_ and 24 hex digits)' }),
+  })
+  .strict();
+
 /** No action: gridshift only tells when (events, API); the client starts the work itself. */
 export const noneTarget = z.object({ kind: z.literal('none') }).strict();
 
@@ -150,6 +161,7 @@ export const dispatchTarget = z.discriminatedUnion('kind', [
   webhookTarget,
   mqttTarget,
   kubernetesTarget,
+  openaiTarget,
   noneTarget,
 ]);
 export type DispatchTargetInput = z.infer<typeof dispatchTarget>;

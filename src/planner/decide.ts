@@ -123,6 +123,8 @@ export interface TierOptions {
 export interface TierChoice {
   tier: ModelTier;
   reason: string;
+  /** set when no rule could be evaluated for lack of a signal: the tier is the fail-open one */
+  failOpen?: true;
 }
 
 /**
@@ -163,7 +165,8 @@ export function chooseModelTier(signal: TierSignal, options: TierOptions = {}): 
     if (solarKw >= minSolarKw) return { tier: 'large', reason: `local solar ${fmt(solarKw)} kW available` };
     no.push(`local solar ${fmt(solarKw)} kW is under ${fmt(minSolarKw)} kW`);
   }
-  if (evaluated === 0) return { tier: 'large', reason: 'no usable signal: large model (fail-open)' };
+  if (evaluated === 0)
+    return { tier: 'large', reason: 'no usable signal: large model (fail-open)', failOpen: true };
   return { tier: 'small', reason: no.join('; ') };
 }
 

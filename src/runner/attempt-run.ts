@@ -59,7 +59,7 @@ export interface Running {
 export interface AttemptRunner {
   ctx: SchedulerContext;
   dispatch: DispatchFn;
-  dispatchOptions: Omit<DispatchOptions, 'mqttPool' | 'shellTimeoutMs'> | undefined;
+  dispatchOptions: Omit<DispatchOptions, 'mqttPool' | 'shellTimeoutMs' | 'openai'> | undefined;
   mqttPool: MqttPool;
   /** attempts running in this process, by load id */
   running: Map<string, Running>;
@@ -270,7 +270,12 @@ function dispatchLoad(r: AttemptRunner, a: Attempt, stopper: Stopper): Promise<D
       signal: stopper.signal,
       onProcessGroup: (pgid) => void recordGroup(r, load.id, job.attempt, pgid),
     },
-    { ...r.dispatchOptions, mqttPool: r.mqttPool, shellTimeoutMs: stopper.limitMs },
+    {
+      ...r.dispatchOptions,
+      mqttPool: r.mqttPool,
+      shellTimeoutMs: stopper.limitMs,
+      openai: { store: r.ctx.store, registry: r.ctx.registry, config: r.ctx.config, nowMs: r.ctx.now },
+    },
   );
 }
 

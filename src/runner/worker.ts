@@ -29,7 +29,7 @@ export interface WorkerOptions {
   /** how often the pause switch is checked besides the notifications, ms (default 5 s) */
   pausePollMs?: number;
   /** passed to the dispatcher (environment, timeouts) */
-  dispatchOptions?: Omit<DispatchOptions, 'mqttPool' | 'shellTimeoutMs'>;
+  dispatchOptions?: Omit<DispatchOptions, 'mqttPool' | 'shellTimeoutMs' | 'openai'>;
   /** how often the worker renews its heartbeat and looks for lost workers, ms (default 5 s) */
   heartbeatMs?: number;
   /** a worker whose heartbeat is older than this is lost: its running attempts are retried, ms (default 30 s) */

@@ -339,6 +339,48 @@ CREATE TABLE home_devices (
 );
 `,
   },
+  {
+    version: 9,
+    name: 'openai gateway: files and batches',
+    sql: `
+-- Files of the OpenAI-compatible gateway (purpose batch: the JSONL input of a batch; batch_output and
+-- batch_errors: what it answered), kept whole: a batch's lines are read from here by the worker that runs it.
+CREATE TABLE openai_files (
+  id text PRIMARY KEY,
+  purpose text NOT NULL,
+  filename text NOT NULL,
+  bytes integer NOT NULL CHECK (bytes >= 0),
+  content text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+
+-- A batch (or one deferred request, origin 'request') and the load that runs it in its window.
+CREATE TABLE openai_batches (
+  id text PRIMARY KEY,
+  origin text NOT NULL CHECK (origin IN ('batch', 'request')),
+  endpoint text NOT NULL,
+  input_file_id text NOT NULL REFERENCES openai_files (id),
+  completion_window text NOT NULL,
+  status text NOT NULL,
+  load_id uuid,
+  output_file_id text REFERENCES openai_files (id),
+  error_file_id text REFERENCES openai_files (id),
+  total integer NOT NULL DEFAULT 0,
+  completed integer NOT NULL DEFAULT 0,
+  failed integer NOT NULL DEFAULT 0,
+  metadata jsonb,
+  errors jsonb,
+  created_at timestamptz NOT NULL,
+  deadline timestamptz NOT NULL,
+  in_progress_at timestamptz,
+  finalizing_at timestamptz,
+  completed_at timestamptz,
+  failed_at timestamptz,
+  cancelled_at timestamptz
+);
+CREATE INDEX openai_batches_created ON openai_batches (created_at, id);
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -1,7 +1,8 @@
 /**
  * Every SQL statement gridshift runs against its own tables, as plain functions returning text.
  * `s` is the schema name (validated by assertSchemaName, so safe to splice); parameters are always `$n`.
- * The repositories (loads.ts, audit.ts, scheduler.ts, tokens.ts, devices.ts ...) call these; no SQL lives elsewhere.
+ * The repositories (loads.ts, audit.ts, scheduler.ts, tokens.ts, devices.ts, openai.ts ...) call these;
+ * no SQL lives elsewhere.
  */
 
 const q = (s: string) => `"${s}"`;
@@ -679,3 +680,69 @@ cleared AS (
   UPDATE ${q(s)}.home_devices d SET state_before = NULL, state_saved_at = NULL FROM prev WHERE d.id = prev.id
 )
 SELECT * FROM prev`;
+
+// --- openai gateway: files and batches ------------------------------------------------------------
+
+const FILE_COLUMNS = 'id, purpose, filename, bytes, created_at';
+
+/** $1 id, $2 purpose, $3 filename, $4 bytes, $5 content, $6 now */
+export const insertOpenAiFile = (s: string) => `
+INSERT INTO ${q(s)}.openai_files (id, purpose, filename, bytes, content, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING ${FILE_COLUMNS}`;
+
+/** $1 id */
+export const selectOpenAiFile = (s: string) =>
+  `SELECT ${FILE_COLUMNS} FROM ${q(s)}.openai_files WHERE id = $1`;
+
+/** $1 id */
+export const selectOpenAiFileContent = (s: string) =>
+  `SELECT content FROM ${q(s)}.openai_files WHERE id = $1`;
+
+const BATCH_COLUMNS = `id, origin, endpoint, input_file_id, completion_window, status, load_id, output_file_id,
+  error_file_id, total, completed, failed, metadata, errors, created_at, deadline, in_progress_at,
+  finalizing_at, completed_at, failed_at, cancelled_at`;
+
+/** $1 id, $2 origin, $3 endpoint, $4 input_file_id, $5 completion_window, $6 status, $7 total, $8 metadata, $9 now, $10 deadline */
+export const insertOpenAiBatch = (s: string) => `
+INSERT INTO ${q(s)}.openai_batches
+  (id, origin, endpoint, input_file_id, completion_window, status, total, metadata, created_at, deadline)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
+RETURNING ${BATCH_COLUMNS}`;
+
+/** $1 id */
+export const selectOpenAiBatch = (s: string) =>
+  `SELECT ${BATCH_COLUMNS} FROM ${q(s)}.openai_batches WHERE id = $1`;
+
+/** Batches of origin 'batch', newest first, after the cursor $1 (an id, or null); $2 limit */
+export const listOpenAiBatches = (s: string) => `
+SELECT ${BATCH_COLUMNS} FROM ${q(s)}.openai_batches b
+WHERE origin = 'batch' AND ($1::text IS NULL OR (b.created_at, b.id) <
+  (SELECT created_at, id FROM ${q(s)}.openai_batches WHERE id = $1))
+ORDER BY created_at DESC, id DESC
+LIMIT $2`;
+
+/** $1 id, $2 load_id */
+export const setOpenAiBatchLoad = (s: string) =>
+  `UPDATE ${q(s)}.openai_batches SET load_id = $2 WHERE id = $1 RETURNING ${BATCH_COLUMNS}`;
+
+/**
+ * Moves a batch from one of the statuses $2 to $3, stamping the column of the new status with $4; the
+ * other columns change only where given: $5 output_file_id, $6 error_file_id, $7 completed, $8 failed,
+ * $9 errors (json text). No row when the batch is not in one of the statuses $2.
+ */
+export const moveOpenAiBatch = (s: string) => `
+UPDATE ${q(s)}.openai_batches SET
+  status = $3,
+  in_progress_at = CASE WHEN $3 = 'in_progress' THEN $4 ELSE in_progress_at END,
+  finalizing_at = CASE WHEN $3 = 'finalizing' THEN $4 ELSE finalizing_at END,
+  completed_at = CASE WHEN $3 = 'completed' THEN $4 ELSE completed_at END,
+  failed_at = CASE WHEN $3 IN ('failed', 'expired') THEN $4 ELSE failed_at END,
+  cancelled_at = CASE WHEN $3 = 'cancelled' THEN $4 ELSE cancelled_at END,
+  output_file_id = COALESCE($5, output_file_id),
+  error_file_id = COALESCE($6, error_file_id),
+  completed = COALESCE($7, completed),
+  failed = COALESCE($8, failed),
+  errors = COALESCE($9::jsonb, errors)
+WHERE id = $1 AND status = ANY($2::text[])
+RETURNING ${BATCH_COLUMNS}`;

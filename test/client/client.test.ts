@@ -187,6 +187,81 @@ describe('signals, zones, decisions, reports', () => {
   });
 });
 
+describe('openai files and batches', () => {
+  const request = (customId: string, content: string) => ({
+    custom_id: customId,
+    method: 'POST' as const,
+    url: '/v1/chat/completions' as const,
+    body: { model: 'auto', messages: [{ role: 'user', content }] },
+  });
+
+  it('uploads a file, makes a batch planned into the clean hours, lists, reads and cancels it', async () => {
+    const lines = [request('a', 'first'), request('b', 'second')];
+    const file = await write.openai.files.create(lines, { filename: 'two.jsonl' });
+    expect(file).toMatchObject({
+      object: 'file',
+      purpose: 'batch',
+      filename: 'two.jsonl',
+      status: 'processed',
+    });
+    expect(await read.openai.files.get(file.id)).toEqual(file);
+    expect(await read.openai.files.content(file.id)).toBe(
+      lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
+    );
+
+    const batch = await write.openai.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    expect(batch).toMatchObject({ object: 'batch', status: 'in_progress', request_counts: { total: 2 } });
+    expect(batch.gridshift.state).toBe('waiting');
+    // the two clean hours start three hours from now: the hour-long batch is planned into them
+    const planned = Date.parse(batch.gridshift.planned_start as string);
+    expect(planned).toBeGreaterThan(Date.now() + 2 * 3_600_000);
+    const load = await read.loads.get(batch.gridshift.load_id as string);
+    expect(load.load).toMatchObject({
+      durationMin: 60,
+      powerKw: 0.3,
+      dispatch: { kind: 'openai', batchId: batch.id },
+    });
+
+    expect((await read.openai.batches.get(batch.id)).id).toBe(batch.id);
+    const list = await read.openai.batches.list({ limit: 1 });
+    expect(list).toMatchObject({ object: 'list', first_id: batch.id, has_more: false });
+    const cancelled = await write.openai.batches.cancel(batch.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect((await read.loads.get(batch.gridshift.load_id as string)).load.state).toBe('cancelled');
+  });
+
+  it('an OpenAI-shaped error becomes a problem naming the field', async () => {
+    const err = await rejection(
+      write.openai.batches.create({
+        input_file_id: 'file-none',
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      }),
+    );
+    expect(err).toBeInstanceOf(GridshiftApiError);
+    expect((err as GridshiftApiError).status).toBe(404);
+    expect((err as GridshiftApiError).problem).toMatchObject({
+      detail: 'No such File object: file-none',
+      errors: [{ path: 'input_file_id', message: 'No such File object: file-none' }],
+    });
+    const file = await write.openai.files.create('not json\n');
+    const refused = await rejection(
+      write.openai.batches.create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      }),
+    );
+    expect((refused as GridshiftApiError).problem.detail).toBe(
+      `input_file_id: ${file.id}: line 1: not a JSON object`,
+    );
+  });
+});
+
 describe('audit, scheduler, tokens, health', () => {
   it('the audit log pages, exports and verifies', async () => {
     const page = await read.audit.list({ limit: 2 });

@@ -91,6 +91,7 @@ describe('docs/client.md', () => {
     expect(all).toContain('nightly backup');
     expect(all).toMatch(/^wait until \S+: about \d+% cleaner$/m);
     expect(all).toMatch(/^use the small model/m);
+    expect(all).toMatch(/^batch batch_[0-9a-f]{24} of 2: runs at \S+Z$/m);
     expect(all).toContain('dishwasher: new -> planned\ndishwasher: planned -> waiting\n');
     expect(all).toMatch(/^400 urn:gridshift:problem:validation body\.deadline: a 2h run starting at/m);
     expect(all).toMatch(/^audit log intact \(\d+ entries\)$/m);

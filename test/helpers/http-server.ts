@@ -19,8 +19,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real HTTP server on 127.0.0.1 with an ephemeral port that serves what the test's handler says. */
-export async function startServer(handler: Handler): Promise<TestServer> {
+/**
+ * A real HTTP server on 127.0.0.1 with an ephemeral port (or `port`, to come back where a closed one was)
+ * that serves what the test's handler says.
+ */
+export async function startServer(handler: Handler, options: { port?: number } = {}): Promise<TestServer> {
   let current = handler;
   const requests: Recorded[] = [];
   const server: Server = createServer(async (req, res) => {
@@ -40,7 +43,7 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       res.end(String(err));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

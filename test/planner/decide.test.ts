@@ -98,6 +98,7 @@ describe('chooseModelTier', () => {
     expect(chooseModelTier({})).toEqual({
       tier: 'large',
       reason: 'no usable signal: large model (fail-open)',
+      failOpen: true,
     });
     expect(chooseModelTier({ carbon: Number.NaN }).tier).toBe('large');
     // a price with no price threshold cannot decide anything

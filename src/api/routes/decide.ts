@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { meanValue } from '../../core/series.ts';
 import { HOUR_MS, MINUTE_MS, parseIsoMs, toIso } from '../../core/time.ts';
 import { resolveZone, type Zone } from '../../core/zones.ts';
-import { chooseModelTier, decideNow, type ForecastValue } from '../../planner/decide.ts';
+import { decideNow, type ForecastValue } from '../../planner/decide.ts';
+import { modelTierNow } from '../../runner/model-tier.ts';
 import type { ApiContext } from '../context.ts';
 import { badRequest, problemResponses } from '../problem.ts';
 import { isoTime, isoTimeInput } from '../schemas.ts';
@@ -199,38 +199,14 @@ export const decideRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
     async (request) => {
       const body = request.body;
       const zone = bodyZone(body.zone);
-      const nowMs = ctx.nowMs();
-      const grids = await zoneGrids(ctx, zone, {
-        metric: body.priceBelow !== undefined ? 'all' : 'carbon',
-        hours: body.forecastHours,
-        stepMin: 60,
-        nowMs,
-      });
-      const carbon = num(grids.carbon?.current);
-      const carbonForecastMean = num(grids.carbon ? meanValue(grids.carbon.grid.values) : Number.NaN);
-      const price = num(grids.price?.current);
-      const choice = chooseModelTier(
-        {
-          carbon: carbon ?? undefined,
-          carbonForecastMean: carbonForecastMean ?? undefined,
-          price: price ?? undefined,
-          solarKw: body.solarKw,
-        },
-        {
-          carbonBelow: body.carbonBelow,
-          belowForecastMean: body.belowForecastMean,
-          priceBelow: body.priceBelow,
-          minSolarKw: body.minSolarKw,
-        },
-      );
-      const answer = grids.carbon?.answer;
+      const now = await modelTierNow(ctx, zone, body, ctx.nowMs());
       return {
-        tier: choice.tier,
-        reason: choice.reason,
-        zone: zone.code,
-        signals: { carbon, carbonForecastMean, price, solarKw: body.solarKw ?? null },
-        source: answer?.sources.join('+') || null,
-        degraded: answer?.degraded ?? true,
+        tier: now.tier,
+        reason: now.reason,
+        zone: now.zone,
+        signals: now.signals,
+        source: now.source,
+        degraded: now.degraded,
       };
     },
   );

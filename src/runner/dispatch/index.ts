@@ -2,6 +2,7 @@ import type { DispatchTargetInput } from '../../core/load-input.ts';
 import { kubernetesLifecycle, runKubernetes } from './kubernetes.ts';
 import type { LifecycleEvent, TargetLifecycle, TargetLoad } from './lifecycle.ts';
 import { MqttPool, runMqtt } from './mqtt.ts';
+import { type OpenAiDispatchOptions, runOpenAiBatch } from './openai.ts';
 import { runShell } from './shell.ts';
 import type { DispatchContext, DispatchOutcome } from './types.ts';
 import { runWebhook } from './webhook.ts';
@@ -17,6 +18,7 @@ export {
   mqttPayload,
   runMqtt,
 } from './mqtt.ts';
+export { type OpenAiDispatchOptions, runOpenAiBatch } from './openai.ts';
 export { DEFAULT_SHELL_TIMEOUT_MS, runShell, type ShellOptions, shellEnv } from './shell.ts';
 export { TailBuffer } from './tail.ts';
 export {
@@ -26,6 +28,7 @@ export {
   type KubernetesTarget,
   type MqttTarget,
   type NoneTarget,
+  type OpenAiTarget,
   OUTPUT_TAIL_BYTES,
   type ShellTarget,
   type WebhookTarget,
@@ -57,6 +60,8 @@ export interface DispatchOptions {
   webhookTimeoutMs?: number;
   /** the worker's shared MQTT connections; without one, the dispatch opens and closes its own */
   mqttPool?: MqttPool;
+  /** openai targets: the store holding the batches, and the signals and configuration of the gateway */
+  openai?: Omit<OpenAiDispatchOptions, 'env'>;
 }
 
 /**
@@ -93,6 +98,10 @@ export async function dispatch(
       }
       case 'kubernetes':
         return await runKubernetes(target, ctx, { env: options.env });
+      case 'openai':
+        if (!options.openai)
+          return { ok: false, durationMs: 0, error: 'openai targets need the store (a worker)' };
+        return await runOpenAiBatch(target, ctx, { ...options.openai, env: options.env });
       case 'none':
         // gridshift only announces the start (events, API); the client does the work
         return { ok: true, durationMs: 0 };

@@ -3,6 +3,7 @@ import type {
   kubernetesTarget,
   mqttTarget,
   noneTarget,
+  openaiTarget,
   shellTarget,
   webhookTarget,
 } from '../../core/load-input.ts';
@@ -12,6 +13,7 @@ export type WebhookTarget = z.infer<typeof webhookTarget>;
 export type MqttTarget = z.infer<typeof mqttTarget>;
 export type NoneTarget = z.infer<typeof noneTarget>;
 export type KubernetesTarget = z.infer<typeof kubernetesTarget>;
+export type OpenAiTarget = z.infer<typeof openaiTarget>;
 
 /** What a dispatcher knows about the attempt it starts. */
 export interface DispatchContext {
@@ -47,7 +49,7 @@ export interface DispatchOutcome {
   outputBytes?: number;
   /** webhook: whether the request carried an x-gridshift-signature header */
   signed?: boolean;
-  /** kubernetes: the Job that ran the attempt, as namespace/name */
+  /** kubernetes: the Job that ran the attempt, as namespace/name; openai: the batch */
   ref?: string;
   /** why it is not ok, in words */
   error?: string;
