@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import type { HomeDevice, HomeDevicePatch, NewHomeDevice } from '../client/index.ts';
 import { InputError } from '../core/errors.ts';
-import { parseDuration } from '../core/human-time.ts';
+import { parseDuration, parseTime } from '../core/human-time.ts';
 import { ADAPTER_TYPES, DEVICE_ACTIONS, DEVICE_KINDS, describeAddress } from '../home/device.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
 import { formatTable } from './format.ts';
@@ -101,6 +101,35 @@ function printDevice(cli: Cli, verb: string, d: HomeDevice) {
   cli.print(`${verb} ${d.name} (${d.kind}, ${d.ratedPowerW} W): ${addressOf(d)}`);
   cli.print(`  ${d.delegated ? 'delegated' : 'not delegated (watched only)'}; in a peak: ${actionOf(d)}`);
   if (d.protectedWindows.length) cli.print(`  protected: ${d.protectedWindows.join(', ')} (home time)`);
+  if (d.override) cli.print(`  override until ${d.override.until} (${d.override.reason}): left alone`);
+}
+
+async function override(
+  cli: Cli,
+  ref: string,
+  f: AccessOptions & { until?: string; reason?: string; clear?: boolean },
+  globals: GlobalOptions,
+) {
+  await withAccess(cli, globals, f, async (access) => {
+    if (f.clear && (f.until || f.reason))
+      throw new InputError('--clear: give it alone, without --until or --reason');
+    const body = {
+      ...(f.until
+        ? {
+            until: new Date(
+              parseTime(f.until, { nowMs: Date.now(), timeZone: cli.timeZone(globals), what: '--until' }),
+            ).toISOString(),
+          }
+        : {}),
+      ...(f.reason ? { reason: f.reason } : {}),
+    };
+    const { device } = f.clear
+      ? await access.homeDevices.clearOverride(ref)
+      : await access.homeDevices.override(ref, body);
+    if (globals.json) return cli.printJson({ device });
+    if (f.clear) cli.print(`Override on ${device.name} cleared: the autopilot decides again.`);
+    else printDevice(cli, 'Overridden', device);
+  });
 }
 
 async function list(cli: Cli, opts: AccessOptions, globals: GlobalOptions) {
@@ -239,6 +268,25 @@ export function homeDevicesCommand(cli: Cli): Command {
       .option('--name <name>', 'rename it')
       .option('--no-protect', 'no protected windows')
       .action((ref: string, opts: DeviceFlags, cmd: Command) => set(cli, ref, opts, globalsOf(cmd))),
+  );
+  devices.addCommand(
+    accessOptions(
+      new Command('override')
+        .description('the household takes a device over: the autopilot leaves it alone until then')
+        .argument('<device>', 'name or id')
+        .option(
+          '--until <time>',
+          'when it ends, e.g. 21:00 or +2h (default: the end of the penalty window now)',
+        )
+        .option('--reason <text>', 'why, for the decision log')
+        .option('--clear', 'end the override now'),
+    ).action(
+      (
+        ref: string,
+        opts: AccessOptions & { until?: string; reason?: string; clear?: boolean },
+        cmd: Command,
+      ) => override(cli, ref, opts, globalsOf(cmd)),
+    ),
   );
   devices.addCommand(
     accessOptions(

@@ -49,6 +49,7 @@ describeEachStore('/v1/home/devices', (suite) => {
       limitPct: null,
       ecoMode: null,
       stateBefore: null,
+      override: null,
       createdAt: '2025-01-15T06:20:00Z',
       updatedAt: '2025-01-15T06:20:00Z',
     });
@@ -109,5 +110,32 @@ describeEachStore('/v1/home/devices', (suite) => {
     );
     expect((await call('DELETE', '/v1/home/devices/dryer', 'admin')).statusCode).toBe(404);
     expect((await call('DELETE', '/v1/home/devices/washer', 'admin')).statusCode).toBe(204);
+  });
+
+  it('lets the household override a device, by default for an hour without a home, and clear it by hand', async () => {
+    await call('POST', '/v1/home/devices', 'admin', { ...plug, name: 'dryer', delegated: true });
+    await saveStateBefore(suite.db, (await call('GET', '/v1/home/devices/dryer', 'read')).json().device.id, {
+      on: true,
+      action: 'delay_start',
+    });
+    const set = await call('POST', '/v1/home/devices/dryer/override', 'write', { reason: 'laundry now' });
+    expect(set.statusCode).toBe(200);
+    // held until then: the household decides now, so the hold is forgotten
+    expect(set.json().device).toMatchObject({
+      override: { until: '2025-01-15T07:20:00Z', reason: 'laundry now' },
+      stateBefore: null,
+    });
+    const until = await call('POST', '/v1/home/devices/dryer/override', 'write', {
+      until: '2025-01-15T09:00:00+01:00',
+    });
+    expect(until.json().device.override.until).toBe('2025-01-15T08:00:00Z');
+    const past = await call('POST', '/v1/home/devices/dryer/override', 'write', {
+      until: '2025-01-15T06:00:00Z',
+    });
+    expect(past.statusCode).toBe(400);
+    expect(past.json().detail).toMatch(/^body\.until: .* is not in the future/);
+    expect((await call('POST', '/v1/home/devices/dryer/override', 'read', {})).statusCode).toBe(403);
+    const cleared = await call('DELETE', '/v1/home/devices/dryer/override', 'write');
+    expect(cleared.json().device.override).toBeNull();
   });
 });
