@@ -151,7 +151,7 @@ export async function runHomeSimulate(
     retail: retailOf(cli, opts, globals, home),
     alignYear: opts.alignYear === true,
     carbonForecast: choice(opts.carbonForecast, '--carbon-forecast', ['model', 'actual'] as const),
-    realisation: choice(opts.realisation, '--realisation', ['grid', 'battery'] as const),
+    realisation: choice(opts.realisation, '--realisation', ['absorb', 'strict'] as const),
     fromMs: when(opts.from, '--from'),
     toMs: when(opts.to, '--to'),
     warmupDays,
@@ -201,8 +201,8 @@ function simulateSubcommand(cli: Cli): Command {
     )
     .option(
       '--realisation <mode>',
-      'grid (the battery takes forecast errors) | battery (it runs its planned power)',
-      'grid',
+      'absorb (the battery takes forecast errors off the grid) | strict (it runs its planned power)',
+      'absorb',
     )
     .option('--from <time>', 'replay from this time (default: the file start plus the warm-up)')
     .option('--to <time>', 'replay up to this time (default: the file end)')

@@ -29,7 +29,7 @@ export interface MpcInputs extends HomeActuals {
   carbonForecast: 'model' | 'actual';
   /** when the next day's prices become known (default the EU day-ahead auction, ~13:00 CET) */
   publication?: PublicationTime;
-  /** how setpoints meet the actual load and PV (default `grid`) */
+  /** how setpoints meet the actual load and PV (default `absorb`) */
   realisation?: Realisation;
   onProgress?: (done: number, total: number) => void;
 }
@@ -49,12 +49,13 @@ function usesPrices(home: HomeConfig): boolean {
 }
 
 /**
- * How setpoints meet reality. `grid`: the grid exchange stays as planned and the battery takes the
- * forecast's error (more PV than forecast charges it, more load discharges it) within its power and SoC
- * limits, the grid the rest; what a hybrid inverter does when it is given the plan's grid power.
- * `battery`: the battery runs its planned power (within its SoC limits) and the grid takes the error.
+ * How setpoints meet reality. `absorb`: the battery runs its planned power and takes the forecast's error
+ * where that keeps power off the grid: PV beyond the forecast (or load below it) charges it, but only from a
+ * real surplus, never from the grid; load beyond the forecast (or PV below it) discharges it, but never into
+ * the grid; what a home battery in self-consumption mode around a plan does. `strict`: the battery runs its
+ * planned power and the grid takes every error. Both keep the SoC limits.
  */
-export type Realisation = 'grid' | 'battery';
+export type Realisation = 'absorb' | 'strict';
 
 export interface SlotActuals {
   loadKw: number;
@@ -70,30 +71,27 @@ export interface SlotActuals {
 export function realise(home: HomeConfig, sp: HomeSetpoints, a: SlotActuals, mode: Realisation): SlotOutcome {
   const b = home.battery;
   const { dtH, socKwh } = a;
-  const planned =
-    sp.battery?.mode === 'charge'
-      ? sp.battery.powerKw
-      : sp.battery?.mode === 'discharge'
-        ? -sp.battery.powerKw
-        : 0;
-  // net charging power wanted, kW (negative: discharging)
-  const wanted =
-    mode === 'grid' ? planned + (a.pvKw - a.forecastPvKw) - (a.loadKw - a.forecastLoadKw) : planned;
+  const appliancesOn = home.appliances.filter((x) => sp.appliances[x.id] === 'on');
+  const evKw = sp.ev?.powerKw ?? 0;
+  const applianceKw = appliancesOn.reduce((sum, x) => sum + x.powerKw, 0);
+  let wanted =
+    sp.battery?.mode === 'charge' ? sp.battery.powerKw : sp.battery?.mode === 'discharge' ? -sp.battery.powerKw : 0;
+  if (mode === 'absorb') {
+    // grid power with the planned battery flow, as it is and as the plan expected it (import positive)
+    const actualNet = a.loadKw + evKw + applianceKw + wanted - a.pvKw;
+    const error = actualNet - (a.forecastLoadKw + evKw + applianceKw + wanted - a.forecastPvKw);
+    if (error > 0) wanted -= Math.min(error, Math.max(0, actualNet));
+    else wanted += Math.min(-error, Math.max(0, -actualNet));
+  }
   let chargeKw = 0;
   let dischargeKw = 0;
   if (b && wanted > 0)
-    chargeKw = Math.max(
-      0,
-      Math.min(wanted, b.maxChargeKw, (b.socMaxKwh - socKwh) / (b.chargeEfficiency * dtH)),
-    );
+    chargeKw = Math.max(0, Math.min(wanted, b.maxChargeKw, (b.socMaxKwh - socKwh) / (b.chargeEfficiency * dtH)));
   if (b && wanted < 0)
     dischargeKw = Math.max(
       0,
       Math.min(-wanted, b.maxDischargeKw, ((socKwh - b.socMinKwh) * b.dischargeEfficiency) / dtH),
     );
-  const appliancesOn = home.appliances.filter((x) => sp.appliances[x.id] === 'on');
-  const evKw = sp.ev?.powerKw ?? 0;
-  const applianceKw = appliancesOn.reduce((sum, x) => sum + x.powerKw, 0);
   const net = a.loadKw + evKw + applianceKw + chargeKw - dischargeKw - a.pvKw;
   const surplus = Math.max(0, -net);
   // PV the export limit cannot take is curtailed (when curtailment is off it is exported regardless)
@@ -188,7 +186,7 @@ export function replayMpc(home: HomeConfig, x: MpcInputs, solver: Solver): MpcRe
         socKwh,
         dtH,
       },
-      x.realisation ?? 'grid',
+      x.realisation ?? 'absorb',
     );
     ledger.record(t, outcome);
     socKwh = outcome.socKwh;

@@ -137,9 +137,9 @@ export function replayBaseline(
 }
 
 /**
- * The exact optimum of each day block with every series known, each block ending at or above the SoC it
- * started with (the rule every MPC solve follows too). Its savings are a lower bound on those of the
- * optimum over the whole period, which may carry energy from one day to the next.
+ * The exact optimum of each day block with every series known; a block may end at any SoC (what is left
+ * is the next block's start). Its savings are a lower bound on those of the optimum over the whole period,
+ * which may also carry energy from one day into the next on purpose.
  */
 export function replayPerfect(
   home: HomeConfig,
@@ -149,10 +149,11 @@ export function replayPerfect(
 ): ReferenceResult {
   const ledger = createLedger(home, a);
   const starts = blockStarts(home, a, boundary);
+  const free = home.battery ? { ...home, battery: { ...home.battery, finalSocKwh: home.battery.socMinKwh } } : home;
   let mipGap = 0;
   starts.forEach((from, i) => {
     const to = starts[i + 1] ?? a.slots;
-    const step = blockStep(home, a, from, to, ledger.state(from));
+    const step = blockStep(free, a, from, to, ledger.state(from));
     const s = parseScenario(step.scenario);
     const plan = optimizeHome(s, solver, { soft: true });
     mipGap = Math.max(mipGap, plan.mipGap);

@@ -26,7 +26,7 @@ export interface HomeSimulateOptions {
   /** shift prices and carbon by whole years of 52 weeks onto the household's period where they do not cover it */
   alignYear: boolean;
   carbonForecast: 'model' | 'actual';
-  /** how setpoints meet the actual load and PV (home-mpc.ts; default `grid`) */
+  /** how setpoints meet the actual load and PV (home-mpc.ts; default `absorb`) */
   realisation?: Realisation;
   /** replay only [fromMs, toMs) of the household file; default from its start plus `warmupDays` */
   fromMs?: number;
@@ -154,7 +154,7 @@ export async function readHomeSimulation(opts: HomeSimulateOptions): Promise<Hom
     importPrice,
     ...(carbon ? { carbon: carbon.values } : {}),
     carbonForecast: opts.carbonForecast,
-    realisation: opts.realisation ?? 'grid',
+    realisation: opts.realisation ?? 'absorb',
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     sources: {
       household: opts.household,
@@ -281,7 +281,7 @@ export function runHomeSimulation(
       alignment: x.alignment,
       filledLoadSlots: x.filledLoadSlots,
       ...(x.carbon ? { carbonForecast: x.carbonForecast } : {}),
-      realisation: x.realisation ?? 'grid',
+      realisation: x.realisation ?? 'absorb',
     },
     objective: home.objective,
     baseline: rounded(base.totals),
@@ -300,7 +300,7 @@ export function runHomeSimulation(
     },
     perfectForesight: {
       method:
-        'exact optimum of each local day with every series known, the SoC carried over, each day ending at or above the SoC it started with: a lower bound on the savings of the optimum over the whole period',
+        'exact optimum of each local day with every series known, the SoC carried over from day to day, each day free to end at any SoC: a lower bound on the savings of the optimum over the whole period',
       blocks: perfect.blocks,
       blockStart: boundary.clock,
       windowsSplit: !boundary.quiet,
