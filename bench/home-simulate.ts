@@ -18,7 +18,8 @@ import { readHouseholdCsv } from '../src/signals/csv.ts';
 import { DEFAULT_WARMUP_DAYS, readHomeSimulation, runHomeSimulation } from '../src/simulate/home-simulate.ts';
 
 const DATA = fileURLToPath(new URL('../../shared/data/', import.meta.url));
-const HOME = process.env.HOME_SIM_CONFIG ?? fileURLToPath(new URL('../docs/home-config.json', import.meta.url));
+const HOME =
+  process.env.HOME_SIM_CONFIG ?? fileURLToPath(new URL('../docs/home-config.json', import.meta.url));
 const OUT = new URL('./out/', import.meta.url);
 const household = `${DATA}home/household-FR-2024.csv`;
 const RETAIL = { factor: 1, feePerKwh: 0.15, vatPct: 0 };

@@ -75,7 +75,11 @@ export function realise(home: HomeConfig, sp: HomeSetpoints, a: SlotActuals, mod
   const evKw = sp.ev?.powerKw ?? 0;
   const applianceKw = appliancesOn.reduce((sum, x) => sum + x.powerKw, 0);
   let wanted =
-    sp.battery?.mode === 'charge' ? sp.battery.powerKw : sp.battery?.mode === 'discharge' ? -sp.battery.powerKw : 0;
+    sp.battery?.mode === 'charge'
+      ? sp.battery.powerKw
+      : sp.battery?.mode === 'discharge'
+        ? -sp.battery.powerKw
+        : 0;
   if (mode === 'absorb') {
     // grid power with the planned battery flow, as it is and as the plan expected it (import positive)
     const actualNet = a.loadKw + evKw + applianceKw + wanted - a.pvKw;
@@ -86,7 +90,10 @@ export function realise(home: HomeConfig, sp: HomeSetpoints, a: SlotActuals, mod
   let chargeKw = 0;
   let dischargeKw = 0;
   if (b && wanted > 0)
-    chargeKw = Math.max(0, Math.min(wanted, b.maxChargeKw, (b.socMaxKwh - socKwh) / (b.chargeEfficiency * dtH)));
+    chargeKw = Math.max(
+      0,
+      Math.min(wanted, b.maxChargeKw, (b.socMaxKwh - socKwh) / (b.chargeEfficiency * dtH)),
+    );
   if (b && wanted < 0)
     dischargeKw = Math.max(
       0,

@@ -149,7 +149,9 @@ export function replayPerfect(
 ): ReferenceResult {
   const ledger = createLedger(home, a);
   const starts = blockStarts(home, a, boundary);
-  const free = home.battery ? { ...home, battery: { ...home.battery, finalSocKwh: home.battery.socMinKwh } } : home;
+  const free = home.battery
+    ? { ...home, battery: { ...home.battery, finalSocKwh: home.battery.socMinKwh } }
+    : home;
   let mipGap = 0;
   starts.forEach((from, i) => {
     const to = starts[i + 1] ?? a.slots;
