@@ -146,6 +146,33 @@ describe('gridshift home simulate', () => {
     );
   });
 
+  it("takes the home and its zone's retail tariff from the configuration file", async () => {
+    const config = file(
+      'config.json',
+      JSON.stringify({ zones: { DE: { retail: { factor: 1, feePerKwh: 0.2, vatPct: 10 } } }, home }),
+    );
+    const r = await run([
+      '--config',
+      config,
+      ...base.slice(0, 4),
+      '--warmup-days',
+      '1',
+      '--prices',
+      prices2024,
+      '--to',
+      '2024-03-06',
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.inputs.retail).toEqual({ factor: 1, feePerKwh: 0.2, vatPct: 10 });
+    expect(j.period.slots).toBe(24);
+    // the stored energy's value is the mean retail price times the discharge efficiency (0.95 by default):
+    // 6 h at (0.05 + 0.2) x 1.1, 4 h at (0.3 + 0.2) x 1.1, 14 h at (0.12 + 0.2) x 1.1
+    expect(j.storedEnergyValuePerKwh).toBeCloseTo(((6 * 0.275 + 4 * 0.55 + 14 * 0.352) / 24) * 0.95, 5);
+  });
+
   it('exits 2 naming the file, the column or the field', async () => {
     const noColumn = file('short.csv', householdCsv('timestamp,load_w,pv_w'));
     let r = await run([
