@@ -19,8 +19,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Grid, resample } from '../src/core/series.ts';
+import { type Grid, type Point, resample } from '../src/core/series.ts';
 import { DAY_MS, MINUTE_MS, toIso } from '../src/core/time.ts';
+import { readHouseholdCsv } from '../src/signals/csv.ts';
 import type { ForecastOptions } from '../src/signals/forecast.ts';
 import { HOUSE_LOAD_FORECAST } from '../src/signals/house-load.ts';
 import { calibrationTable, evaluateGrid, METHODS, type Method, type ZoneResult } from './forecast.ts';
@@ -37,34 +38,12 @@ const BANDS: [number, number][] = [
   [24, 48],
 ];
 
-/** The household file's columns as grids of kW on its 30-minute step (empty = NaN). */
+/** The household file's columns as grids of kW on its 30-minute step (empty = NaN), read by the repository's reader. */
 export function readHousehold(path: URL | string): { load: Grid; pv: Grid; pvForecast: Grid } {
-  const lines = readFileSync(path, 'utf8').trim().split(/\r?\n/);
-  const header = lines[0].split(',');
-  const col = (name: string) => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new Error(`${path}: no column ${name}`);
-    return i;
-  };
-  const [ts, load, pv, pvForecast] = ['timestamp', 'load_w', 'pv_w', 'pv_forecast_w'].map(col);
-  const points = { load: [] as Point[], pv: [] as Point[], pvForecast: [] as Point[] };
-  for (let i = 1; i < lines.length; i++) {
-    const cells = lines[i].split(',');
-    const start = Date.parse(cells[ts]);
-    if (!Number.isFinite(start)) throw new Error(`${path}: line ${i + 1}: bad timestamp "${cells[ts]}"`);
-    const kw = (c: number) =>
-      cells[c] === '' || cells[c] === undefined ? Number.NaN : Number(cells[c]) / 1000;
-    points.load.push({ start, value: kw(load) });
-    points.pv.push({ start, value: kw(pv) });
-    points.pvForecast.push({ start, value: kw(pvForecast) });
-  }
-  const grid = (p: Point[]) => resample({ points: p, resolutionMin: STEP_MIN }, STEP_MIN);
-  return { load: grid(points.load), pv: grid(points.pv), pvForecast: grid(points.pvForecast) };
-}
-
-interface Point {
-  start: number;
-  value: number;
+  const file = path instanceof URL ? fileURLToPath(path) : path;
+  const h = readHouseholdCsv(readFileSync(file, 'utf8'), file);
+  const grid = (points: Point[]) => resample({ points, resolutionMin: h.resolutionMin }, STEP_MIN);
+  return { load: grid(h.loadKw), pv: grid(h.pvKw), pvForecast: grid(h.pvForecastKw) };
 }
 
 export interface PvScore {

@@ -17,6 +17,7 @@ const ALL = [
   'service',
   'dashboard',
   'home',
+  'home-simulate',
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length > 0 ? wanted : ALL;

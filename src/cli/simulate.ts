@@ -83,7 +83,10 @@ export async function writeAtomically(path: string, text: string): Promise<void>
 }
 
 /** A progress bar on stderr, shown only on a terminal and only once a run has taken a while. */
-function progressBar(cli: Cli): { onProgress: (done: number, total: number) => void; stop: () => void } {
+export function progressBar(
+  cli: Cli,
+  label = 'simulating',
+): { onProgress: (done: number, total: number) => void; stop: () => void } {
   const stream = cli.io.stderr as NodeJS.WriteStream;
   const started = Date.now();
   let bar: cliProgress.SingleBar | undefined;
@@ -94,7 +97,7 @@ function progressBar(cli: Cli): { onProgress: (done: number, total: number) => v
         bar = new cliProgress.SingleBar(
           {
             stream,
-            format: 'simulating [{bar}] {percentage}% | ETA {eta}s',
+            format: `${label} [{bar}] {percentage}% | ETA {eta}s`,
             hideCursor: true,
             clearOnComplete: true,
           },

@@ -373,6 +373,61 @@ export function readIssuedForecasts(text: string, options: CsvReadOptions): Seri
     }));
 }
 
+/** A household file's columns as step functions of kW (the file is in W); an empty cell is NaN. */
+export interface HouseholdSeries {
+  resolutionMin: number;
+  loadKw: Point[];
+  pvKw: Point[];
+  /** the PV forecast the household logged for each interval */
+  pvForecastKw: Point[];
+}
+
+const HOUSEHOLD_COLUMNS = ['timestamp', 'load_w', 'pv_w', 'pv_forecast_w'] as const;
+
+/**
+ * Reads the shared household shape `timestamp,load_w,pv_w,pv_forecast_w` (W, average over each interval;
+ * empty = the sensor was unavailable). Rows must be in strictly increasing time order; errors name the file,
+ * the line or the missing column. The logged PV forecast may dip slightly below 0 (inverter standby); the
+ * measured load and PV may not.
+ */
+export function readHouseholdCsv(text: string, file: string): HouseholdSeries {
+  const lines = linesOf(text);
+  const first = lines.findIndex((l) => l.trim().length > 0);
+  if (first === NOT_FOUND) throw new InputError(`${file}: the file is empty`);
+  if (first > 0) lines.splice(0, first);
+  const header = splitLine(lines[0]).map((f) => f.trim().toLowerCase());
+  const cols = HOUSEHOLD_COLUMNS.map((name) => {
+    const i = header.indexOf(name);
+    if (i === NOT_FOUND)
+      throw new InputError(
+        `${file}, line 1: no column ${name}; a household file has the header ${HOUSEHOLD_COLUMNS.join(',')}`,
+      );
+    return i;
+  });
+  const [time, load, pv, pvForecast] = cols;
+  const out: HouseholdSeries = { resolutionMin: 60, loadKw: [], pvKw: [], pvForecastKw: [] };
+  const ctx: RowContext = { file, lineNo: 1 };
+  let prev = Number.NEGATIVE_INFINITY;
+  for (const fields of dataRows(lines, Math.max(...cols) + 1, ctx)) {
+    const start = timeField(fields, time, ctx, 'timestamp');
+    if (start <= prev)
+      throw rowError(
+        ctx,
+        `timestamp ${fields[time].trim()} is ${start === prev ? 'a duplicate of' : 'before'} the row above; rows must be in increasing time order`,
+      );
+    prev = start;
+    out.loadKw.push({ start, value: valueField(fields, load, ctx, 'load_w', true) / 1000 });
+    out.pvKw.push({ start, value: valueField(fields, pv, ctx, 'pv_w', true) / 1000 });
+    out.pvForecastKw.push({
+      start,
+      value: valueField(fields, pvForecast, ctx, 'pv_forecast_w', false) / 1000,
+    });
+  }
+  if (out.loadKw.length === 0) throw new InputError(`${file}: no data rows below the header`);
+  out.resolutionMin = typicalStepMin(out.loadKw);
+  return out;
+}
+
 /** The points of `series` whose interval overlaps [fromMs, toMs). */
 export function sliceSeries(series: Series, fromMs: number, toMs: number): Series {
   const pts = series.points;

@@ -1,5 +1,5 @@
 import type { Grid } from '../core/series.ts';
-import { type ForecastOptions, forecastSeries } from './forecast.ts';
+import { createForecaster, type Forecaster, type ForecastOptions, forecastSeries } from './forecast.ts';
 
 /**
  * A household's base load ahead: the built-in forecaster (weekly and daily shape, recent level) on the
@@ -13,4 +13,12 @@ export const HOUSE_LOAD_FORECAST: Readonly<ForecastOptions> = { deviationHalfLif
 /** The expected base load (kW) of the `slots` slots after `history` (kW per slot; NaN = missing). */
 export function forecastHouseLoad(history: Grid, slots: number): Float64Array {
   return forecastSeries(history, slots, HOUSE_LOAD_FORECAST);
+}
+
+/**
+ * The same forecaster fed one slot at a time, for a replay that forecasts at every slot: observing the
+ * history slot by slot and predicting gives exactly `forecastHouseLoad` of that history, at O(1) a slot.
+ */
+export function houseLoadForecaster(startMs: number, stepMin: number): Forecaster {
+  return createForecaster({ ...HOUSE_LOAD_FORECAST, startMs, stepMin });
 }

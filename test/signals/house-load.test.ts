@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Grid } from '../../src/core/series.ts';
 import { forecastSeries } from '../../src/signals/forecast.ts';
-import { forecastHouseLoad, HOUSE_LOAD_FORECAST } from '../../src/signals/house-load.ts';
+import { forecastHouseLoad, HOUSE_LOAD_FORECAST, houseLoadForecaster } from '../../src/signals/house-load.ts';
 
 const T0 = Date.parse('2024-03-04T00:00:00Z'); // a Monday
 const SLOTS_PER_DAY = 48;
@@ -42,5 +42,22 @@ describe('forecastHouseLoad', () => {
     expect(house[12] - 0.5).toBeLessThan((grid[12] - 0.5) / 2);
     expect(house[23]).toBeLessThan(grid[23]);
     expect(HOUSE_LOAD_FORECAST.deviationHalfLifeHours).toBe(3);
+  });
+});
+
+describe('houseLoadForecaster', () => {
+  it('fed slot by slot, predicts exactly what forecastHouseLoad predicts from the same history', () => {
+    const startMs = Date.parse('2024-03-04T00:00:00Z');
+    const values = Float64Array.from({ length: 24 * 9 }, (_, t) =>
+      t % 37 === 5 ? Number.NaN : 0.4 + 0.3 * Math.sin((t / 24) * 2 * Math.PI) + (t % 7) * 0.05,
+    );
+    const f = houseLoadForecaster(startMs, 60);
+    const ahead = new Float64Array(12);
+    for (const cut of [30, 100, 200]) {
+      while (f.observed < cut) f.observe(values[f.observed]);
+      f.predictInto(ahead, cut, cut + 12, 0);
+      const whole = forecastHouseLoad({ startMs, stepMin: 60, values: values.subarray(0, cut) }, 12);
+      expect(Array.from(ahead)).toEqual(Array.from(whole));
+    }
   });
 });
