@@ -9,22 +9,17 @@ import type { HomeActuals } from '../../src/simulate/home-ledger.ts';
 import { type MpcInputs, realise, replayMpc } from '../../src/simulate/home-mpc.ts';
 import { blockBoundary, replayBaseline, replayPerfect } from '../../src/simulate/home-reference.ts';
 import { fillGaps } from '../../src/simulate/home-simulate.ts';
+import { testHome } from '../helpers/home.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const f64 = (xs: number[]) => Float64Array.from(xs);
 
-function home(extra: Partial<HomeConfig> = {}): HomeConfig {
-  return {
-    zone: 'DE',
-    timeZone: 'UTC',
+function home(extra: Record<string, unknown> = {}): HomeConfig {
+  return testHome({
     stepMin: 60,
     horizonHours: 4,
-    objective: 'cost',
     exportPricePerKwh: 0.05,
     baseLoadKw: 1,
-    allowCurtailment: true,
-    appliances: [],
-    publish: {},
     battery: {
       socMinKwh: 0,
       socMaxKwh: 2,
@@ -32,11 +27,10 @@ function home(extra: Partial<HomeConfig> = {}): HomeConfig {
       maxDischargeKw: 2,
       chargeEfficiency: 1,
       dischargeEfficiency: 1,
-      cyclingCostPerKwh: 0,
       initialSocKwh: 0,
     },
     ...extra,
-  };
+  });
 }
 
 describe('alignSeries', () => {
