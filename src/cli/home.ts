@@ -10,17 +10,22 @@ import { zoneConfig } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import type { HomeConfig } from '../core/home-config.ts';
 import { parseTime } from '../core/human-time.ts';
+import { MINUTE_MS, toIso } from '../core/time.ts';
 import { optimizeHome } from '../optimize/home.ts';
 import { parseScenario } from '../optimize/scenario.ts';
 import { loadSolver } from '../optimize/solve.ts';
+import { DEFAULT_DELAY_THRESHOLD } from '../planner/strategies.ts';
 import { parseConfig } from '../signals/config.ts';
 import type { RetailTariff } from '../signals/retail.ts';
+import { commonSpan, parseDevicesFile, retailGrid, simulateAppliances } from '../simulate/appliances.ts';
 import {
   type HomeSimulationResult,
+  readGridFile,
   readHomeSimulation,
   runHomeSimulation,
 } from '../simulate/home-simulate.ts';
 import { type Cli, type GlobalOptions, globalsOf } from './context.ts';
+import { formatTable } from './format.ts';
 import { homeDevicesCommand } from './home-devices.ts';
 import { homeSimulationText } from './home-simulate-view.ts';
 import { homeChart, homeSummary, homeTable } from './home-view.ts';
@@ -72,7 +77,8 @@ export async function runHomeOptimize(cli: Cli, opts: HomeOptimizeOptions, comma
 }
 
 export interface HomeSimulateCliOptions {
-  household: string;
+  household?: string;
+  devices?: string;
   prices: string;
   carbon?: string;
   home?: string;
@@ -103,6 +109,14 @@ async function homeOf(cli: Cli, opts: HomeSimulateCliOptions, globals: GlobalOpt
   return home;
 }
 
+/** `--retail FACTOR,FEE,VAT` as a tariff. */
+function parseRetail(text: string): RetailTariff {
+  const parts = text.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x)) || parts[0] <= 0 || parts[2] < 0)
+    throw new InputError(`--retail "${text}": expected FACTOR,FEE_PER_KWH,VAT_PCT, e.g. --retail 1,0.15,20`);
+  return { factor: parts[0], feePerKwh: parts[1], vatPct: parts[2] };
+}
+
 /** `--retail FACTOR,FEE,VAT`, else the retail tariff the configuration gives the home's zone. */
 function retailOf(
   cli: Cli,
@@ -110,14 +124,7 @@ function retailOf(
   globals: GlobalOptions,
   home: HomeConfig,
 ): RetailTariff | undefined {
-  if (opts.retail !== undefined) {
-    const parts = opts.retail.split(',').map((x) => Number(x.trim()));
-    if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x)) || parts[0] <= 0 || parts[2] < 0)
-      throw new InputError(
-        `--retail "${opts.retail}": expected FACTOR,FEE_PER_KWH,VAT_PCT, e.g. --retail 1,0.15,20`,
-      );
-    return { factor: parts[0], feePerKwh: parts[1], vatPct: parts[2] };
-  }
+  if (opts.retail !== undefined) return parseRetail(opts.retail);
   if (opts.home) return undefined;
   return zoneConfig(cli.config(globals), home.zone).retail;
 }
@@ -135,6 +142,10 @@ export async function runHomeSimulate(
   const started = performance.now();
   const globals = globalsOf(command);
   const json = opts.json === true || globals.json === true;
+  if (opts.devices) return runDevicesSimulate(cli, { ...opts, devices: opts.devices }, globals, json);
+  if (!opts.household)
+    throw new InputError('--household: give the household CSV (or --devices FILE for appliance runs)');
+  const household = opts.household;
   const home = await homeOf(cli, opts, globals);
   const when = (text: string | undefined, flag: string) =>
     text === undefined
@@ -145,7 +156,7 @@ export async function runHomeSimulate(
     throw new InputError(`--warmup-days must be a whole number >= 0, got "${opts.warmupDays}"`);
   const progress = json ? undefined : progressBar(cli, 'replaying');
   const inputs = await readHomeSimulation({
-    household: opts.household,
+    household,
     prices: opts.prices,
     ...(opts.carbon ? { carbon: opts.carbon } : {}),
     home,
@@ -175,12 +186,78 @@ export async function runHomeSimulate(
   for (const l of rest) cli.print(l);
 }
 
+/** `home simulate --devices FILE`: appliance runs over the prices and carbon, per strategy, against at once. */
+async function runDevicesSimulate(
+  cli: Cli,
+  opts: HomeSimulateCliOptions & { devices: string },
+  globals: GlobalOptions,
+  json: boolean,
+): Promise<void> {
+  if (opts.household) throw new InputError('--devices: give it instead of --household, not with it');
+  if (!opts.carbon) throw new InputError('--carbon: the appliance replay needs carbon as well as prices');
+  const file = parseDevicesFile(await readJson(opts.devices, '--devices'));
+  const [price, carbon] = await Promise.all([
+    readGridFile(opts.prices, 'price', 'DE', 60),
+    readGridFile(opts.carbon, 'carbon', 'DE', 60),
+  ]);
+  const retail = opts.retail !== undefined ? parseRetail(opts.retail) : undefined;
+  const span = commonSpan(carbon, retailGrid(price, retail));
+  const threshold = cli.config(globals).home?.delayThreshold ?? DEFAULT_DELAY_THRESHOLD;
+  const result = {
+    from: toIso(span.carbon.startMs),
+    to: toIso(span.carbon.startMs + span.carbon.values.length * 60 * MINUTE_MS),
+    threshold,
+    ...(retail ? { retail } : {}),
+    ...simulateAppliances(file, span, { threshold }),
+  };
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  if (opts.out) await writeAtomically(opts.out, text);
+  if (json) {
+    cli.io.stdout.write(text);
+    return;
+  }
+  cli.print(
+    cli.paint.bold(
+      `Appliance runs ${result.from.slice(0, 10)} .. ${result.to.slice(0, 10)}: ${result.atOnce.runs} runs, threshold ${threshold}`,
+    ),
+  );
+  const row = (
+    name: string,
+    t: (typeof result)['atOnce'],
+    saved?: { savedCostPct: number; savedEmissionsPct: number },
+  ) => [
+    name,
+    t.cost.toFixed(2),
+    saved ? `${saved.savedCostPct.toFixed(1)} %` : '-',
+    (t.emissionsG / 1000).toFixed(1),
+    saved ? `${saved.savedEmissionsPct.toFixed(1)} %` : '-',
+    String(t.delayedRuns),
+    String(t.forcedRuns),
+    t.meanDelayMin ? `${Math.round(t.meanDelayMin)} min` : '-',
+  ];
+  cli.print(
+    formatTable(
+      [row('at once', result.atOnce), ...Object.entries(result.byStrategy).map(([s, t]) => row(s, t, t))],
+      {
+        header: ['STRATEGY', 'COST', 'SAVED', 'KG CO2', 'SAVED', 'DELAYED', 'BY HAND', 'MEAN DELAY'],
+        align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      },
+    ),
+  );
+  if (result.skippedRuns)
+    cli.print(`${result.skippedRuns} runs left out: no price or carbon in their slots.`);
+}
+
 function simulateSubcommand(cli: Cli): Command {
   return new Command('simulate')
     .description(
       'replay a household year with model predictive control; score it against the baseline rule and perfect foresight',
     )
-    .requiredOption('--household <path>', 'household CSV: timestamp,load_w,pv_w,pv_forecast_w (W)')
+    .option('--household <path>', 'household CSV: timestamp,load_w,pv_w,pv_forecast_w (W)')
+    .option(
+      '--devices <path>',
+      "instead of a household: the appliance runs (JSON, docs/home-devices.json) under the autopilot's strategies",
+    )
     .requiredOption('--prices <path>', 'day-ahead price CSV: timestamp,price (per kWh, spot)')
     .option('--carbon <path>', 'carbon CSV: timestamp,carbon_intensity (g/kWh): emissions are reported')
     .option(

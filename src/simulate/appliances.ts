@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { InputError } from '../core/errors.ts';
 import { assertTimeZone, zonedTimeToMs } from '../core/human-time.ts';
 import type { Grid } from '../core/series.ts';
+import { type RetailTariff, retailPrice } from '../signals/retail.ts';
 import { DAY_MS, MINUTE_MS, zonedParts } from '../core/time.ts';
 import { penaltyTimeline, type Strategy } from '../planner/strategies.ts';
 
@@ -179,4 +180,23 @@ export function simulateAppliances(
   }
   atOnce.meanDelayMin = 0;
   return { atOnce, byStrategy, skippedRuns: all.length - runs.length };
+}
+
+/** The span both grids cover (whole slots), each cut to it: what the appliance replay runs over. */
+export function commonSpan(carbon: Grid, price: Grid): { carbon: Grid; price: Grid } {
+  if (carbon.stepMin !== price.stepMin) throw new RangeError('carbon and price must have one step');
+  const stepMs = carbon.stepMin * MINUTE_MS;
+  const startMs = Math.max(carbon.startMs, price.startMs);
+  const endMs = Math.min(carbon.startMs + carbon.values.length * stepMs, price.startMs + price.values.length * stepMs);
+  if (endMs <= startMs) throw new InputError('--prices and --carbon do not overlap in time');
+  const cut = (g: Grid): Grid => {
+    const from = Math.round((startMs - g.startMs) / stepMs);
+    return { startMs, stepMin: g.stepMin, values: g.values.slice(from, from + Math.round((endMs - startMs) / stepMs)) };
+  };
+  return { carbon: cut(carbon), price: cut(price) };
+}
+
+/** The spot prices as the household pays them, when a retail tariff is given. */
+export function retailGrid(price: Grid, retail: RetailTariff | undefined): Grid {
+  return retail ? { ...price, values: price.values.map((p) => retailPrice(p, retail)) } : price;
 }

@@ -44,7 +44,7 @@ export interface HomeSimulationInputs extends MpcInputs {
   retail?: RetailTariff;
 }
 
-async function readText(path: string, what: string): Promise<string> {
+export async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
@@ -93,7 +93,8 @@ function period(
 /** Days of household data the load forecaster learns from before a replay from the file's start is scored. */
 export const DEFAULT_WARMUP_DAYS = 7;
 
-async function readGridFile(
+/** A price or carbon CSV on a grid of `stepMin` slots; an InputError naming the file otherwise. */
+export async function readGridFile(
   path: string,
   kind: 'price' | 'carbon',
   zone: string,

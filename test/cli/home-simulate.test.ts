@@ -214,3 +214,70 @@ describe('gridshift home simulate', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('gridshift home simulate --devices', () => {
+  // two days from 2024-03-04: carbon 400 and price 0.30 at 18:00-20:00, else 100 and 0.10
+  const rows = (col: string, peakValue: number, base: number) => {
+    const start = Date.parse('2024-03-04T00:00:00Z');
+    const out = [`timestamp,${col}`];
+    for (let t = 0; t < 48; t++)
+      out.push(`${iso(start + t * HOUR)},${t % 24 >= 18 && t % 24 < 20 ? peakValue : base}`);
+    return `${out.join('\n')}\n`;
+  };
+  const devices = () =>
+    file(
+      'devices.json',
+      JSON.stringify({
+        timeZone: 'UTC',
+        appliances: [{ name: 'dishwasher', powerKw: 1, runMin: 60, startsAt: '18:00', latestEnd: '23:00' }],
+      }),
+    );
+
+  it('replays the appliance runs per strategy against running at once', async () => {
+    const prices = file('dev-prices.csv', rows('price', 0.3, 0.1));
+    const carbon = file('dev-carbon.csv', rows('carbon_intensity', 400, 100));
+    const r = await run([
+      'home',
+      'simulate',
+      '--devices',
+      devices(),
+      '--prices',
+      prices,
+      '--carbon',
+      carbon,
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ from: '2024-03-04T00:00:00Z', to: '2024-03-06T00:00:00Z', threshold: 0.6 });
+    expect(out.atOnce).toMatchObject({ runs: 2, emissionsG: 800 });
+    expect(out.byStrategy.eco).toMatchObject({ emissionsG: 200, savedEmissionsPct: 75, delayedRuns: 2 });
+    const text = await run([
+      'home',
+      'simulate',
+      '--devices',
+      devices(),
+      '--prices',
+      prices,
+      '--carbon',
+      carbon,
+    ]);
+    expect(text.stdout).toMatch(/eco +0\.20 +66\.7 % +0\.2 +75\.0 % +2 +0 +120 min/);
+  });
+
+  it('exits 2 without carbon, with a household too, or for a bad devices file', async () => {
+    const prices = file('dev-prices2.csv', rows('price', 0.3, 0.1));
+    expect((await run(['home', 'simulate', '--devices', devices(), '--prices', prices])).stderr).toMatch(
+      /--carbon: /,
+    );
+    const bad = file(
+      'bad-devices.json',
+      JSON.stringify({
+        appliances: [{ name: 'x', powerKw: -1, runMin: 60, startsAt: '18:00', latestEnd: '20:00' }],
+      }),
+    );
+    const r = await run(['home', 'simulate', '--devices', bad, '--prices', prices, '--carbon', prices]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/appliances\[0\]\.powerKw/);
+  });
+});
