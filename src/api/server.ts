@@ -16,6 +16,7 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { requestInputPlugin } from './plugins/request-input.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { type CarbonAwareOptions, carbonAwareRoutes } from './routes/carbon-aware.ts';
+import { clusterRoutes } from './routes/cluster.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { decideRoutes } from './routes/decide.ts';
 import { type EventsOptions, eventRoutes } from './routes/events.ts';
@@ -145,6 +146,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(dashboardRoutes, { ctx });
   await app.register(decideRoutes, { ctx });
   await app.register(scalingRoutes, { ctx });
+  await app.register(clusterRoutes, { ctx });
   await app.register(homeRoutes, { ctx });
   await app.register(gridEventRoutes, { ctx });
   await app.register(loadRoutes, { ctx });

@@ -18,6 +18,7 @@ import type {
   AuditQuery,
   AuditVerdict,
   CloudRegion,
+  Cluster,
   CreatedToken,
   Dashboard,
   DashboardQuery,
@@ -153,6 +154,10 @@ export interface GridshiftClient {
     list(options?: CallOptions): Promise<{ targets: ReplicaCap[] }>;
     /** GET /v1/scaling/{target}: the replica cap of one target now */
     get(target: string, options?: CallOptions): Promise<ReplicaCap>;
+  };
+  cluster: {
+    /** GET /v1/cluster: the Kubernetes controller's nodes and taints, caps, Jobs by state and decisions */
+    get(options?: CallOptions): Promise<Cluster>;
   };
   home: {
     /** GET /v1/home/plan: the newest plan of the configured home and the setpoints now */
@@ -410,6 +415,7 @@ export function createClient(options: ClientOptions): GridshiftClient {
       list: (o) => json('scaling.list', { ...o }),
       get: (target, o) => json('scaling.get', { ...o, params: { target } }),
     },
+    cluster: { get: (o) => json('cluster.get', { ...o }) },
     home: {
       plan: (o) => json('home.plan', { ...o }),
       scenario: (o) => json('home.scenario', { ...o }),

@@ -25,6 +25,7 @@ export const OPERATIONS = {
   'decide.modelTier': ['POST', '/v1/decide/model-tier'],
   'scaling.list': ['GET', '/v1/scaling'],
   'scaling.get': ['GET', '/v1/scaling/{target}'],
+  'cluster.get': ['GET', '/v1/cluster'],
   'home.plan': ['GET', '/v1/home/plan'],
   'home.scenario': ['GET', '/v1/home/scenario'],
   'home.history': ['GET', '/v1/home/history'],

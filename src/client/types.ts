@@ -6,6 +6,7 @@
  * key by key, against /openapi.json.
  */
 import type { z } from 'zod';
+import type { ClusterView } from '../api/cluster-view.ts';
 import type { Dashboard as DashboardShape } from '../api/dashboard-view.ts';
 import type { HomeHistoryView, HomePlanView } from '../api/home-view.ts';
 import type { Problem as ProblemShape } from '../api/problem.ts';
@@ -235,6 +236,8 @@ export interface ModelTierRequest {
   forecastHours?: number;
 }
 
+/** GET /v1/cluster: the Kubernetes controller's nodes and taints, caps, Jobs by state and decisions */
+export type Cluster = ClusterView;
 /** GET /v1/home/plan: the home's newest plan over its horizon, with the setpoints of the slot under way */
 export type HomePlan = HomePlanView;
 /** GET /v1/home/history: per slot what was planned, the home's readings, today against the baseline */

@@ -263,6 +263,16 @@ function roundTrip(value: unknown, field: string): unknown {
   return JSON.parse(text);
 }
 
+/** The newest `limit` entries of one of `kinds` (e.g. the Kubernetes controller's), newest first. */
+export async function recentDecisionsOf(
+  db: Db,
+  kinds: readonly string[],
+  limit: number,
+): Promise<Decision[]> {
+  const rows = await db.query<Row>(sql.recentDecisionsOf(db.schema), [[...kinds], limit]);
+  return rows.map(rowToDecision);
+}
+
 /** The newest decision about a load of one of `kinds` (the plan it runs on: `plan`, `replan`), or null. */
 export async function lastDecisionOf(
   db: Db,

@@ -252,6 +252,22 @@ export async function countLoadsByState(db: Db): Promise<Record<LoadState, numbe
   return counts;
 }
 
+/** How many loads dispatched by `kind` (e.g. `kubernetes`) are in each state (every state present). */
+export async function countLoadsOfDispatch(db: Db, kind: string): Promise<Record<LoadState, number>> {
+  const counts = Object.fromEntries(LOAD_STATES.map((s) => [s, 0])) as Record<LoadState, number>;
+  const rows = await db.query<{ state: LoadState; count: number }>(sql.countLoadsOfDispatch(db.schema), [
+    kind,
+  ]);
+  for (const r of rows) counts[r.state] = Number(r.count);
+  return counts;
+}
+
+/** The newest `limit` loads dispatched by `kind`, newest first. */
+export async function loadsOfDispatch(db: Db, kind: string, limit: number): Promise<Load[]> {
+  const rows = await db.query<Row>(sql.listLoadsOfDispatch(db.schema), [kind, limit]);
+  return rows.map(rowToLoad);
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 function validateNewLoad(load: NewLoad): void {

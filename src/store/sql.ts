@@ -144,6 +144,15 @@ SELECT count(*)::integer AS count FROM gone`;
 export const countLoadsByState = (s: string) =>
   `SELECT state, count(*)::integer AS count FROM ${q(s)}.loads GROUP BY state`;
 
+/** $1 dispatch kind */
+export const countLoadsOfDispatch = (s: string) =>
+  `SELECT state, count(*)::integer AS count FROM ${q(s)}.loads WHERE dispatch->>'kind' = $1 GROUP BY state`;
+
+/** $1 dispatch kind, $2 limit: newest first */
+export const listLoadsOfDispatch = (s: string) => `
+SELECT ${LOAD_COLUMNS} FROM ${q(s)}.loads WHERE dispatch->>'kind' = $1
+ORDER BY created_at DESC, id DESC LIMIT $2`;
+
 // --- decisions (audit log) ---------------------------------------------------------------------------
 
 /** Serialises appenders for the rest of the transaction, so the chain never forks. */
@@ -322,6 +331,12 @@ SELECT DISTINCT z AS zone FROM (
 ) zs WHERE z IS NOT NULL ORDER BY 1`;
 
 /** The newest decision of the kinds $2 about load $1. */
+/** $1 kinds text[], $2 limit: newest first */
+export const recentDecisionsOf = (s: string) => `
+SELECT ${DECISION_COLUMNS} FROM ${q(s)}.decisions
+WHERE kind = ANY($1::text[])
+ORDER BY seq DESC LIMIT $2`;
+
 export const lastDecisionOf = (s: string) => `
 SELECT ${DECISION_COLUMNS} FROM ${q(s)}.decisions
 WHERE load_id = $1 AND kind = ANY($2::text[])

@@ -1,17 +1,19 @@
 import type {
   AutoscalingV2Api,
+  BatchV1Api,
   ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
   ObservableMiddleware,
 } from '@kubernetes/client-node';
 import { KubeError, kubeConfig, loadClient, type Permission } from '../../runner/dispatch/kube-client.ts';
+import { ATTEMPT_LABEL, LOAD_ID_LABEL, MANAGED_BY_LABEL } from '../../runner/dispatch/kube-job.ts';
 import type { Taint } from './rules.ts';
 
 /**
  * The controller's calls to the Kubernetes API, through the official client as the Job dispatcher makes
  * them (same configuration lookup, same sentences for failures): nodes by label selector and their taints,
- * core/v1 Events, KEDA ScaledObjects and autoscaling/v2 HPAs. Writes are JSON merge patches; a node's patch
+ * core/v1 Events, KEDA ScaledObjects and autoscaling/v2 HPAs, and (for the dashboard) gridshift's batch/v1 Jobs. Writes are JSON merge patches; a node's patch
  * carries the resourceVersion it was read at, so a taint someone else added meanwhile is not lost (409).
  */
 
@@ -19,6 +21,7 @@ export interface ClusterClients {
   core: CoreV1Api;
   autoscaling: AutoscalingV2Api;
   custom: CustomObjectsApi;
+  batch: BatchV1Api;
   server: string;
   mergePatch: ConfigurationOptions<ObservableMiddleware>;
 }
@@ -33,6 +36,7 @@ export async function clusterClients(
     core: kc.makeApiClient(k8s.CoreV1Api),
     autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),
     custom: kc.makeApiClient(k8s.CustomObjectsApi),
+    batch: kc.makeApiClient(k8s.BatchV1Api),
     server: kc.getCurrentCluster()?.server ?? '(unknown server)',
     mergePatch: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
   };
@@ -215,4 +219,50 @@ export async function patchCap(
       c.mergePatch,
     ),
   );
+}
+
+/** A Job as the Cluster page shows it: whose load and attempt it is, and where it stands. */
+export interface JobView {
+  namespace: string;
+  name: string;
+  loadId: string | null;
+  attempt: number | null;
+  /** suspended (waiting for its start), running (or about to), succeeded, failed */
+  state: 'suspended' | 'running' | 'succeeded' | 'failed';
+  createdAt: string | null;
+}
+
+const trueCondition = (conditions: { type?: string; status?: string }[] | undefined, type: string) =>
+  (conditions ?? []).some((c) => c.type === type && c.status === 'True');
+
+// biome-ignore lint/suspicious/noExplicitAny: the client's V1Job, read field by field
+function jobView(j: any): JobView {
+  const labels = j.metadata?.labels ?? {};
+  const attempt = Number(labels[ATTEMPT_LABEL]);
+  const conditions = j.status?.conditions;
+  const state = trueCondition(conditions, 'Complete')
+    ? 'succeeded'
+    : trueCondition(conditions, 'Failed')
+      ? 'failed'
+      : j.spec?.suspend
+        ? 'suspended'
+        : 'running';
+  const created = j.metadata?.creationTimestamp;
+  return {
+    namespace: String(j.metadata?.namespace),
+    name: String(j.metadata?.name),
+    loadId: labels[LOAD_ID_LABEL] ?? null,
+    attempt: Number.isInteger(attempt) ? attempt : null,
+    state,
+    createdAt: created ? new Date(created).toISOString() : null,
+  };
+}
+
+/** gridshift's Jobs in a namespace: those with its `app.kubernetes.io/managed-by` label. */
+export async function listGridshiftJobs(c: ClusterClients, namespace: string): Promise<JobView[]> {
+  const labelSelector = `${MANAGED_BY_LABEL}=gridshift`;
+  const list = await call(c, { verb: 'list', resource: 'jobs', namespace }, () =>
+    c.batch.listNamespacedJob({ namespace, labelSelector }),
+  );
+  return list.items.map(jobView);
 }
