@@ -9,9 +9,9 @@ import { z } from 'zod';
 import { InputError } from '../core/errors.ts';
 import { assertTimeZone, zonedTimeToMs } from '../core/human-time.ts';
 import type { Grid } from '../core/series.ts';
-import { type RetailTariff, retailPrice } from '../signals/retail.ts';
 import { DAY_MS, MINUTE_MS, zonedParts } from '../core/time.ts';
 import { penaltyTimeline, type Strategy } from '../planner/strategies.ts';
+import { type RetailTariff, retailPrice } from '../signals/retail.ts';
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM');
 
@@ -187,11 +187,18 @@ export function commonSpan(carbon: Grid, price: Grid): { carbon: Grid; price: Gr
   if (carbon.stepMin !== price.stepMin) throw new RangeError('carbon and price must have one step');
   const stepMs = carbon.stepMin * MINUTE_MS;
   const startMs = Math.max(carbon.startMs, price.startMs);
-  const endMs = Math.min(carbon.startMs + carbon.values.length * stepMs, price.startMs + price.values.length * stepMs);
+  const endMs = Math.min(
+    carbon.startMs + carbon.values.length * stepMs,
+    price.startMs + price.values.length * stepMs,
+  );
   if (endMs <= startMs) throw new InputError('--prices and --carbon do not overlap in time');
   const cut = (g: Grid): Grid => {
     const from = Math.round((startMs - g.startMs) / stepMs);
-    return { startMs, stepMin: g.stepMin, values: g.values.slice(from, from + Math.round((endMs - startMs) / stepMs)) };
+    return {
+      startMs,
+      stepMin: g.stepMin,
+      values: g.values.slice(from, from + Math.round((endMs - startMs) / stepMs)),
+    };
   };
   return { carbon: cut(carbon), price: cut(price) };
 }
