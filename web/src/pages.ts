@@ -38,6 +38,11 @@ export const PAGES: Page[] = [
     component: lazyPage('Savings', () => import('./pages/savings.tsx').then((m) => m.SavingsPage)),
   },
   {
+    path: '/cluster',
+    label: 'Cluster',
+    component: lazyPage('Cluster', () => import('./pages/cluster.tsx').then((m) => m.ClusterPage)),
+  },
+  {
     path: '/settings',
     label: 'Settings',
     component: lazyPage('Settings', () => import('./pages/settings.tsx').then((m) => m.SettingsPage)),
