@@ -53,6 +53,7 @@ describeEachStore('home devices', (suite) => {
       limitPct: null,
       runMin: null,
       stateBefore: null,
+      override: null,
       createdMs: T0,
       updatedMs: T0,
     });
